@@ -1,0 +1,606 @@
+"""The business calendar: when the support clock runs, and exact arithmetic on it.
+
+Design (see ``docs/design.md``): a calendar is compiled lazily into one sorted
+list of disjoint open intervals ``[open, close)`` in integer microseconds since
+the epoch, with the cumulative open time before each interval. ``elapsed`` is
+two binary searches; ``add`` is one binary search over the cumulative sums.
+Neither cost depends on the span. The compiled range grows by whole years when
+a query reaches outside it; growth is guarded by a lock and publishes a new
+immutable snapshot, so readers never lock.
+"""
+
+from __future__ import annotations
+
+import operator
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slacalc._durations import Duration, NoObjective, parse_duration
+from slacalc._holiday_source import HolidaySpec, parse_holiday_spec
+from slacalc._windows import DAY, Window, parse_date, parse_special, parse_weekly
+from slacalc.exceptions import (
+    CalendarError,
+    CalendarNeverOpensError,
+    DurationError,
+    NaiveDatetimeError,
+    OutOfRangeError,
+    UnknownTimeZoneError,
+)
+
+__all__ = ["Calendar", "Interval"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+_YEAR_US: dict[int, int] = {}
+
+
+def year_start_us(year: int) -> int:
+    """Microseconds from the epoch to 1 January of *year*, 00:00 UTC."""
+    try:
+        return _YEAR_US[year]
+    except KeyError:
+        value = _YEAR_US[year] = (datetime(year, 1, 1, tzinfo=UTC) - EPOCH) // US
+        return value
+
+
+#: Instants accepted from users: 1970 through 2200 in any time zone.
+MIN_US = year_start_us(1970) - DAY * 1_000_000
+MAX_US = year_start_us(2201) + DAY * 1_000_000
+#: Years the engine may compile (a margin beyond the accepted range).
+_MIN_YEAR, _MAX_YEAR = 1969, 2202
+
+
+def to_us(value: object, field: str) -> int:
+    """Exact microseconds since the epoch of an aware datetime; refuses naive ones."""
+    if not isinstance(value, datetime):
+        msg = f"{field} must be a timezone-aware datetime; got {type(value).__name__} {value!r}"
+        raise CalendarError(msg)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError.for_value(field, value)
+    us = (value - EPOCH) // US
+    if not MIN_US <= us < MAX_US:
+        raise OutOfRangeError.for_value(field, value.isoformat())
+    return us
+
+
+def from_us(us: int, tz: tzinfo) -> datetime:
+    """The instant *us* as an aware datetime in *tz*."""
+    return (EPOCH + timedelta(microseconds=us)).astimezone(tz)
+
+
+class Interval(NamedTuple):
+    """One open span ``[start, end)``: open at ``start``, closed again at ``end``."""
+
+    start: datetime
+    end: datetime
+
+
+class _Compiled(NamedTuple):
+    lo: int  # the snapshot is exact for instants in [lo, hi]
+    hi: int
+    starts: list[int]
+    ends: list[int]
+    cum: list[int]  # open time in [lo, starts[i])
+    cumend: list[int]  # open time in [lo, ends[i])
+
+
+Generator = Callable[[int, int], list[tuple[int, int]]]
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted union of spans; touching spans become one, empty ones vanish."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if end <= start:
+            continue
+        if out and start <= out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
+def _clip(spans: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
+    return [(max(s, lo), min(e, hi)) for s, e in spans if e > lo and s < hi]
+
+
+class _Engine:
+    """Lazily compiled open intervals with cumulative sums, extended by whole years."""
+
+    __slots__ = ("_generate", "_lock", "_snapshot")
+
+    def __init__(self, generate: Generator) -> None:
+        self._generate = generate
+        self._lock = threading.Lock()
+        self._snapshot: _Compiled | None = None
+
+    def covering(self, lo: int, hi: int) -> _Compiled:
+        snap = self._snapshot
+        if snap is not None and snap.lo <= lo and hi < snap.hi:
+            return snap
+        return self._extend(lo, hi)
+
+    def _extend(self, lo: int, hi: int) -> _Compiled:
+        with self._lock:
+            snap = self._snapshot
+            if snap is not None and snap.lo <= lo and hi < snap.hi:
+                return snap
+            lo_year = max(_MIN_YEAR, _year_of(lo) - 1)
+            hi_year = min(_MAX_YEAR, _year_of(hi) + 2)
+            new_lo, new_hi = year_start_us(lo_year), year_start_us(hi_year)
+            if snap is None:
+                spans = self._generate(new_lo, new_hi)
+            else:
+                new_lo, new_hi = min(new_lo, snap.lo), max(new_hi, snap.hi)
+                spans = list(zip(snap.starts, snap.ends, strict=True))
+                if new_lo < snap.lo:
+                    spans = self._generate(new_lo, snap.lo) + spans
+                if new_hi > snap.hi:
+                    spans = spans + self._generate(snap.hi, new_hi)
+                spans = _merge(spans)
+            starts = [s for s, _ in spans]
+            ends = [e for _, e in spans]
+            cum: list[int] = []
+            cumend: list[int] = []
+            total = 0
+            for s, e in spans:
+                cum.append(total)
+                total += e - s
+                cumend.append(total)
+            snap = _Compiled(new_lo, new_hi, starts, ends, cum, cumend)
+            self._snapshot = snap
+            return snap
+
+    def grow(self, snap: _Compiled, *, forward: bool) -> _Compiled:
+        """A snapshot reaching further forward (or backward) than *snap*, or an error."""
+        span = max(snap.hi - snap.lo, 366 * DAY * 1_000_000)
+        if forward:
+            if snap.hi >= year_start_us(_MAX_YEAR):
+                msg = "result is beyond the supported range; expected an instant in the years 1970 to 2200"
+                raise OutOfRangeError(msg)
+            return self.covering(snap.lo, min(snap.hi + span, year_start_us(_MAX_YEAR) - 1))
+        if snap.lo <= year_start_us(_MIN_YEAR):
+            msg = "result is before the supported range; expected an instant in the years 1970 to 2200"
+            raise OutOfRangeError(msg)
+        return self.covering(max(snap.lo - span, year_start_us(_MIN_YEAR)), snap.hi - 1)
+
+
+def _year_of(us: int) -> int:
+    return (EPOCH + timedelta(microseconds=us)).year
+
+
+def _open_before(snap: _Compiled, t: int) -> int:
+    """Open time in ``[snap.lo, t)``."""
+    i = bisect_right(snap.starts, t) - 1
+    if i < 0:
+        return 0
+    end = snap.ends[i]
+    return snap.cum[i] + (t if t < end else end) - snap.starts[i]
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """What a weekly-hours calendar was built from, in normalised form."""
+
+    weekly: tuple[tuple[Window, ...], ...]
+    holidays: HolidaySpec | None
+    closed: frozenset[date]
+    special: tuple[tuple[date, tuple[Window, ...]], ...]
+
+
+class Calendar:
+    """When the support clock runs: weekly hours in a time zone, less holidays.
+
+    Open time is a union of half-open intervals ``[open, close)``: the clock
+    runs at the opening instant and has stopped at the closing one. Adjacent
+    windows merge, so ``24x7`` is one unbroken interval across midnights and
+    DST changes. Local window boundaries become instants as ``zoneinfo``
+    resolves a wall time with ``fold=0``: a time in the spring gap moves
+    forward by the gap, an ambiguous autumn time takes its first occurrence.
+    A holiday, or a date in *closed*, closes the windows that start on it;
+    a date in *special* has its own windows instead of the weekday's.
+
+    >>> cal = Calendar(timezone="Europe/Zurich", hours={"mon-fri": "08:00-17:00"},
+    ...                holidays={"country": "CH", "subdiv": "SG"})
+    >>> monday = datetime(2026, 3, 2, 8, tzinfo=ZoneInfo("Europe/Zurich"))
+    >>> cal.add(monday, timedelta(hours=9)).isoformat()
+    '2026-03-02T17:00:00+01:00'
+    >>> cal.business_day
+    datetime.timedelta(seconds=32400)
+    """
+
+    __slots__ = ("__weakref__", "_business_day", "_engine", "_label", "_operands", "_spec", "_tz", "_tzname")
+
+    _tz: ZoneInfo
+    _tzname: str
+    _spec: _Spec | None
+    _operands: tuple[str, Calendar, Calendar] | None
+    _business_day: timedelta
+    _engine: _Engine
+    _label: str
+
+    def __init__(
+        self,
+        timezone: str | ZoneInfo = "UTC",
+        hours: Mapping[str, str | list[str]] | str = "24x7",
+        holidays: Mapping[str, Any] | HolidaySpec | str | None = None,
+        closed: Iterable[date | str] = (),
+        special: Mapping[date | str, str | list[str]] | None = None,
+        business_day: timedelta | str | None = None,
+    ) -> None:
+        self._tz, self._tzname = _zone(timezone)
+        weekly = parse_weekly(hours)
+        holiday_spec = parse_holiday_spec(holidays)
+        if isinstance(closed, str | date):
+            closed = [closed]
+        closed_dates = frozenset(parse_date("closed", d) for d in closed)
+        special_hours = parse_special(special)
+        self._spec = _Spec(weekly, holiday_spec, closed_dates, tuple(sorted(special_hours.items())))
+        self._operands = None
+        self._business_day = _business_day(business_day, weekly)
+        self._engine = _Engine(self._generate_weekly)
+        self._label = ""
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def _combined(cls, op: str, left: Calendar, right: Calendar) -> Calendar:
+        self = object.__new__(cls)
+        self._tz, self._tzname = left._tz, left._tzname
+        self._spec = None
+        self._operands = (op, left, right)
+        self._business_day = left._business_day
+        self._engine = _Engine(self._generate_combined)
+        self._label = ""
+        return self
+
+    def __and__(self, other: Calendar) -> Calendar:
+        """The calendar open when both are open (time zone and business day of the left one)."""
+        if not isinstance(other, Calendar):
+            return NotImplemented
+        return Calendar._combined("&", self, other)
+
+    def __or__(self, other: Calendar) -> Calendar:
+        """The calendar open when either is open (time zone and business day of the left one)."""
+        if not isinstance(other, Calendar):
+            return NotImplemented
+        return Calendar._combined("|", self, other)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._operands is not None:
+            op, left, right = self._operands
+            return (operator.and_ if op == "&" else operator.or_, (left, right))
+        return (_rebuild, (self.config(),))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Calendar):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple[Any, ...]:
+        if self._operands is not None:
+            op, left, right = self._operands
+            return (op, left._key(), right._key())
+        return (self._tzname, self._spec, self._business_day)
+
+    def __repr__(self) -> str:
+        if self._operands is not None:
+            op, left, right = self._operands
+            return f"({left!r} {op} {right!r})"
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"Calendar({args})"
+
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that rebuild this calendar (weekly-hours calendars only)."""
+        spec = self._spec
+        if spec is None:
+            msg = "config: a combined calendar (a & b, a | b) has no constructor arguments"
+            raise CalendarError(msg)
+        hours: dict[str, list[str]] | str
+        if all(day == ((0, DAY),) for day in spec.weekly):
+            hours = "24x7"
+        else:
+            hours = {
+                name: [_window_text(w) for w in day]
+                for name, day in zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), spec.weekly, strict=True)
+                if day
+            }
+        out: dict[str, Any] = {"timezone": self._tzname, "hours": hours}
+        if spec.holidays is not None:
+            out["holidays"] = spec.holidays.as_dict()
+        if spec.closed:
+            out["closed"] = sorted(d.isoformat() for d in spec.closed)
+        if spec.special:
+            out["special"] = {d.isoformat(): [_window_text(w) for w in ws] for d, ws in spec.special}
+        out["business_day"] = self._business_day
+        return out
+
+    # ------------------------------------------------------------------ properties
+
+    @property
+    def timezone(self) -> str:
+        """The IANA name of the calendar's time zone."""
+        return self._tzname
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        """The calendar's time zone; results are expressed in it."""
+        return self._tz
+
+    @property
+    def business_day(self) -> timedelta:
+        """The open time that "1 business day" stands for on this calendar."""
+        return self._business_day
+
+    @property
+    def holidays(self) -> HolidaySpec | None:
+        """Where the calendar's holidays come from (None for combined calendars or none)."""
+        return None if self._spec is None else self._spec.holidays
+
+    # ------------------------------------------------------------------ arithmetic
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        """Open time inside ``[start, end)``; negative when *end* is before *start*.
+
+        >>> zurich = ZoneInfo("Europe/Zurich")
+        >>> office_hours().elapsed(datetime(2026, 12, 23, 15, tzinfo=zurich),
+        ...                        datetime(2027, 1, 4, 9, 30, tzinfo=zurich))
+        datetime.timedelta(days=2, seconds=1800)
+        """
+        a = to_us(start, "start")
+        b = to_us(end, "end")
+        snap = self._engine.covering(a if a < b else b, b if a < b else a)
+        return timedelta(microseconds=_open_before(snap, b) - _open_before(snap, a))
+
+    def elapsed_us(self, a: int, b: int) -> int:
+        """Open microseconds in ``[a, b)`` for epoch-microsecond instants (internal fast path)."""
+        snap = self._engine.covering(a if a < b else b, b if a < b else a)
+        return _open_before(snap, b) - _open_before(snap, a)
+
+    def add(self, start: datetime, duration: timedelta | str | Duration) -> datetime:
+        """The instant at which *duration* of open time has run since *start*.
+
+        For a positive duration, the earliest such instant: a target that runs
+        out exactly at closing time is due at closing time. For a negative one,
+        the latest instant before *start*. ``add(t, timedelta(0)) == t``.
+        Strings such as ``"4 hours"`` or ``"1 business day"`` are accepted.
+        """
+        a = to_us(start, "start")
+        d = self._duration_us(duration)
+        return from_us(self.add_us(a, d), self._tz)
+
+    def add_us(self, a: int, d: int) -> int:
+        """:meth:`add` on epoch microseconds (internal fast path)."""
+        if d == 0:
+            return a
+        engine = self._engine
+        snap = engine.covering(a, a)
+        if d > 0:
+            target = _open_before(snap, a) + d
+            while not snap.cumend or target > snap.cumend[-1]:
+                self._check_opens()
+                snap = engine.grow(snap, forward=True)
+                target = _open_before(snap, a) + d
+            i = bisect_left(snap.cumend, target)
+        else:
+            target = _open_before(snap, a) + d
+            while target < 0 or not snap.cumend:
+                self._check_opens()
+                snap = engine.grow(snap, forward=False)
+                target = _open_before(snap, a) + d
+            i = bisect_right(snap.cumend, target)
+        result = snap.starts[i] + (target - snap.cum[i])
+        if not MIN_US <= result < MAX_US:
+            msg = "result is outside the supported range; expected an instant in the years 1970 to 2200"
+            raise OutOfRangeError(msg)
+        return result
+
+    def _duration_us(self, duration: object) -> int:
+        if isinstance(duration, timedelta):
+            return duration // US
+        parsed = parse_duration(duration)
+        if isinstance(parsed, NoObjective):
+            msg = f"duration: {duration!r} sets no objective; expected an amount of time"
+            raise DurationError(msg)
+        return parsed.resolve(self) // US
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether the clock runs at *at* (open at an opening instant, closed at a closing one)."""
+        t = to_us(at, "at")
+        snap = self._engine.covering(t, t)
+        i = bisect_right(snap.starts, t) - 1
+        return i >= 0 and t < snap.ends[i]
+
+    def next_open(self, at: datetime) -> datetime:
+        """*at* itself when the calendar is open then, else the next opening instant."""
+        t = to_us(at, "at")
+        return from_us(self.next_open_us(t), self._tz)
+
+    def next_open_us(self, t: int) -> int:
+        """:meth:`next_open` on epoch microseconds (internal fast path)."""
+        snap = self._engine.covering(t, t)
+        while True:
+            i = bisect_right(snap.starts, t) - 1
+            if i >= 0 and t < snap.ends[i]:
+                return t
+            if i + 1 < len(snap.starts):
+                return snap.starts[i + 1]
+            self._check_opens()
+            snap = self._engine.grow(snap, forward=True)
+
+    def open_intervals(self, start: datetime, end: datetime) -> list[Interval]:
+        """The open intervals inside ``[start, end)``, clipped to it, in order."""
+        a = to_us(start, "start")
+        b = to_us(end, "end")
+        tz = self._tz
+        return [Interval(from_us(s, tz), from_us(e, tz)) for s, e in self.spans_us(a, b)]
+
+    def spans_us(self, a: int, b: int) -> list[tuple[int, int]]:
+        """Open spans clipped to ``[a, b)`` in epoch microseconds (internal)."""
+        if b <= a:
+            return []
+        snap = self._engine.covering(a, b)
+        i = max(bisect_right(snap.starts, a) - 1, 0)
+        j = bisect_left(snap.starts, b)
+        return _clip(list(zip(snap.starts[i:j], snap.ends[i:j], strict=True)), a, b)
+
+    def holidays_between(self, start: datetime, end: datetime) -> list[tuple[date, str]]:
+        """Holidays and closed or special dates (local) from *start*'s date to *end*'s, with names."""
+        a = to_us(start, "start")
+        b = to_us(end, "end")
+        first = from_us(min(a, b), self._tz).date()
+        last = from_us(max(a, b), self._tz).date()
+        out: list[tuple[date, str]] = []
+        if self._operands is not None:
+            _, left, right = self._operands
+            seen = dict(left.holidays_between(start, end))
+            seen.update(right.holidays_between(start, end))
+            return sorted(seen.items())
+        spec = self._spec
+        assert spec is not None
+        special = dict(spec.special)
+        names: dict[date, str] = {}
+        if spec.holidays is not None:
+            for year in range(first.year, last.year + 1):
+                names.update(spec.holidays.names(year))
+        day = first
+        while day <= last:
+            if day in special:
+                out.append((day, "special hours"))
+            elif day in spec.closed:
+                out.append((day, "closed"))
+            elif day in names:
+                out.append((day, names[day]))
+            day += timedelta(days=1)
+        return out
+
+    # ------------------------------------------------------------------ compilation
+
+    def _check_opens(self) -> None:
+        spec = self._spec
+        if spec is not None and not any(spec.weekly) and not any(ws for _, ws in spec.special):
+            msg = "calendar has no open hours at all; expected at least one weekly window"
+            raise CalendarNeverOpensError(msg)
+
+    def _generate_weekly(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        spec = self._spec
+        assert spec is not None
+        weekly = spec.weekly
+        if (
+            all(day == ((0, DAY),) for day in weekly)
+            and spec.holidays is None
+            and not spec.closed
+            and not spec.special
+        ):
+            return [(lo, hi)]
+        tz = self._tz
+        special = dict(spec.special)
+        closed = spec.closed
+        first = from_us(lo, tz).date() - timedelta(days=1)
+        last = from_us(hi, tz).date()
+        holiday_years: dict[int, frozenset[date]] = {}
+        spans: list[tuple[int, int]] = []
+        day = first
+        one = timedelta(days=1)
+        while day <= last:
+            if day in special:
+                windows = special[day]
+            elif day in closed:
+                windows = ()
+            else:
+                windows = weekly[day.weekday()]
+                if windows and spec.holidays is not None:
+                    year_set = holiday_years.get(day.year)
+                    if year_set is None:
+                        year_set = holiday_years[day.year] = frozenset(spec.holidays.dates(day.year))
+                    if day in year_set:
+                        windows = ()
+            for start, end in windows:
+                spans.append((_local_us(day, start, tz), _local_us(day, end, tz)))
+            day += one
+        return _clip(_merge(spans), lo, hi)
+
+    def _generate_combined(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        assert self._operands is not None
+        op, left, right = self._operands
+        a = left.spans_us(lo, hi)
+        b = right.spans_us(lo, hi)
+        if op == "|":
+            return _merge(a + b)
+        out: list[tuple[int, int]] = []
+        i = j = 0
+        while i < len(a) and j < len(b):
+            s = max(a[i][0], b[j][0])
+            e = min(a[i][1], b[j][1])
+            if s < e:
+                out.append((s, e))
+            if a[i][1] < b[j][1]:
+                i += 1
+            else:
+                j += 1
+        return _merge(out)
+
+
+def _local_us(day: date, seconds: int, tz: tzinfo) -> int:
+    extra, seconds = divmod(seconds, DAY)
+    if extra:
+        day = day + timedelta(days=extra)
+    wall = datetime(day.year, day.month, day.day, seconds // 3600, seconds // 60 % 60, seconds % 60, tzinfo=tz)
+    return (wall - EPOCH) // US
+
+
+def _zone(value: object) -> tuple[ZoneInfo, str]:
+    if isinstance(value, ZoneInfo):
+        return value, value.key
+    if not isinstance(value, str) or not value.strip():
+        raise UnknownTimeZoneError.for_key(value)
+    try:
+        zone = ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UnknownTimeZoneError.for_key(value) from None
+    return zone, value.strip()
+
+
+def _business_day(value: timedelta | str | None, weekly: tuple[tuple[Window, ...], ...]) -> timedelta:
+    if value is None:
+        totals = [sum(e - s for s, e in day) for day in weekly]
+        workdays = [t for t in totals[:5] if t]
+        chosen = max(workdays or totals)
+        return timedelta(seconds=chosen)
+    if isinstance(value, timedelta):
+        result = value
+    else:
+        parsed = parse_duration(value, "business_day")
+        if not isinstance(parsed, Duration) or parsed.business_days:
+            msg = f"business_day: invalid length {value!r}; expected hours such as '9h' or 'PT9H'"
+            raise DurationError(msg)
+        result = parsed.fixed
+    if result <= timedelta(0):
+        msg = f"business_day: invalid length {value!r}; expected a positive duration"
+        raise DurationError(msg)
+    return result
+
+
+def _window_text(window: Window) -> str:
+    start, end = window
+
+    def hm(sec: int) -> str:
+        if sec > DAY:
+            sec -= DAY
+        text = f"{sec // 3600:02d}:{sec // 60 % 60:02d}"
+        return text + (f":{sec % 60:02d}" if sec % 60 else "")
+
+    return f"{hm(start)}-{hm(end)}"
+
+
+def _rebuild(config: dict[str, Any]) -> Calendar:
+    return Calendar(**config)

@@ -1,0 +1,201 @@
+"""Errors raised by slacalc.
+
+Every error is a :class:`SlacalcError`; each input error is also a
+:class:`ValueError`, so a caller that only knows the builtin catches it too.
+Messages name the field, the value and what was expected::
+
+    * SlacalcError
+      x CalendarError(ValueError)
+        - NaiveDatetimeError          a datetime without tzinfo
+        - OutOfRangeError             an instant outside 1970-2200
+        - InvalidWindowError          "25:00-26:00", empty or overlapping windows
+        - UnknownWeekdayError         a day key that is not mon..sun
+        - UnknownTimeZoneError        a time zone zoneinfo does not know
+        - UnknownHolidayRegionError   a holidays country/subdivision/category
+        - CalendarNeverOpensError     add/next_open on a calendar with no open time
+      x DurationError(ValueError)     "4 fortnights", "PT4X"
+      x PolicyError(ValueError)
+        - PolicyFileError             invalid policy file: file, key, value
+        - UnknownPolicyError
+        - UnknownPlanError
+        - UnknownSeverityError
+        - UnknownMetricError
+      x TicketError(ValueError)
+        - TimelineError               unmatched pause/resume, events before opening, now < opened_at
+      x BillingError(ValueError)      prices, quota ledger inputs
+    * SlacalcWarning(UserWarning)
+
+This module imports nothing from slacalc, so every other module can use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = [
+    "BillingError",
+    "CalendarError",
+    "CalendarNeverOpensError",
+    "DurationError",
+    "InvalidWindowError",
+    "NaiveDatetimeError",
+    "OutOfRangeError",
+    "PolicyError",
+    "PolicyFileError",
+    "SlacalcError",
+    "SlacalcWarning",
+    "TicketError",
+    "TimelineError",
+    "UnknownHolidayRegionError",
+    "UnknownMetricError",
+    "UnknownPlanError",
+    "UnknownPolicyError",
+    "UnknownSeverityError",
+    "UnknownTimeZoneError",
+    "UnknownWeekdayError",
+]
+
+
+def _listing(valid: Iterable[Any]) -> str:
+    return ", ".join(str(v) for v in valid)
+
+
+class SlacalcError(Exception):
+    """Base class of every error slacalc raises on purpose."""
+
+
+class SlacalcWarning(UserWarning):
+    """Base class of slacalc's warnings: something legal that is probably a mistake."""
+
+
+class CalendarError(SlacalcError, ValueError):
+    """A calendar was built or queried with bad input."""
+
+
+class NaiveDatetimeError(CalendarError):
+    """A datetime without a time zone was given where an instant is needed."""
+
+    @classmethod
+    def for_value(cls, field: str, value: object) -> NaiveDatetimeError:
+        """Build the error for *field* holding the naive *value*."""
+        return cls(
+            f"{field} must be a timezone-aware datetime; got naive {value!r} "
+            "(attach a tzinfo, e.g. ZoneInfo('Europe/Zurich'), or use an ISO string with an offset)"
+        )
+
+
+class OutOfRangeError(CalendarError):
+    """An instant outside the supported years 1970 to 2200."""
+
+    @classmethod
+    def for_value(cls, field: str, value: object) -> OutOfRangeError:
+        """Build the error for *field* holding *value* outside the supported range."""
+        return cls(f"{field} {value!s} is out of range; expected an instant in the years 1970 to 2200")
+
+
+class InvalidWindowError(CalendarError):
+    """A window of opening hours that cannot be read or makes no sense."""
+
+    @classmethod
+    def for_value(cls, field: str, value: object, reason: str) -> InvalidWindowError:
+        """Build the error for *field* holding the bad window *value*."""
+        return cls(f"{field}: invalid window {value!r}: {reason}")
+
+
+class UnknownWeekdayError(CalendarError):
+    """A key of weekly hours that names no weekday."""
+
+    @classmethod
+    def for_key(cls, key: str) -> UnknownWeekdayError:
+        """Build the error for the unknown day *key*."""
+        return cls(
+            f"hours: unknown day {key!r}; expected mon, tue, wed, thu, fri, sat, sun, "
+            "a range such as 'mon-fri' or a list such as 'sat,sun'"
+        )
+
+
+class UnknownTimeZoneError(CalendarError):
+    """A time-zone name that the IANA database does not know."""
+
+    @classmethod
+    def for_key(cls, key: object) -> UnknownTimeZoneError:
+        """Build the error for the unknown zone *key*."""
+        return cls(f"timezone: unknown time zone {key!r}; expected an IANA name such as 'Europe/Zurich' or 'UTC'")
+
+
+class UnknownHolidayRegionError(CalendarError):
+    """A country, subdivision or category that the holidays package does not have."""
+
+
+class CalendarNeverOpensError(CalendarError):
+    """The calendar has no open time left where an answer needs some."""
+
+
+class DurationError(SlacalcError, ValueError):
+    """A duration that cannot be read."""
+
+    @classmethod
+    def for_value(cls, value: object, field: str = "duration") -> DurationError:
+        """Build the error for the unreadable duration *value* in *field*."""
+        return cls(
+            f"{field}: cannot read duration {value!r}; expected a timedelta, an ISO 8601 duration "
+            "such as 'PT4H' or 'P1D', words such as '30min', '4 hours', '4 business hours', "
+            "'1 business day', or 'best effort' / 'n/a' for no objective"
+        )
+
+
+class PolicyError(SlacalcError, ValueError):
+    """A policy, or a name looked up in one, is wrong."""
+
+
+class PolicyFileError(PolicyError):
+    """A policy file that does not validate: the message names file, key and value."""
+
+
+class UnknownPolicyError(PolicyError):
+    """A policy name that is neither built in nor a readable file."""
+
+    @classmethod
+    def for_name(cls, name: str, valid: Iterable[str]) -> UnknownPolicyError:
+        """Build the error for the unknown policy *name*."""
+        return cls(f"policy: unknown policy {name!r}; expected a file path or one of {_listing(valid)}")
+
+
+class UnknownPlanError(PolicyError):
+    """A plan name that the policy does not have."""
+
+    @classmethod
+    def for_name(cls, name: str, policy: str, valid: Iterable[str]) -> UnknownPlanError:
+        """Build the error for the unknown plan *name* of *policy*."""
+        return cls(f"plan: unknown plan {name!r} in policy {policy!r}; expected one of {_listing(valid)}")
+
+
+class UnknownSeverityError(PolicyError):
+    """A severity (or escalation class) that the policy does not have."""
+
+    @classmethod
+    def for_name(cls, name: object, valid: Iterable[str], field: str = "severity") -> UnknownSeverityError:
+        """Build the error for the unknown severity *name*."""
+        return cls(f"{field}: unknown severity {name!r}; expected one of {_listing(valid)}")
+
+
+class UnknownMetricError(PolicyError):
+    """A metric name that slacalc does not know."""
+
+    @classmethod
+    def for_name(cls, name: object, valid: Iterable[str]) -> UnknownMetricError:
+        """Build the error for the unknown metric *name*."""
+        return cls(f"metric: unknown metric {name!r}; expected one of {_listing(valid)}")
+
+
+class TicketError(SlacalcError, ValueError):
+    """A ticket with bad fields."""
+
+
+class TimelineError(TicketError):
+    """A ticket whose events do not make a consistent timeline."""
+
+
+class BillingError(SlacalcError, ValueError):
+    """Bad input to prices, credits or the escalation ledger."""
