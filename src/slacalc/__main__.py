@@ -1,0 +1,3 @@
+from slacalc._cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""Contracts: a customer's term on a plan, and the service credits its tickets earn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+from slacalc._evaluate import Evaluation, evaluate
+from slacalc._tickets import Ticket
+from slacalc.exceptions import BillingError
+
+if TYPE_CHECKING:
+    from slacalc._policy import FamilyPlan, Plan
+
+__all__ = ["Contract", "ContractCredits", "TicketCredit"]
+
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCredit:
+    """The credit days one ticket earned, per metric, after the per-ticket cap."""
+
+    ticket_id: str
+    opened_at: datetime
+    days: int
+    by_metric: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContractCredits:
+    """What a contract's tickets earned over its term.
+
+    ``days`` is after the per-term cap; ``term_end`` is the contract's end
+    extended by those days (calendar days: ZITADEL adds days "as extension to
+    the current term").
+    """
+
+    customer: str
+    plan: str
+    term_start: date
+    term_end: date
+    earned_days: int
+    days: int
+    capped: bool
+    extended_term_end: date
+    tickets: tuple[TicketCredit, ...]
+
+    def value(self, term_price: Decimal, currency: str = "") -> Decimal:
+        """The money value of the credit days: days / days in the term × the term's price.
+
+        Rounded once, half up, to the cent. *term_price* must be a ``Decimal``.
+        """
+        if not isinstance(term_price, Decimal):
+            msg = f"term_price: expected a Decimal amount; got {type(term_price).__name__} {term_price!r}"
+            raise BillingError(msg)
+        term_days = (self.term_end - self.term_start).days
+        return (term_price * self.days / term_days).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """A customer on a plan for a term ``[term_start, term_end)``.
+
+    Tickets opened inside the term count; each is evaluated against the plan
+    (a family plan picks the version in force when the ticket was opened).
+    """
+
+    customer: str
+    plan: Plan | FamilyPlan
+    term_start: date
+    term_end: date
+
+    def __post_init__(self) -> None:
+        if self.term_end <= self.term_start:
+            msg = (
+                f"contract {self.customer!r}: term_end {self.term_end} is not after term_start "
+                f"{self.term_start}; expected a term of at least one day"
+            )
+            raise BillingError(msg)
+
+    def credits(self, tickets: Iterable[Ticket | Evaluation], now: datetime | None = None) -> ContractCredits:
+        """Collect the credit days of *tickets* (or of ready evaluations) opened in the term."""
+        plan = self.plan
+        rows: list[TicketCredit] = []
+        for item in tickets:
+            if isinstance(item, Evaluation):
+                evaluation = item
+                opened = next(
+                    (o.started_at for o in item.outcomes.values() if o.started_at is not None), None
+                )
+                if opened is None:
+                    continue
+            else:
+                opened = item.opened_at
+                if not self.term_start <= opened.date() < self.term_end:
+                    continue
+                evaluation = plan.evaluate(item, now) if hasattr(plan, "evaluate") else evaluate(plan, item, now)
+            if not self.term_start <= opened.date() < self.term_end:
+                continue
+            by_metric = tuple((o.metric, o.credit_days) for o in evaluation.outcomes.values() if o.credit_days)
+            rows.append(TicketCredit(evaluation.ticket_id, opened, sum(d for _, d in by_metric), by_metric))
+        rows.sort(key=lambda r: (r.opened_at, r.ticket_id))
+        earned = sum(r.days for r in rows)
+        cap = _term_cap(plan)
+        days = earned if cap is None else min(earned, cap)
+        return ContractCredits(
+            customer=self.customer,
+            plan=plan.name,
+            term_start=self.term_start,
+            term_end=self.term_end,
+            earned_days=earned,
+            days=days,
+            capped=days < earned,
+            extended_term_end=self.term_end + timedelta(days=days),
+            tickets=tuple(rows),
+        )
+
+
+def _term_cap(plan: Plan | FamilyPlan) -> int | None:
+    policy = getattr(plan, "policy", None)
+    if policy is None:  # a family plan: the latest version's rule
+        policy = plan.family.latest  # type: ignore[union-attr]
+    rule = policy.credits
+    return None if rule is None else rule.cap_days_per_term

@@ -1,0 +1,174 @@
+"""Reading tickets from CSV and JSON Lines, one row at a time, reporting bad rows."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from slacalc._tickets import Event, Ticket
+from slacalc.exceptions import SlacalcError, TicketError
+
+__all__ = ["BadRow", "parse_instant", "read_tickets", "ticket_from_mapping"]
+
+#: Optional CSV columns that become events: column -> (event kind, value column or None).
+EVENT_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "escalated_at": ("escalation", "escalation"),
+    "escalation_responded_at": ("escalation_response", None),
+    "dispatched_at": ("dispatch", None),
+    "resolved_at": ("resolved", None),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    """A row that could not be read: its line number in the file and why."""
+
+    line: int
+    message: str
+
+
+def parse_instant(field: str, value: object, ident: str | None = None) -> datetime:
+    """An aware datetime from an ISO 8601 string with an offset (or ``Z``)."""
+    where = f"ticket {ident!r}: " if ident else ""
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value.strip())
+        except ValueError:
+            msg = f"{where}{field}: invalid instant {value!r}; expected ISO 8601 with an offset, e.g. 2026-04-02T18:00:00+02:00"
+            raise TicketError(msg) from None
+    else:
+        msg = f"{where}{field}: invalid instant {value!r}; expected ISO 8601 with an offset, e.g. 2026-04-02T18:00:00+02:00"
+        raise TicketError(msg)
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        msg = f"{where}{field}: instant {value!r} has no UTC offset; expected e.g. 2026-04-02T18:00:00+02:00 (naive times are never assumed local)"
+        raise TicketError(msg)
+    return dt
+
+
+def _opt(row: Mapping[str, Any], key: str) -> Any:
+    value = row.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return value
+
+
+def ticket_from_mapping(row: Mapping[str, Any]) -> Ticket:
+    """A :class:`Ticket` from a CSV row or a JSON object.
+
+    Keys: ``id``, ``opened_at``, ``severity`` (required), ``responded_at``,
+    ``channel``, ``events`` (JSON: a list of ``{"at", "kind", "value"}``), and
+    the optional CSV columns ``escalated_at`` + ``escalation``,
+    ``escalation_responded_at``, ``dispatched_at``, ``resolved_at``.
+    """
+    missing = [k for k in ("id", "opened_at", "severity") if _opt(row, k) is None]
+    if missing:
+        msg = f"missing required field {missing[0]!r}; expected id, opened_at and severity"
+        raise TicketError(msg)
+    ident = str(row["id"]).strip()
+    opened = parse_instant("opened_at", row["opened_at"], ident)
+    responded = _opt(row, "responded_at")
+    events: list[Event] = []
+    raw_events = row.get("events")
+    if raw_events:
+        if isinstance(raw_events, str):
+            try:
+                raw_events = json.loads(raw_events)
+            except json.JSONDecodeError:
+                msg = f"ticket {ident!r}: events: invalid JSON {raw_events!r}; expected a list of {{at, kind, value}}"
+                raise TicketError(msg) from None
+        if not isinstance(raw_events, list):
+            msg = f"ticket {ident!r}: events: expected a list of {{at, kind, value}}; got {raw_events!r}"
+            raise TicketError(msg)
+        for item in raw_events:
+            if not isinstance(item, Mapping) or "at" not in item or "kind" not in item:
+                msg = f"ticket {ident!r}: events: invalid event {item!r}; expected an object with at, kind and value"
+                raise TicketError(msg)
+            value = item.get("value")
+            events.append(
+                Event(parse_instant("events.at", item["at"], ident), str(item["kind"]), None if value is None else str(value))
+            )
+    for column, (kind, value_column) in EVENT_COLUMNS.items():
+        at = _opt(row, column)
+        if at is not None:
+            value = None if value_column is None else _opt(row, value_column)
+            if kind == "escalation" and value is None:
+                value = "normal"
+            events.append(Event(parse_instant(column, at, ident), kind, None if value is None else str(value)))
+    return Ticket(
+        ident,
+        opened,
+        str(row["severity"]),
+        channel=_opt(row, "channel"),
+        responded_at=None if responded is None else parse_instant("responded_at", responded, ident),
+        events=events,
+    )
+
+
+def read_tickets(stream: IO[str], fmt: str) -> Iterator[tuple[int, Ticket | BadRow]]:
+    """Yield ``(line, ticket)`` or ``(line, BadRow)`` for every data row of *stream*."""
+    if fmt == "jsonl":
+        yield from _read_jsonl(stream)
+    else:
+        yield from _read_csv(stream)
+
+
+def _read_csv(stream: IO[str]) -> Iterator[tuple[int, Ticket | BadRow]]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    header = [h.strip().lower() for h in header]
+    missing = [k for k in ("id", "opened_at", "severity") if k not in header]
+    if missing:
+        yield 1, BadRow(1, f"header: missing column {missing[0]!r}; expected at least id,opened_at,severity")
+        return
+    width = len(header)
+    for values in reader:
+        line = reader.line_num
+        if not values or all(not v.strip() for v in values):
+            continue
+        if len(values) != width:
+            yield line, BadRow(line, f"expected {width} fields ({','.join(header)}); got {len(values)}")
+            continue
+        yield line, _row(line, dict(zip(header, values, strict=True)))
+
+
+def _read_jsonl(stream: IO[str]) -> Iterator[tuple[int, Ticket | BadRow]]:
+    for line, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield line, BadRow(line, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(obj, dict):
+            yield line, BadRow(line, f"expected a JSON object per line; got {type(obj).__name__}")
+            continue
+        yield line, _row(line, obj)
+
+
+def _row(line: int, row: Mapping[str, Any]) -> Ticket | BadRow:
+    try:
+        return ticket_from_mapping(row)
+    except SlacalcError as exc:
+        return BadRow(line, str(exc))
+
+
+def tickets_or_raise(rows: Iterable[tuple[int, Ticket | BadRow]]) -> list[Ticket]:
+    """All tickets, or a TicketError listing every bad row."""
+    good: list[Ticket] = []
+    bad: list[BadRow] = []
+    for _, item in rows:
+        (bad if isinstance(item, BadRow) else good).append(item)  # type: ignore[arg-type]
+    if bad:
+        msg = "; ".join(f"line {b.line}: {b.message}" for b in bad)
+        raise TicketError(msg)
+    return good

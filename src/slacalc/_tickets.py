@@ -1,0 +1,170 @@
+"""Tickets and their events, and the checks that make a timeline consistent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, get_args
+
+from slacalc._calendar import to_us
+from slacalc.exceptions import CalendarError, TicketError, TimelineError
+
+__all__ = ["EVENT_KINDS", "Event", "EventKind", "Ticket"]
+
+EventKind = Literal[
+    "severity",
+    "pause",
+    "resume",
+    "response",
+    "escalation",
+    "escalation_response",
+    "dispatch",
+    "resolved",
+]
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened to a ticket at an instant.
+
+    ``kind`` is one of ``severity`` (value: the new severity), ``pause`` and
+    ``resume`` (waiting on the customer), ``response``, ``escalation`` (value:
+    ``urgent`` or ``normal``), ``escalation_response``, ``dispatch``, ``resolved``.
+    """
+
+    at: datetime
+    kind: str
+    value: str | None = None
+
+
+EventLike = Event | tuple[datetime, str] | tuple[datetime, str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A support ticket: when it was opened, how severe, and what happened since.
+
+    >>> zurich = ZoneInfo("Europe/Zurich")
+    >>> t = Ticket("T-1", datetime(2026, 4, 2, 18, tzinfo=zurich), severity=2,
+    ...            responded_at=datetime(2026, 4, 7, 8, 20, tzinfo=zurich))
+    >>> t.severity
+    '2'
+    """
+
+    id: str
+    opened_at: datetime
+    severity: str
+    channel: str | None = None
+    responded_at: datetime | None = None
+    events: tuple[Event, ...] = field(default=())
+
+    def __init__(
+        self,
+        id: str,
+        opened_at: datetime,
+        severity: str | int,
+        channel: str | None = None,
+        responded_at: datetime | None = None,
+        events: Iterable[EventLike] = (),
+    ) -> None:
+        ident = str(id)
+        set_ = object.__setattr__
+        set_(self, "id", ident)
+        set_(self, "opened_at", _instant(ident, "opened_at", opened_at))
+        set_(self, "severity", str(severity).strip())
+        if not self.severity:
+            msg = f"ticket {ident!r}: severity is empty; expected a severity name such as '1' or 'urgent'"
+            raise TicketError(msg)
+        set_(self, "channel", None if channel in (None, "") else str(channel).strip().lower())
+        set_(
+            self,
+            "responded_at",
+            None if responded_at is None else _instant(ident, "responded_at", responded_at),
+        )
+        parsed = [_event(ident, e) for e in events]
+        parsed.sort(key=lambda e: to_us(e.at, "event"))
+        set_(self, "events", tuple(parsed))
+        self._check()
+
+    def _check(self) -> None:
+        opened = to_us(self.opened_at, "opened_at")
+        if self.responded_at is not None and to_us(self.responded_at, "responded_at") < opened:
+            msg = (
+                f"ticket {self.id!r}: responded_at {self.responded_at.isoformat()} is before "
+                f"opened_at {self.opened_at.isoformat()}; expected a response at or after opening"
+            )
+            raise TimelineError(msg)
+        paused = False
+        for event in self.events:
+            if to_us(event.at, "event") < opened:
+                msg = (
+                    f"ticket {self.id!r}: {event.kind} event at {event.at.isoformat()} is before "
+                    f"opened_at {self.opened_at.isoformat()}; expected events at or after opening"
+                )
+                raise TimelineError(msg)
+            if event.kind == "pause":
+                if paused:
+                    msg = (
+                        f"ticket {self.id!r}: pause at {event.at.isoformat()} while already paused; "
+                        "expected a resume between two pauses"
+                    )
+                    raise TimelineError(msg)
+                paused = True
+            elif event.kind == "resume":
+                if not paused:
+                    msg = (
+                        f"ticket {self.id!r}: resume at {event.at.isoformat()} without a pause before it; "
+                        "expected each resume to follow a pause"
+                    )
+                    raise TimelineError(msg)
+                paused = False
+
+    def with_events(self, *events: EventLike) -> Ticket:
+        """A copy of the ticket with more events."""
+        return Ticket(
+            self.id,
+            self.opened_at,
+            self.severity,
+            self.channel,
+            self.responded_at,
+            (*self.events, *events),
+        )
+
+    def events_of(self, kind: str) -> Sequence[Event]:
+        """The ticket's events of one *kind*, in time order."""
+        return [e for e in self.events if e.kind == kind]
+
+
+def _instant(ident: str, name: str, value: object) -> datetime:
+    try:
+        to_us(value, name)
+    except CalendarError as exc:
+        msg = f"ticket {ident!r}: {exc}"
+        raise TicketError(msg) from None
+    assert isinstance(value, datetime)
+    return value
+
+
+def _event(ident: str, raw: object) -> Event:
+    if isinstance(raw, Event):
+        event = raw
+    elif isinstance(raw, tuple | list) and len(raw) in (2, 3):
+        value = raw[2] if len(raw) == 3 else None
+        event = Event(raw[0], str(raw[1]), None if value is None else str(value))
+    else:
+        msg = f"ticket {ident!r}: invalid event {raw!r}; expected (at, kind) or (at, kind, value)"
+        raise TicketError(msg)
+    kind = event.kind.strip().lower()
+    if kind not in EVENT_KINDS:
+        msg = f"ticket {ident!r}: unknown event kind {event.kind!r}; expected one of {', '.join(EVENT_KINDS)}"
+        raise TicketError(msg)
+    if kind in ("severity", "escalation") and not (event.value or "").strip():
+        msg = (
+            f"ticket {ident!r}: {kind} event at {event.at!r} has no value; expected the new {kind}"
+        )
+        raise TicketError(msg)
+    at = _instant(ident, f"{kind} event", event.at)
+    value = None if event.value is None else event.value.strip()
+    return Event(at, kind, value)
