@@ -51,24 +51,29 @@ def _iso(value: datetime | None) -> str:
     return "" if value is None else value.isoformat()
 
 
+def outcome_values(outcome: Outcome) -> list[Any]:
+    """One result row for *outcome*, in the order of :data:`RESULT_COLUMNS`."""
+    return [
+        outcome.ticket_id,
+        outcome.status,
+        _iso(outcome.due_at),
+        seconds_text(outcome.late_by),
+        outcome.credit_days,
+        outcome.metric,
+        outcome.klass or "",
+        outcome.target,
+        _iso(outcome.stopped_at),
+        seconds_text(outcome.elapsed),
+        seconds_text(outcome.remaining),
+        seconds_text(outcome.late_by_wall),
+        outcome.policy,
+        outcome.plan,
+    ]
+
+
 def outcome_row(outcome: Outcome) -> dict[str, Any]:
-    """One result row for *outcome* (the columns of ``slacalc evaluate``)."""
-    return {
-        "id": outcome.ticket_id,
-        "status": outcome.status,
-        "due_at": _iso(outcome.due_at),
-        "late_by_seconds": seconds_text(outcome.late_by),
-        "credit_days": outcome.credit_days,
-        "metric": outcome.metric,
-        "class": outcome.klass or "",
-        "target": outcome.target,
-        "stopped_at": _iso(outcome.stopped_at),
-        "elapsed_seconds": seconds_text(outcome.elapsed),
-        "remaining_seconds": seconds_text(outcome.remaining),
-        "late_by_wall_seconds": seconds_text(outcome.late_by_wall),
-        "policy": outcome.policy,
-        "plan": outcome.plan,
-    }
+    """One result row for *outcome* as a mapping (the columns of ``slacalc evaluate``)."""
+    return dict(zip(RESULT_COLUMNS, outcome_values(outcome), strict=True))
 
 
 def _load_plan(policy: str, plan: str) -> Any:
@@ -127,8 +132,8 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     try:
         writer: Any = None
         if args.output == "csv":
-            writer = csv.DictWriter(out, fieldnames=RESULT_COLUMNS, lineterminator="\n", extrasaction="ignore")
-            writer.writeheader()
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(RESULT_COLUMNS)
         for line, item in read_tickets(stream, fmt):
             if isinstance(item, BadRow):
                 bad += 1
@@ -141,11 +146,10 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 bad += 1
                 err.write(f"{args.file}: line {line}: {exc}\n")
                 continue
-            row = outcome_row(outcome)
             if writer is not None:
-                writer.writerow(row)
+                writer.writerow(outcome_values(outcome))
             else:
-                out.write(json.dumps(row) + "\n")
+                out.write(json.dumps(outcome_row(outcome)) + "\n")
             good += 1
             if progress and good % _PROGRESS_EVERY == 0:
                 err.write(f"\r{good:,} tickets evaluated, {bad} bad rows")

@@ -22,7 +22,7 @@ _CENT = Decimal("0.01")
 
 @dataclass(frozen=True, slots=True)
 class TicketCredit:
-    """The credit days one ticket earned, per metric, after the per-ticket cap."""
+    """The credit days one ticket earned (after the per-ticket cap over all metrics), and per metric."""
 
     ticket_id: str
     opened_at: datetime
@@ -102,7 +102,7 @@ class Contract:
             if not self.term_start <= opened.date() < self.term_end:
                 continue
             by_metric = tuple((o.metric, o.credit_days) for o in evaluation.outcomes.values() if o.credit_days)
-            rows.append(TicketCredit(evaluation.ticket_id, opened, sum(d for _, d in by_metric), by_metric))
+            rows.append(TicketCredit(evaluation.ticket_id, opened, evaluation.credit_days, by_metric))
         rows.sort(key=lambda r: (r.opened_at, r.ticket_id))
         earned = sum(r.days for r in rows)
         cap = _term_cap(plan)

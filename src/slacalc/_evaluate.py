@@ -8,8 +8,8 @@ the outcome; the text of :meth:`Outcome.explain` is built from them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from slacalc._calendar import Calendar, from_us, to_us
@@ -36,7 +36,6 @@ class SeverityChange:
     new: str
 
 
-@dataclass(frozen=True, slots=True)
 class Outcome:
     """How one metric of one ticket came out, with the facts behind the numbers.
 
@@ -44,8 +43,41 @@ class Outcome:
     business time on the target's calendar (``late_by`` is wall time when the
     policy measures lateness in wall time), ``late_by_wall`` is always wall
     time. ``status`` is ``met`` exactly when a stopped clock's ``late_by`` is
-    zero.
+    zero. Instants are in the target calendar's time zone.
+
+    Outcomes are values: compare equal when their facts are equal, pickle,
+    and are not to be modified. Internally they keep epoch microseconds and
+    build datetimes only when an attribute is read, which keeps
+    :meth:`Plan.evaluate` fast.
     """
+
+    __slots__ = (
+        "_changes",
+        "_credit_note",
+        "_due",
+        "_elapsed",
+        "_late",
+        "_late_wall",
+        "_paused",
+        "_pauses",
+        "_remaining",
+        "_start",
+        "_stop",
+        "_target",
+        "_tz",
+        "credit_days",
+        "initial_class",
+        "klass",
+        "lateness_measure",
+        "metric",
+        "now",
+        "plan",
+        "policy",
+        "reason",
+        "severity_rule",
+        "status",
+        "ticket_id",
+    )
 
     ticket_id: str
     policy: str
@@ -53,27 +85,172 @@ class Outcome:
     metric: str
     klass: str | None
     status: Status
-    target: str
-    objective: timedelta | None
-    calendar: str | None
-    started_at: datetime | None
-    due_at: datetime | None
-    stopped_at: datetime | None
-    elapsed: timedelta
-    remaining: timedelta | None
-    late_by: timedelta
-    late_by_wall: timedelta
     credit_days: int
     now: datetime
-    severity_rule: str | None = None
-    initial_class: str | None = None
-    severity_changes: tuple[SeverityChange, ...] = ()
-    pauses: tuple[tuple[datetime, datetime | None], ...] = ()
-    paused: timedelta = _ZERO
-    lateness_measure: str = "business"
-    credit_rule: str | None = None
-    reason: str = ""
-    _calendar: Calendar | None = field(default=None, repr=False, compare=False)
+    severity_rule: str | None
+    initial_class: str | None
+    lateness_measure: str
+    reason: str
+
+    def __init__(
+        self,
+        ticket_id: str,
+        policy: str,
+        plan: str,
+        metric: str,
+        klass: str | None,
+        status: Status,
+        target: Target | None,
+        now: datetime,
+        *,
+        tz: tzinfo = UTC,
+        start: int | None = None,
+        due: int | None = None,
+        stop: int | None = None,
+        elapsed: int = 0,
+        remaining: int | None = None,
+        late: int = 0,
+        late_wall: int = 0,
+        credit_days: int = 0,
+        credit_note: str | None = None,
+        severity_rule: str | None = None,
+        initial_class: str | None = None,
+        changes: tuple[tuple[int, str, str], ...] = (),
+        pauses: tuple[tuple[int, int | None], ...] = (),
+        paused: int = 0,
+        lateness_measure: str = "business",
+        reason: str = "",
+    ) -> None:
+        self.ticket_id = ticket_id
+        self.policy = policy
+        self.plan = plan
+        self.metric = metric
+        self.klass = klass
+        self.status = status
+        self._target = target
+        self.now = now
+        self._tz = tz
+        self._start = start
+        self._due = due
+        self._stop = stop
+        self._elapsed = elapsed
+        self._remaining = remaining
+        self._late = late
+        self._late_wall = late_wall
+        self.credit_days = credit_days
+        self._credit_note = credit_note
+        self.severity_rule = severity_rule
+        self.initial_class = initial_class
+        self._changes = changes
+        self._pauses = pauses
+        self._paused = paused
+        self.lateness_measure = lateness_measure
+        self.reason = reason
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(
+            getattr(self, name) for name in self.__slots__ if name not in ("_target", "_tz")
+        ) + (
+            self.target,
+            self.calendar,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Outcome):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Outcome(ticket_id={self.ticket_id!r}, metric={self.metric!r}, status={self.status!r}, "
+            f"klass={self.klass!r}, target={self.target!r}, due_at={self.due_at!r}, "
+            f"stopped_at={self.stopped_at!r}, late_by={self.late_by!r}, credit_days={self.credit_days})"
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------------ values
+
+    @property
+    def target(self) -> str:
+        """The objective in words, e.g. ``2 business hours on extended`` or ``best effort``."""
+        target = self._target
+        return "not applicable" if target is None else _target_text(target)
+
+    @property
+    def objective(self) -> timedelta | None:
+        """The objective as open time on the target's calendar (None without one)."""
+        return None if self._target is None else self._target.duration()
+
+    @property
+    def calendar(self) -> str | None:
+        """The name of the calendar the clock ran on."""
+        return None if self._target is None or self._start is None else self._target.calendar_name
+
+    @property
+    def started_at(self) -> datetime | None:
+        """When the clock started (after a restart, the restart)."""
+        return None if self._start is None else from_us(self._start, self._tz)
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the objective ran out (projected while paused)."""
+        return None if self._due is None else from_us(self._due, self._tz)
+
+    @property
+    def stopped_at(self) -> datetime | None:
+        """When the clock stopped (None while it runs)."""
+        return None if self._stop is None else from_us(self._stop, self._tz)
+
+    @property
+    def elapsed(self) -> timedelta:
+        """Business time the clock used, pauses excluded."""
+        return timedelta(microseconds=self._elapsed)
+
+    @property
+    def remaining(self) -> timedelta | None:
+        """Business time left at ``now`` (None once the clock stopped)."""
+        return None if self._remaining is None else timedelta(microseconds=self._remaining)
+
+    @property
+    def late_by(self) -> timedelta:
+        """Time past due in the policy's lateness measure (zero when met)."""
+        return timedelta(microseconds=self._late)
+
+    @property
+    def late_by_wall(self) -> timedelta:
+        """Wall-clock time from the due instant to the stop (or ``now``)."""
+        return timedelta(microseconds=self._late_wall)
+
+    @property
+    def paused(self) -> timedelta:
+        """Open time the clock spent paused."""
+        return timedelta(microseconds=self._paused)
+
+    @property
+    def severity_changes(self) -> tuple[SeverityChange, ...]:
+        """The severity changes before the clock stopped."""
+        return tuple(SeverityChange(from_us(t, self._tz), a, b) for t, a, b in self._changes)
+
+    @property
+    def pauses(self) -> tuple[tuple[datetime, datetime | None], ...]:
+        """The pauses that stopped this clock (end None: still paused)."""
+        tz = self._tz
+        return tuple(
+            (from_us(a, tz), None if b is None else from_us(b, tz)) for a, b in self._pauses
+        )
+
+    @property
+    def credit_rule(self) -> str | None:
+        """The credit rule applied, in words (None when the policy gives no credits for this metric)."""
+        return self._credit_note
 
     @property
     def met(self) -> bool:
@@ -120,8 +297,8 @@ class Outcome:
             "dst_changes": [],
             "open_time_counted_seconds": None,
         }
-        cal = self._calendar
-        if cal is not None and self.started_at is not None:
+        cal = None if self._target is None else self._target.calendar
+        if cal is not None and self._start is not None:
             end = self.stopped_at or self.now
             if self.due_at is not None and self.due_at > end:
                 end = self.due_at
@@ -244,7 +421,7 @@ def _fmt_off(off: timedelta | None) -> str:
     return f"{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Evaluation:
     """The outcomes of one ticket, one per metric the plan targets."""
 
@@ -253,6 +430,7 @@ class Evaluation:
     plan: str
     now: datetime
     outcomes: dict[str, Outcome]
+    cap_days_per_ticket: int | None = None
 
     def __getitem__(self, metric: str) -> Outcome:
         try:
@@ -270,8 +448,10 @@ class Evaluation:
 
     @property
     def credit_days(self) -> int:
-        """Credit days earned by the ticket over all metrics."""
-        return sum(o.credit_days for o in self.outcomes.values())
+        """Credit days earned by the ticket over all metrics, within the per-ticket cap."""
+        total = sum(o.credit_days for o in self.outcomes.values())
+        cap = self.cap_days_per_ticket
+        return total if cap is None or total <= cap else cap
 
     def explain(self) -> str:
         """Every outcome's explanation, one after the other."""
@@ -300,16 +480,6 @@ def deadline(
 # ---------------------------------------------------------------------- evaluate
 
 
-@dataclass(slots=True)
-class _Clock:
-    """What a metric's clock needs from the ticket."""
-
-    start: int | None
-    stop: int | None
-    klass_event: str | None = None  # escalation class, for escalation_response
-    reason: str = ""
-
-
 def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluation:
     """Judge *ticket* against *plan* at *now* (default: the current time)."""
     if not isinstance(ticket, Ticket):
@@ -318,7 +488,7 @@ def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluat
     if now is None:
         now = datetime.now(UTC)
     now_us = to_us(now, "now")
-    opened = to_us(ticket.opened_at, "opened_at")
+    opened = ticket._opened_us
     if now_us < opened:
         msg = (
             f"ticket {ticket.id!r}: now {now.isoformat()} is before opened_at "
@@ -328,11 +498,11 @@ def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluat
     policy = plan.policy
     try:
         initial = policy.severity(ticket.severity)
-        changes = _severity_changes(policy, ticket, initial)
+        changes = _severity_changes(policy, ticket, initial) if ticket._events_us else []
     except UnknownSeverityError as exc:
         msg = f"ticket {ticket.id!r}: {exc}"
         raise UnknownSeverityError(msg) from None
-    pauses = _pauses(ticket)
+    pauses = _pauses(ticket) if ticket._events_us else []
     covered = plan.covered_channels
     off_channel = (
         ticket.channel is not None and covered is not None and ticket.channel not in covered
@@ -352,17 +522,18 @@ def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluat
         outcomes[metric] = _evaluate_metric(
             plan, ticket, metric, now, now_us, opened, initial, changes, pauses
         )
-    return Evaluation(ticket.id, policy.name, plan.name, now, outcomes)
+    cap = None if policy.credits is None else policy.credits.cap_days_per_ticket
+    return Evaluation(ticket.id, policy.name, plan.name, now, outcomes, cap)
 
 
 def _severity_changes(policy: Policy, ticket: Ticket, initial: str) -> list[tuple[int, str, str]]:
     out: list[tuple[int, str, str]] = []
     current = initial
-    for event in ticket.events:
-        if event.kind == "severity":
-            new = policy.severity(event.value or "")
+    for at, kind, value in ticket._events_us:
+        if kind == "severity":
+            new = policy.severity(value or "")
             if new != current:
-                out.append((to_us(event.at, "severity event"), current, new))
+                out.append((at, current, new))
                 current = new
     return out
 
@@ -370,11 +541,11 @@ def _severity_changes(policy: Policy, ticket: Ticket, initial: str) -> list[tupl
 def _pauses(ticket: Ticket) -> list[tuple[int, int | None]]:
     spans: list[tuple[int, int | None]] = []
     start: int | None = None
-    for event in ticket.events:
-        if event.kind == "pause":
-            start = to_us(event.at, "pause")
-        elif event.kind == "resume" and start is not None:
-            spans.append((start, to_us(event.at, "resume")))
+    for at, kind, _ in ticket._events_us:
+        if kind == "pause":
+            start = at
+        elif kind == "resume" and start is not None:
+            spans.append((start, at))
             start = None
     if start is not None:
         spans.append((start, None))
@@ -382,31 +553,30 @@ def _pauses(ticket: Ticket) -> list[tuple[int, int | None]]:
 
 
 def _first(ticket: Ticket, kind: str, after: int) -> int | None:
-    for event in ticket.events:
-        if event.kind == kind:
-            t = to_us(event.at, kind)
-            if t >= after:
-                return t
+    for at, k, _ in ticket._events_us:
+        if k == kind and at >= after:
+            return at
     return None
 
 
-def _clock(ticket: Ticket, metric: str, opened: int) -> _Clock:
+_STOP_EVENT = {"dispatch": "dispatch", "resolution": "resolved"}
+
+
+def _clock(ticket: Ticket, metric: str, opened: int) -> tuple[int | None, int | None, str | None]:
+    """Start and stop of *metric*'s clock (epoch µs), and the escalation class for escalations."""
     if metric == "initial_response":
-        stop = _first(ticket, "response", opened)
-        if ticket.responded_at is not None:
-            r = to_us(ticket.responded_at, "responded_at")
-            stop = r if stop is None else min(stop, r)
-        return _Clock(opened, stop)
+        stop = _first(ticket, "response", opened) if ticket._events_us else None
+        r = ticket._responded_us
+        if r is not None and (stop is None or r < stop):
+            stop = r
+        return opened, stop, None
     if metric == "escalation_response":
-        for event in ticket.events:
-            if event.kind == "escalation":
-                start = to_us(event.at, "escalation")
-                return _Clock(start, _first(ticket, "escalation_response", start), event.value)
-        return _Clock(None, None, reason="no management escalation was requested")
-    if metric == "dispatch":
-        return _Clock(opened, _first(ticket, "dispatch", opened))
-    if metric == "resolution":
-        return _Clock(opened, _first(ticket, "resolved", opened))
+        for at, kind, value in ticket._events_us:
+            if kind == "escalation":
+                return at, _first(ticket, "escalation_response", at), value
+        return None, None, None
+    if metric in _STOP_EVENT:
+        return opened, _first(ticket, _STOP_EVENT[metric], opened), None
     raise UnknownMetricError.for_name(metric, METRICS)
 
 
@@ -417,28 +587,20 @@ def _not_applicable(
     klass: str | None,
     now: datetime,
     reason: str,
-    target: str = "not applicable",
+    target: Target | None = None,
+    **extra: Any,
 ) -> Outcome:
     return Outcome(
-        ticket_id=ticket.id,
-        policy=plan.policy.name,
-        plan=plan.name,
-        metric=metric,
-        klass=klass,
-        status="not_applicable",
-        target=target,
-        objective=None,
-        calendar=None,
-        started_at=None,
-        due_at=None,
-        stopped_at=None,
-        elapsed=_ZERO,
-        remaining=None,
-        late_by=_ZERO,
-        late_by_wall=_ZERO,
-        credit_days=0,
-        now=now,
+        ticket.id,
+        plan.policy.name,
+        plan.name,
+        metric,
+        klass,
+        "not_applicable",
+        target,
+        now,
         reason=reason,
+        **extra,
     )
 
 
@@ -454,27 +616,31 @@ def _evaluate_metric(
     pauses: list[tuple[int, int | None]],
 ) -> Outcome:
     policy = plan.policy
-    clock = _clock(ticket, metric, opened)
-    if clock.start is None or clock.start > now_us:
-        return _not_applicable(
-            plan, ticket, metric, None, now, clock.reason or "the clock has not started"
+    start, stop, escalation = _clock(ticket, metric, opened)
+    if start is None or start > now_us:
+        reason = (
+            "no management escalation was requested"
+            if start is None
+            else "the clock has not started"
         )
-    start = clock.start
-    end = clock.stop if clock.stop is not None and clock.stop <= now_us else now_us
-    stopped = clock.stop is not None and clock.stop <= now_us
+        return _not_applicable(plan, ticket, metric, None, now, reason)
+    if stop is not None and stop > now_us:
+        stop = None
+    end = now_us if stop is None else stop
 
     rule: str | None = None
-    used_changes: list[tuple[int, str, str]] = []
+    used_changes: tuple[tuple[int, str, str], ...] = ()
     if metric == "escalation_response":
         try:
-            klass = policy.escalation_class(clock.klass_event or "")
+            klass = policy.escalation_class(escalation or "")
         except UnknownSeverityError as exc:
             msg = f"ticket {ticket.id!r}: {exc}"
             raise UnknownSeverityError(msg) from None
         initial_class = klass
     else:
         rule = policy.severity_change
-        used_changes = [c for c in changes if c[0] < end]
+        if changes:
+            used_changes = tuple(c for c in changes if c[0] < end)
         initial_class = initial
         if rule == "initial" or not used_changes:
             klass = initial
@@ -483,79 +649,73 @@ def _evaluate_metric(
             if rule == "restart":
                 start = max(start, used_changes[-1][0])
     target = plan.target(metric, klass)
-    sev_changes = tuple(
-        SeverityChange(from_us(t, ticket.opened_at.tzinfo or UTC), a, b) for t, a, b in used_changes
-    )
     objective = target.duration()
-    if objective is None or target.calendar is None:
-        assert isinstance(target.objective, NoObjective)
-        out = _not_applicable(
+    cal = target.calendar
+    if objective is None or cal is None:
+        return _not_applicable(
             plan,
             ticket,
             metric,
-            target.klass if klass is None else klass,
+            klass,
             now,
             _no_objective_reason(target),
-            str(target),
-        )
-        return _replace(
-            out, severity_rule=rule, severity_changes=sev_changes, initial_class=initial_class
+            target,
+            severity_rule=rule,
+            initial_class=initial_class,
+            changes=used_changes,
         )
 
-    cal = target.calendar
-    tz = cal.tzinfo
     d = objective // _US
-    pausable = metric in policy.pausable
-    spans = [(a, b) for a, b in pauses if (b is None or b > start) and a < end] if pausable else []
-    used, paused_us = _business_used(cal, start, end, spans)
-    due_us = _due(cal, start, d, spans, now_us)
+    if pauses and metric in policy.pausable:
+        spans = tuple((a, b) for a, b in pauses if (b is None or b > start) and a < end)
+    else:
+        spans = ()
+    if spans:
+        used, paused_us = _business_used(cal, start, end, spans)
+        due_us = _due(cal, start, d, spans, now_us)
+    else:
+        used = cal.elapsed_us(start, end) if end > start else 0
+        paused_us = 0
+        due_us = cal.add_us(start, d)
     late_business = used - d if used > d else 0
     late_wall = end - due_us if end > due_us else 0
-    late = late_business if policy.lateness == "business" else late_wall
+    lateness = policy.lateness
+    late = late_business if lateness == "business" else late_wall
     if late > 0:
         status: Status = "breached"
-    elif stopped:
+    elif stop is not None:
         status = "met"
     else:
         status = "pending"
-    remaining = None if stopped else timedelta(microseconds=max(d - used, 0))
-    credit_days, credit_text = _credits(
+    credit_days, credit_note = _credits(
         policy.credits, ticket, metric, status, late_business, late_wall
     )
     return Outcome(
-        ticket_id=ticket.id,
-        policy=policy.name,
-        plan=plan.name,
-        metric=metric,
-        klass=klass,
-        status=status,
-        target=str(target),
-        objective=objective,
-        calendar=target.calendar_name,
-        started_at=from_us(start, tz),
-        due_at=from_us(due_us, tz),
-        stopped_at=from_us(clock.stop, tz) if stopped and clock.stop is not None else None,
-        elapsed=timedelta(microseconds=used),
-        remaining=remaining,
-        late_by=timedelta(microseconds=late),
-        late_by_wall=timedelta(microseconds=late_wall),
+        ticket.id,
+        policy.name,
+        plan.name,
+        metric,
+        klass,
+        status,
+        target,
+        now,
+        tz=cal.tzinfo,
+        start=start,
+        due=due_us,
+        stop=stop,
+        elapsed=used,
+        remaining=None if stop is not None else (d - used if d > used else 0),
+        late=late,
+        late_wall=late_wall,
         credit_days=credit_days,
-        now=now,
+        credit_note=credit_note,
         severity_rule=rule,
         initial_class=initial_class,
-        severity_changes=sev_changes,
-        pauses=tuple((from_us(a, tz), None if b is None else from_us(b, tz)) for a, b in spans),
-        paused=timedelta(microseconds=paused_us),
-        lateness_measure=policy.lateness,
-        credit_rule=credit_text,
-        _calendar=cal,
+        changes=used_changes,
+        pauses=spans,
+        paused=paused_us,
+        lateness_measure=lateness,
     )
-
-
-def _replace(outcome: Outcome, **changes: Any) -> Outcome:
-    from dataclasses import replace
-
-    return replace(outcome, **changes)
 
 
 def _no_objective_reason(target: Target) -> str:
@@ -615,17 +775,43 @@ def _credits(
         and ticket.channel not in rule.channels
     ):
         return 0, f"no credits on channel '{ticket.channel}'"
+    text = _rule_text(rule)
+    if status != "breached":
+        return 0, text
     per_us = rule.per // _US
+    late = late_wall if rule.measure == "wall" else late_business
+    periods = -(-late // per_us) if rule.rounding == "ceil" else late // per_us
+    days = periods * rule.award_days
+    cap = rule.cap_days_per_ticket
+    if cap is not None and days > cap:
+        return cap, f"{text}; capped at {cap} day(s) per ticket"
+    return days, text
+
+
+_RULE_TEXTS: dict[int, tuple[CreditRule, str]] = {}
+
+
+def _rule_text(rule: CreditRule) -> str:
+    """The credit rule in words (cached per rule object: it is immutable)."""
+    hit = _RULE_TEXTS.get(id(rule))
+    if hit is not None and hit[0] is rule:
+        return hit[1]
     text = (
         f"{rule.award_days} day(s) per {'started' if rule.rounding == 'ceil' else 'full'} "
         f"{format_timedelta(rule.per)} late ({rule.measure} time)"
     )
-    if status != "breached":
-        return 0, text
-    late = late_wall if rule.measure == "wall" else late_business
-    periods = -(-late // per_us) if rule.rounding == "ceil" else late // per_us
-    days = periods * rule.award_days
-    if rule.cap_days_per_ticket is not None and days > rule.cap_days_per_ticket:
-        days = rule.cap_days_per_ticket
-        text += f"; capped at {rule.cap_days_per_ticket} day(s) per ticket"
-    return days, text
+    _RULE_TEXTS[id(rule)] = (rule, text)
+    return text
+
+
+_TARGET_TEXTS: dict[int, tuple[Target, str]] = {}
+
+
+def _target_text(target: Target) -> str:
+    """``str(target)``, cached per target object (targets are immutable and few)."""
+    hit = _TARGET_TEXTS.get(id(target))
+    if hit is not None and hit[0] is target:
+        return hit[1]
+    text = str(target)
+    _TARGET_TEXTS[id(target)] = (target, text)
+    return text

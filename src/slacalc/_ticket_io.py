@@ -94,6 +94,8 @@ def ticket_from_mapping(row: Mapping[str, Any]) -> Ticket:
                 Event(parse_instant("events.at", item["at"], ident), str(item["kind"]), None if value is None else str(value))
             )
     for column, (kind, value_column) in EVENT_COLUMNS.items():
+        if column not in row:
+            continue
         at = _opt(row, column)
         if at is not None:
             value = None if value_column is None else _opt(row, value_column)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime
 from typing import Literal, get_args
 
@@ -59,6 +60,12 @@ class Ticket:
     channel: str | None = None
     responded_at: datetime | None = None
     events: tuple[Event, ...] = field(default=())
+    # epoch microseconds of opened_at, responded_at and each event, computed once
+    _opened_us: int = field(default=0, repr=False, compare=False)
+    _responded_us: int | None = field(default=None, repr=False, compare=False)
+    _events_us: tuple[tuple[int, str, str | None], ...] = field(
+        default=(), repr=False, compare=False
+    )
 
     def __init__(
         self,
@@ -72,33 +79,40 @@ class Ticket:
         ident = str(id)
         set_ = object.__setattr__
         set_(self, "id", ident)
-        set_(self, "opened_at", _instant(ident, "opened_at", opened_at))
+        set_(self, "_opened_us", _instant(ident, "opened_at", opened_at))
+        set_(self, "opened_at", opened_at)
         set_(self, "severity", str(severity).strip())
         if not self.severity:
             msg = f"ticket {ident!r}: severity is empty; expected a severity name such as '1' or 'urgent'"
             raise TicketError(msg)
         set_(self, "channel", None if channel in (None, "") else str(channel).strip().lower())
-        set_(
-            self,
-            "responded_at",
-            None if responded_at is None else _instant(ident, "responded_at", responded_at),
-        )
-        parsed = [_event(ident, e) for e in events]
-        parsed.sort(key=lambda e: to_us(e.at, "event"))
-        set_(self, "events", tuple(parsed))
+        if responded_at is None:
+            set_(self, "responded_at", None)
+            set_(self, "_responded_us", None)
+        else:
+            set_(self, "_responded_us", _instant(ident, "responded_at", responded_at))
+            set_(self, "responded_at", responded_at)
+        if events:
+            parsed = map(partial(_event, ident), events)
+            timed = sorted((_instant(ident, "event", e.at), i, e) for i, e in enumerate(parsed))
+            set_(self, "events", tuple(e for _, _, e in timed))
+            set_(self, "_events_us", tuple((us, e.kind, e.value) for us, _, e in timed))
+        else:
+            set_(self, "events", ())
+            set_(self, "_events_us", ())
         self._check()
 
     def _check(self) -> None:
-        opened = to_us(self.opened_at, "opened_at")
-        if self.responded_at is not None and to_us(self.responded_at, "responded_at") < opened:
+        opened = self._opened_us
+        if self._responded_us is not None and self._responded_us < opened:
             msg = (
                 f"ticket {self.id!r}: responded_at {self.responded_at.isoformat()} is before "
                 f"opened_at {self.opened_at.isoformat()}; expected a response at or after opening"
             )
             raise TimelineError(msg)
         paused = False
-        for event in self.events:
-            if to_us(event.at, "event") < opened:
+        for (at, _, _), event in zip(self._events_us, self.events, strict=True):
+            if at < opened:
                 msg = (
                     f"ticket {self.id!r}: {event.kind} event at {event.at.isoformat()} is before "
                     f"opened_at {self.opened_at.isoformat()}; expected events at or after opening"
@@ -137,14 +151,13 @@ class Ticket:
         return [e for e in self.events if e.kind == kind]
 
 
-def _instant(ident: str, name: str, value: object) -> datetime:
+def _instant(ident: str, name: str, value: object) -> int:
+    """Epoch microseconds of an aware datetime, or a TicketError naming the ticket."""
     try:
-        to_us(value, name)
+        return to_us(value, name)
     except CalendarError as exc:
         msg = f"ticket {ident!r}: {exc}"
         raise TicketError(msg) from None
-    assert isinstance(value, datetime)
-    return value
 
 
 def _event(ident: str, raw: object) -> Event:
@@ -165,6 +178,6 @@ def _event(ident: str, raw: object) -> Event:
             f"ticket {ident!r}: {kind} event at {event.at!r} has no value; expected the new {kind}"
         )
         raise TicketError(msg)
-    at = _instant(ident, f"{kind} event", event.at)
+    _instant(ident, f"{kind} event", event.at)
     value = None if event.value is None else event.value.strip()
-    return Event(at, kind, value)
+    return Event(event.at, kind, value)
