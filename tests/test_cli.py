@@ -175,3 +175,47 @@ class TestOtherCommands:
         done = subprocess.run([sys.executable, "-m", "slacalc", *argv], capture_output=True, text=True, check=False)
         assert done.returncode == 0
         assert "zitadel-2023" in done.stdout
+
+
+class TestCredits:
+    EXAMPLES = Path(__file__).parent.parent / "examples"
+
+    def test_contracts_file(self) -> None:
+        """credits per contract from the README's example files, valued at the term price."""
+        code, out, err = run(
+            "credits", str(self.EXAMPLES / "customer_tickets.csv"), "--policy", "zitadel-2023",
+            "--contracts", str(self.EXAMPLES / "contracts.csv"), "--now", "2027-01-01T00:00:00Z",
+        )  # fmt: skip
+        assert code == 0, err
+        rows = {r["customer"]: r for r in csv.DictReader(io.StringIO(out))}
+        helvetia = rows["Helvetia Labs"]
+        # H-1: the worked example, 20 min late → 2 days; H-2: Sev 1 (1 bh from 09:00 → 10:00)
+        # answered 10:31 → 31 min → 3 days; H-3 came through the community → none. 2 + 3 = 5.
+        assert helvetia["credit_days"] == "5"
+        assert helvetia["extended_term_end"] == "2027-01-06"
+        # 12,000.00 × 5 / 365 = 164.383… → 164.38
+        assert helvetia["credit_value"] == "164.38"
+        rhein = rows["Rhein Data"]
+        # R-1: Sev 3, 12 bh on 07-19 from Mon 1 Jun 09:00 → Tue 09:00; answered 10:00 → 1 h → 4 days.
+        # R-2 was opened before the term began and does not count.
+        assert (rhein["tickets"], rhein["credit_days"], rhein["credit_value"]) == ("1", "4", "")
+
+    def test_single_contract_and_bad_rows(self, tmp_path: Path) -> None:
+        """one contract from flags; a bad ticket row is named and the good ones still count."""
+        path = tmp_path / "t.csv"
+        path.write_text(
+            "id,opened_at,severity,responded_at\n"
+            "A,2026-03-02T09:00:00+01:00,1,2026-03-02T10:31:00+01:00\n"
+            "B,2026-03-02T09:00:00,1,\n",
+            encoding="utf-8",
+        )
+        code, out, err = run(
+            "credits", str(path), "--policy", "zitadel-2023", "--plan", "extended", "--customer", "X",
+            "--term-start", "2026-01-01", "--term-end", "2027-01-01", "--now", "2027-01-01T00:00:00Z",
+            "--format", "json",
+        )  # fmt: skip
+        assert code == 1
+        assert "line 3" in err and "no UTC offset" in err
+        (row,) = json.loads(out)
+        assert row["credit_days"] == 3
+        assert row["extended_term_end"] == "2027-01-04"

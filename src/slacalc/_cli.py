@@ -256,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema of policy files")
     p.set_defaults(handler=cmd_schema)
+
+    from slacalc._cli_billing import add_ledger_command
+    from slacalc._cli_credits import add_credits_command
+
+    add_ledger_command(sub)
+    add_credits_command(sub)
     return parser
 
 

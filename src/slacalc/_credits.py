@@ -40,6 +40,7 @@ class ContractCredits:
     """
 
     customer: str
+    policy: str
     plan: str
     term_start: date
     term_end: date
@@ -107,8 +108,10 @@ class Contract:
         earned = sum(r.days for r in rows)
         cap = _term_cap(plan)
         days = earned if cap is None else min(earned, cap)
+        owner = getattr(plan, "policy", None) or plan.family  # type: ignore[union-attr]
         return ContractCredits(
             customer=self.customer,
+            policy=owner.name,
             plan=plan.name,
             term_start=self.term_start,
             term_end=self.term_end,

@@ -1,0 +1,246 @@
+"""``slacalc credits``: service credits per contract from a file of tickets, for a billing run.
+
+One contract from flags (``--customer --term-start --term-end``), or many from
+a contracts file (CSV or JSON Lines with ``customer, term_start, term_end`` and
+optional ``plan``, ``term_price``, ``currency``) with a ``customer`` column in
+the tickets file. Each contract row gives the credit days earned, the days
+granted after the per-term cap, the extended term end and, when a term price
+is known, the money value of the days (days / days in term × term price,
+rounded half up to the cent). Bad ticket or contract rows are reported on
+stderr with their line number; good rows are all used; the exit code is 1
+when any row was bad.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import IO, Any
+
+from slacalc._credits import Contract, ContractCredits
+from slacalc._ticket_io import BadRow, parse_instant, read_tickets
+from slacalc._tickets import Ticket
+from slacalc.exceptions import BillingError, SlacalcError
+
+__all__ = ["CREDIT_COLUMNS", "add_credits_command", "run_credits"]
+
+CREDIT_COLUMNS = (
+    "customer",
+    "policy",
+    "plan",
+    "term_start",
+    "term_end",
+    "tickets",
+    "tickets_with_credits",
+    "earned_days",
+    "credit_days",
+    "capped",
+    "extended_term_end",
+    "term_price",
+    "currency",
+    "credit_value",
+)
+
+
+def add_credits_command(subparsers: Any) -> None:
+    """Register ``credits`` on an ``argparse`` subparsers object."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "credits",
+        help="service credits per contract: days, extended term end, value",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+    )
+    p.add_argument("file", help="tickets: CSV or JSON Lines (as for evaluate), with a customer column for --contracts")
+    p.add_argument("--policy", required=True, help="built-in policy or family name, or a policy file")
+    p.add_argument("--plan", help="plan name (default for every contract; a contracts file may give its own)")
+    p.add_argument("--contracts", metavar="FILE", help="contracts: CSV or JSON Lines (customer,term_start,term_end[,plan,term_price,currency])")
+    p.add_argument("--customer", help="the one contract's customer (without --contracts)")
+    p.add_argument("--term-start", help="first day of the term, YYYY-MM-DD (without --contracts)")
+    p.add_argument("--term-end", help="day after the term, YYYY-MM-DD (without --contracts)")
+    p.add_argument("--term-price", help="the term's price, a decimal amount, to value the credit days")
+    p.add_argument("--currency", default="", help="currency of the term price")
+    p.add_argument("--now", help="evaluate as of this instant (default: now)")
+    p.add_argument("--input-format", choices=("csv", "jsonl"), help="tickets format (default: from the file name)")
+    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    p.set_defaults(handler=run_credits)
+
+
+def _date(value: object, field: str) -> date:
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        msg = f"{field}: invalid date {value!r}; expected YYYY-MM-DD"
+        raise BillingError(msg) from None
+
+
+def _money(value: object, field: str) -> Decimal | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        amount = Decimal(str(value).strip().replace("'", "").replace("_", ""))
+    except InvalidOperation:
+        msg = f"{field}: invalid amount {value!r}; expected a decimal number such as 6000.00"
+        raise BillingError(msg) from None
+    if not amount.is_finite() or amount < 0:
+        msg = f"{field}: invalid amount {value!r}; expected a non-negative decimal number"
+        raise BillingError(msg)
+    return amount
+
+
+def _format(path: str, given: str | None) -> str:
+    if given:
+        return given
+    return "jsonl" if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
+
+
+def _contract_rows(path: str, err: IO[str]) -> tuple[list[dict[str, Any]], int]:
+    rows: list[dict[str, Any]] = []
+    bad = 0
+    with open(path, encoding="utf-8", newline="") as stream:
+        if _format(path, None) == "jsonl":
+            for line, text in enumerate(stream, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    err.write(f"{path}: line {line}: invalid JSON: {exc.msg}\n")
+                    bad += 1
+                    continue
+                rows.append({"_line": line, **obj})
+        else:
+            reader = csv.DictReader(stream)
+            for obj in reader:
+                rows.append({"_line": reader.line_num, **{k.strip().lower(): v for k, v in obj.items() if k}})
+    return rows, bad
+
+
+def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """Handler of ``slacalc credits``."""
+    from slacalc._policy import load_policy
+
+    policy = load_policy(args.policy)
+    now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)
+    bad = 0
+    contracts: list[tuple[Contract, Decimal | None, str, str | None]] = []  # contract, price, currency, customer key
+    if args.contracts:
+        rows, bad = _contract_rows(args.contracts, err)
+        for row in rows:
+            try:
+                plan_name = str(row.get("plan") or args.plan or "").strip()
+                if not plan_name:
+                    msg = "plan: missing; give a plan column or --plan"
+                    raise BillingError(msg)
+                customer = str(row.get("customer") or "").strip()
+                if not customer:
+                    msg = "customer: missing; expected the customer's name"
+                    raise BillingError(msg)
+                contract = Contract(
+                    customer,
+                    policy.plan(plan_name),
+                    _date(row.get("term_start"), "term_start"),
+                    _date(row.get("term_end"), "term_end"),
+                )
+                price = _money(row.get("term_price"), "term_price")
+                contracts.append((contract, price, str(row.get("currency") or args.currency), customer))
+            except SlacalcError as exc:
+                err.write(f"{args.contracts}: line {row['_line']}: {exc}\n")
+                bad += 1
+    else:
+        missing = [f for f in ("customer", "term_start", "term_end", "plan") if not getattr(args, f)]
+        if missing:
+            err.write(f"slacalc credits: give --contracts FILE, or --{missing[0].replace('_', '-')} (and the other contract flags)\n")
+            return 2
+        contract = Contract(
+            args.customer,
+            policy.plan(args.plan),
+            _date(args.term_start, "--term-start"),
+            _date(args.term_end, "--term-end"),
+        )
+        contracts.append((contract, _money(args.term_price, "--term-price"), args.currency, None))
+
+    by_customer: dict[str | None, list[Ticket]] = defaultdict(list)
+    with open(args.file, encoding="utf-8", newline="") as stream:
+        fmt = _format(args.file, args.input_format)
+        customers = _customer_column(args.file, fmt) if args.contracts else None
+        for line, item in read_tickets(stream, fmt):
+            if isinstance(item, BadRow):
+                err.write(f"{args.file}: line {item.line}: {item.message}\n")
+                bad += 1
+                continue
+            key = None if customers is None else customers.get(line)
+            by_customer[key].append(item)
+
+    results: list[tuple[ContractCredits, Decimal | None, str, int]] = []
+    for contract, price, currency, key in contracts:
+        tickets = by_customer.get(key, [])
+        good: list[Ticket] = []
+        for ticket in tickets:
+            try:
+                contract.plan.evaluate(ticket, now)
+            except SlacalcError as exc:
+                err.write(f"{args.file}: ticket {ticket.id!r}: {exc}\n")
+                bad += 1
+                continue
+            good.append(ticket)
+        credits = contract.credits(good, now)
+        in_term = sum(1 for t in good if contract.term_start <= t.opened_at.date() < contract.term_end)
+        results.append((credits, price, currency, in_term))
+
+    if args.format == "json":
+        out.write(json.dumps([_json_row(c, p, cur, n) for c, p, cur, n in results], indent=2) + "\n")
+    else:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CREDIT_COLUMNS)
+        for c, p, cur, n in results:
+            row = _json_row(c, p, cur, n)
+            writer.writerow([row[k] if row[k] is not None else "" for k in CREDIT_COLUMNS])
+    if bad:
+        err.write(f"{bad} bad row(s); every good row was used\n")
+        return 1
+    return 0
+
+
+def _customer_column(path: str, fmt: str) -> dict[int, str]:
+    """Line number → customer, read in a second pass (the ticket reader keeps to ticket fields)."""
+    out: dict[int, str] = {}
+    with open(path, encoding="utf-8", newline="") as stream:
+        if fmt == "jsonl":
+            for line, text in enumerate(stream, start=1):
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(obj, dict) and obj.get("customer") is not None:
+                    out[line] = str(obj["customer"]).strip()
+        else:
+            reader = csv.DictReader(stream)
+            for row in reader:
+                value = row.get("customer")
+                if value:
+                    out[reader.line_num] = value.strip()
+    return out
+
+
+def _json_row(credits: ContractCredits, price: Decimal | None, currency: str, tickets: int) -> dict[str, Any]:
+    value = None if price is None else credits.value(price)
+    return {
+        "customer": credits.customer,
+        "policy": credits.policy,
+        "plan": credits.plan,
+        "term_start": credits.term_start.isoformat(),
+        "term_end": credits.term_end.isoformat(),
+        "tickets": tickets,
+        "tickets_with_credits": sum(1 for t in credits.tickets if t.days),
+        "earned_days": credits.earned_days,
+        "credit_days": credits.days,
+        "capped": credits.capped,
+        "extended_term_end": credits.extended_term_end.isoformat(),
+        "term_price": None if price is None else str(price),
+        "currency": currency or None,
+        "credit_value": None if value is None else str(value),
+    }
