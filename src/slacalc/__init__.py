@@ -1,25 +1,63 @@
-"""slacalc: exact business-time arithmetic for published support terms."""
+"""slacalc: exact business-time arithmetic for published support terms.
+
+>>> plan = load_policy("zitadel-2023").plan("extended")
+>>> plan.deadline(datetime(2026, 4, 2, 18, tzinfo=ZoneInfo("Europe/Zurich")), "sev 2").isoformat()
+'2026-04-07T08:00:00+02:00'
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slacalc._calendar import Calendar, Interval
+from slacalc._credits import Contract, ContractCredits, TicketCredit
 from slacalc._durations import BEST_EFFORT, NOT_APPLICABLE, Duration, NoObjective, parse_duration
+from slacalc._evaluate import Evaluation, Outcome, SeverityChange
 from slacalc._holiday_source import HolidaySpec
+from slacalc._policy import (
+    CreditRule,
+    FamilyPlan,
+    Plan,
+    Policy,
+    PolicyFamily,
+    Severity,
+    Target,
+    builtin_policies,
+    load_policy,
+    policy_schema,
+)
+from slacalc._tickets import Event, Ticket
 from slacalc.exceptions import SlacalcError, SlacalcWarning
 
 __all__ = [
     "BEST_EFFORT",
     "NOT_APPLICABLE",
     "Calendar",
+    "Contract",
+    "ContractCredits",
+    "CreditRule",
     "Duration",
+    "Evaluation",
+    "Event",
+    "FamilyPlan",
     "HolidaySpec",
     "Interval",
     "NoObjective",
+    "Outcome",
+    "Plan",
+    "Policy",
+    "PolicyFamily",
+    "Severity",
+    "SeverityChange",
     "SlacalcError",
     "SlacalcWarning",
+    "Target",
+    "Ticket",
+    "TicketCredit",
+    "builtin_policies",
+    "load_policy",
     "parse_duration",
+    "policy_schema",
 ]
 
 

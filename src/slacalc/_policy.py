@@ -1,0 +1,567 @@
+"""Policies at run time: severities, targets, plans, credit rules and policy families.
+
+These are plain frozen dataclasses built from a validated policy file (see
+``slacalc._io.policy``); they hold no pydantic objects in their hot paths, they
+pickle (for Dask and Spark workers) and they never change once built, so a
+loaded built-in policy can be shared freely.
+
+>>> from slacalc._io.policy import load_policy
+>>> plan = load_policy("zitadel-2023").plan("extended")
+>>> str(plan.target("initial_response", "sev2"))
+'2 business hours on extended'
+>>> plan.policy.severity("Severity 2")
+'2'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from slacalc._calendar import Calendar
+from slacalc._durations import NOT_APPLICABLE, Duration, NoObjective
+from slacalc._typing import METRICS, Measure, OnSeverityChange, Rounding
+from slacalc.exceptions import (
+    NaiveDatetimeError,
+    PolicyError,
+    UnknownMetricError,
+    UnknownPlanError,
+    UnknownSeverityError,
+)
+
+if TYPE_CHECKING:
+    from slacalc._billing_models import EscalationsModel, PriceModel
+    from slacalc._evaluate import Evaluation
+
+__all__ = [
+    "ALL",
+    "ESCALATION_CLASSES",
+    "CreditRule",
+    "FamilyPlan",
+    "FrozenMap",
+    "Plan",
+    "Policy",
+    "PolicyFamily",
+    "Severity",
+    "Target",
+    "builtin_policies",
+    "load_policy",
+    "policy_schema",
+]
+
+#: The class key that stands for every class of a metric.
+ALL = "all"
+#: The classes of ``escalation_response`` targets.
+ESCALATION_CLASSES: tuple[str, ...] = ("urgent", "normal")
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+_ESCALATION_LOOKUP: dict[object, str] = {
+    spelling: c for c in ESCALATION_CLASSES for spelling in (c, c.capitalize(), c.upper())
+}
+_HYPHENS = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
+_NUMBERED_RE = re.compile(r"^(?:sev(?:erity)?|p(?:rio(?:rity)?)?)?[\s_-]*0*(\d+)$")
+
+
+class FrozenMap(Mapping[K, V]):
+    """A read-only mapping that keeps insertion order and pickles (``MappingProxyType`` does not)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[K, V] | None = None) -> None:
+        self._data: dict[K, V] = dict(data or {})
+
+    def __getitem__(self, key: K) -> V:
+        return self._data[key]
+
+    def get(self, key: K, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self._data) == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (self._data,))
+
+
+@dataclass(frozen=True, slots=True)
+class Severity:
+    """One severity (priority) level of a policy; ``name`` is canonical.
+
+    >>> Severity("1", ("critical",), "Critical / Service down").name
+    '1'
+    """
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    title: str = ""
+    description: str = ""
+
+    @property
+    def numbered(self) -> bool:
+        """Whether the name is a number, so ``sev1``, ``Severity 1`` and ``1`` all name it."""
+        return self.name.isdigit()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a plan promises for one metric and class: a duration on a calendar, or no objective.
+
+    >>> t = Target("initial_response", "1", parse_duration("4 business hours"), "business", office_hours())
+    >>> str(t), t.duration()
+    ('4 business hours on business', datetime.timedelta(seconds=14400))
+    """
+
+    metric: str
+    klass: str
+    objective: Duration | NoObjective
+    calendar_name: str | None
+    calendar: Calendar | None
+
+    def duration(self) -> timedelta | None:
+        """The open time allowed on the target's calendar; None for best effort / not applicable."""
+        objective = self.objective
+        if isinstance(objective, NoObjective):
+            return None
+        if self.calendar is None:
+            return objective.fixed if not objective.business_days else None
+        return objective.resolve(self.calendar)
+
+    @property
+    def has_objective(self) -> bool:
+        """True when the target sets a time (not best effort, not not-applicable)."""
+        return isinstance(self.objective, Duration)
+
+    def __str__(self) -> str:
+        objective = self.objective
+        if isinstance(objective, NoObjective):
+            return str(objective)
+        calendar = self.calendar
+        around_the_clock = calendar is not None and calendar.business_day == timedelta(days=1)
+        text = describe_duration(objective, business=not around_the_clock)
+        return f"{text} on {self.calendar_name}" if self.calendar_name else text
+
+
+def describe_duration(value: Duration, *, business: bool = True) -> str:
+    """``4 business hours``, ``30 minutes``, ``1 business day``: a target's duration in words.
+
+    *business* False writes plain ``hours`` (for a calendar open around the clock).
+
+    >>> describe_duration(parse_duration("PT90M"))
+    '1 business hour 30 minutes'
+    >>> describe_duration(parse_duration("2h"), business=False)
+    '2 hours'
+    """
+    parts: list[str] = []
+    days = value.business_days
+    if days:
+        text = str(days.numerator) if days.denominator == 1 else str(float(days))
+        parts.append(f"{text} business day{'' if days == 1 else 's'}")
+    seconds = value.fixed // timedelta(seconds=1)
+    rest_us = value.fixed % timedelta(seconds=1)
+    if value.fixed and not rest_us:
+        hours, rem = divmod(seconds, 3600)
+        minutes, secs = divmod(rem, 60)
+        if hours:
+            word = "business hour" if business else "hour"
+            parts.append(f"{hours} {word}{'' if hours == 1 else 's'}")
+        if minutes:
+            parts.append(f"{minutes} minute{'' if minutes == 1 else 's'}")
+        if secs:
+            parts.append(f"{secs} second{'' if secs == 1 else 's'}")
+    elif value.fixed:
+        parts.append(str(Duration(fixed=value.fixed)))
+    return " ".join(parts) if parts else "0 minutes"
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRule:
+    """How lateness turns into service credits (ZITADEL 2023: 1 day per started 15 minutes).
+
+    ``rounding="ceil"`` counts every started period (1 second late earns one
+    award), ``"floor"`` only full periods. ``measure`` says whether lateness is
+    business time on the target's calendar or wall time.
+    """
+
+    per: timedelta = timedelta(minutes=15)
+    award_days: int = 1
+    rounding: Rounding = "ceil"
+    measure: Measure = "business"
+    cap_days_per_ticket: int | None = None
+    cap_days_per_term: int | None = None
+    metrics: tuple[str, ...] = ("initial_response",)
+    channels: tuple[str, ...] | None = None
+
+    def earns(self, metric: str, channel: str | None) -> bool:
+        """Whether a breach of *metric* on a ticket from *channel* earns credits (None = unknown channel)."""
+        if metric not in self.metrics:
+            return False
+        return self.channels is None or channel is None or channel in self.channels
+
+    def days_for(self, late_by: timedelta) -> int:
+        """Credit days for a ticket *late_by* this much (before the per-term cap).
+
+        >>> rule = CreditRule()
+        >>> [rule.days_for(timedelta(seconds=s)) for s in (0, 1, 900, 901)]
+        [0, 1, 1, 2]
+        """
+        if late_by <= timedelta(0):
+            return 0
+        periods, rest = divmod(late_by, self.per)
+        if rest and self.rounding == "ceil":
+            periods += 1
+        days = int(periods) * self.award_days
+        if self.cap_days_per_ticket is not None:
+            days = min(days, self.cap_days_per_ticket)
+        return days
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Plan:
+    """A support level of a policy: per metric and class, a target.
+
+    >>> from slacalc._io.policy import load_policy
+    >>> starter = load_policy("exoscale").plan("starter")
+    >>> str(starter.target("initial_response", 3))
+    '4 business hours on office'
+    """
+
+    name: str
+    title: str
+    policy: Policy
+    channels: tuple[str, ...]
+    covered_channels: tuple[str, ...] | None
+    support_hours: str
+    targets: Mapping[str, Mapping[str, Target]]
+    price: PriceModel | None = None
+    notes: tuple[str, ...] = ()
+    extends: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Plan {self.policy.name}/{self.name}>"
+
+    def metrics(self) -> tuple[str, ...]:
+        """The metrics with at least one target, in the order of ``METRICS``."""
+        return tuple(m for m in METRICS if m in self.targets)
+
+    def covers(self, channel: str | None) -> bool:
+        """Whether targets apply to a ticket from *channel* (None, an unknown channel, counts as covered)."""
+        return self.covered_channels is None or channel is None or channel in self.covered_channels
+
+    def target(self, metric: str, klass: str | int) -> Target:
+        """The target for *metric* and *klass* (a severity, an escalation class or ``"all"``).
+
+        A metric the plan does not target, or a class it sets nothing for,
+        gives a target whose objective is ``NOT_APPLICABLE``.
+        """
+        canonical = self.policy.classify(metric, klass)
+        table = self.targets.get(metric)
+        if table is not None:
+            found = table.get(canonical)
+            if found is None:
+                found = table.get(ALL)
+            if found is not None:
+                return found
+        return Target(metric, canonical, NOT_APPLICABLE, None, None)
+
+    def deadline(
+        self, opened_at: datetime, severity: str | int, metric: str = "initial_response"
+    ) -> datetime | None:
+        """When *metric* is due for a ticket opened at *opened_at*; None without an objective."""
+        from slacalc._evaluate import deadline
+
+        return deadline(self, opened_at, severity, metric)
+
+    def evaluate(self, ticket: Any, now: datetime | None = None) -> Evaluation:
+        """Judge *ticket* against this plan (see ``slacalc._evaluate.evaluate``)."""
+        from slacalc._evaluate import evaluate
+
+        return evaluate(self, ticket, now)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Policy:
+    """One published version of a provider's support terms.
+
+    >>> from slacalc._io.policy import load_policy
+    >>> policy = load_policy("zitadel-2021")
+    >>> list(policy.plans), policy.severity("sev-3"), policy.escalation_class("Normal")
+    (['free', 'outpost', 'starbase', 'fortress'], '3', 'normal')
+    """
+
+    name: str
+    family: str
+    title: str
+    source: str
+    effective_from: date
+    effective_until: date | None
+    severities: tuple[Severity, ...]
+    escalation_classes: tuple[str, ...] = ESCALATION_CLASSES
+    calendars: Mapping[str, Calendar] = field(default_factory=FrozenMap)
+    plans: Mapping[str, Plan] = field(default_factory=FrozenMap)
+    credits: CreditRule | None = None
+    severity_change: OnSeverityChange = "recalculate"
+    lateness: Measure = "business"
+    pausable: tuple[str, ...] = ("resolution",)
+    escalations: EscalationsModel | None = None
+    notes: tuple[str, ...] = ()
+    _lookup: Mapping[object, str] = field(init=False, compare=False, default_factory=FrozenMap)
+
+    def __post_init__(self) -> None:
+        lookup: dict[object, str] = {}
+        for sev in self.severities:
+            lookup[sev.name] = sev.name
+            lookup[sev.name.lower()] = sev.name
+            if sev.numbered:
+                lookup[int(sev.name)] = sev.name
+            for alias in sev.aliases:
+                lookup[alias] = sev.name
+                lookup[_normalise(alias)] = sev.name
+        object.__setattr__(self, "_lookup", FrozenMap(lookup))
+
+    def __repr__(self) -> str:
+        return f"<Policy {self.name} (effective from {self.effective_from.isoformat()}): {', '.join(self.plans)}>"
+
+    @property
+    def severity_names(self) -> tuple[str, ...]:
+        """The canonical severity names, most severe first."""
+        return tuple(s.name for s in self.severities)
+
+    def plan(self, name: str) -> Plan:
+        """The plan called *name*; ``UnknownPlanError`` lists the valid ones."""
+        try:
+            return self.plans[name]
+        except (KeyError, TypeError):
+            raise UnknownPlanError.for_name(name, self.name, self.plans) from None
+
+    def in_force(self, on: date) -> bool:
+        """Whether this version is in force on the date *on*."""
+        return self.effective_from <= on and (
+            self.effective_until is None or on < self.effective_until
+        )
+
+    def severity(self, value: str | int) -> str:
+        """The canonical name of severity *value*.
+
+        Numbered severities accept ``2``, ``"2"``, ``sev2``, ``Sev-2``,
+        ``sev 2``, ``Severity 2``, ``P2`` and ``priority 2`` in any case;
+        every severity accepts its declared aliases.
+        """
+        lookup = self._lookup
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise UnknownSeverityError.for_name(value, self.severity_names)
+        try:
+            return lookup[value]
+        except (KeyError, TypeError):
+            pass
+        if isinstance(value, str):
+            text = _normalise(value)
+            found = lookup.get(text)
+            if found is not None:
+                return str(found)
+            match = _NUMBERED_RE.match(text)
+            if match is not None:
+                found = lookup.get(int(match[1]))
+                if found is not None:
+                    return str(found)
+        # severities are names: a number is reported as the name it would be ('4', not 4)
+        raise UnknownSeverityError.for_name(
+            str(value) if isinstance(value, int) else value, self.severity_names
+        )
+
+    def escalation_class(self, value: str | int) -> str:
+        """``"urgent"`` or ``"normal"`` (any case); ``UnknownSeverityError`` otherwise."""
+        if isinstance(value, str):
+            text = _normalise(value)
+            if text in self.escalation_classes:
+                return text
+        raise UnknownSeverityError.for_name(value, self.escalation_classes, field="escalation")
+
+    def classify(self, metric: str, value: str | int) -> str:
+        """The canonical class of *value* for *metric*: an escalation class, a severity, or ``"all"``."""
+        if metric == "escalation_response":
+            found = _ESCALATION_LOOKUP.get(value) if value.__class__ is str else None
+            if found is not None:
+                return found
+        elif metric in METRICS:
+            if value.__class__ is str or value.__class__ is int:
+                found = self._lookup.get(value)
+                if found is not None:
+                    return str(found)
+        else:
+            raise UnknownMetricError.for_name(metric, METRICS)
+        if isinstance(value, str) and _normalise(value) == ALL:
+            return ALL
+        if metric == "escalation_response":
+            return self.escalation_class(value)
+        return self.severity(value)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.translate(_HYPHENS).strip().lower().split())
+
+
+def local_date(when: datetime | date, field: str = "when") -> date:
+    """The calendar date of *when*: its own local date for an aware datetime; naive ones are refused."""
+    if isinstance(when, datetime):
+        if when.tzinfo is None or when.utcoffset() is None:
+            raise NaiveDatetimeError.for_value(field, when)
+        return when.date()
+    if isinstance(when, date):
+        return when
+    msg = (
+        f"{field}: expected a date or a timezone-aware datetime; got {type(when).__name__} {when!r}"
+    )
+    raise PolicyError(msg)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class PolicyFamily:
+    """The versions of one provider's terms; a ticket is judged by the version in force when opened.
+
+    >>> from slacalc._io.policy import load_policy
+    >>> zitadel = load_policy("zitadel")
+    >>> zitadel.at(date(2022, 6, 1)).name, zitadel.at(date(2024, 1, 1)).name
+    ('zitadel-2021', 'zitadel-2023')
+    """
+
+    name: str
+    versions: tuple[Policy, ...]
+
+    def __post_init__(self) -> None:
+        if not self.versions:
+            msg = (
+                f"family: policy family {self.name!r} has no versions; expected at least one policy"
+            )
+            raise PolicyError(msg)
+        ordered = tuple(sorted(self.versions, key=lambda p: p.effective_from))
+        for a, b in pairwise(ordered):
+            if a.effective_from == b.effective_from:
+                msg = (
+                    f"family: policies {a.name!r} and {b.name!r} of family {self.name!r} both take "
+                    f"effect on {a.effective_from.isoformat()}; expected distinct effective_from dates"
+                )
+                raise PolicyError(msg)
+        object.__setattr__(self, "versions", ordered)
+
+    def __repr__(self) -> str:
+        return f"<PolicyFamily {self.name}: {', '.join(p.name for p in self.versions)}>"
+
+    @property
+    def latest(self) -> Policy:
+        """The most recent version."""
+        return self.versions[-1]
+
+    @property
+    def title(self) -> str:
+        """The title of the latest version."""
+        return self.latest.title
+
+    @property
+    def plan_names(self) -> tuple[str, ...]:
+        """Every plan name found in any version, latest version's plans first."""
+        names: dict[str, None] = {}
+        for policy in reversed(self.versions):
+            names.update(dict.fromkeys(policy.plans))
+        return tuple(names)
+
+    def at(self, when: datetime | date) -> Policy:
+        """The version in force at *when* (an aware datetime's own local date, or a date)."""
+        on = local_date(when)
+        chosen: Policy | None = None
+        for policy in self.versions:
+            if policy.effective_from <= on:
+                chosen = policy
+        if chosen is None:
+            first = self.versions[0]
+            msg = (
+                f"when: no version of policy family {self.name!r} is in force on {on.isoformat()}; "
+                f"expected a date on or after {first.effective_from.isoformat()} (when {first.name} took effect)"
+            )
+            raise PolicyError(msg)
+        if chosen.effective_until is not None and on >= chosen.effective_until:
+            msg = (
+                f"when: no version of policy family {self.name!r} is in force on {on.isoformat()}; "
+                f"{chosen.name} ended on {chosen.effective_until.isoformat()} and no later version is known"
+            )
+            raise PolicyError(msg)
+        return chosen
+
+    def plan(self, name: str) -> FamilyPlan:
+        """The plan *name* across versions; each ticket gets the version in force when it was opened."""
+        if name not in self.plan_names:
+            raise UnknownPlanError.for_name(name, self.name, self.plan_names)
+        return FamilyPlan(self, name)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class FamilyPlan:
+    """A plan name within a policy family, resolved to a version per ticket."""
+
+    family: PolicyFamily
+    name: str
+
+    def __repr__(self) -> str:
+        return f"<FamilyPlan {self.family.name}/{self.name}>"
+
+    def at(self, when: datetime | date) -> Plan:
+        """The plan as the version in force at *when* defines it."""
+        return self.family.at(when).plan(self.name)
+
+    def deadline(
+        self, opened_at: datetime, severity: str | int, metric: str = "initial_response"
+    ) -> datetime | None:
+        """:meth:`Plan.deadline` of the version in force at *opened_at*."""
+        return self.at(opened_at).deadline(opened_at, severity, metric)
+
+    def evaluate(self, ticket: Any, now: datetime | None = None) -> Evaluation:
+        """:meth:`Plan.evaluate` of the version in force when *ticket* was opened."""
+        return self.at(ticket.opened_at).evaluate(ticket, now)
+
+
+# The loaders live in ``slacalc._io.policy`` (which imports this module); these
+# thin wrappers let callers import everything policy-related from here.
+
+
+def load_policy(name_or_path: str | os.PathLike[str]) -> Policy | PolicyFamily:
+    """A built-in policy or family by name, or a policy file by path (see ``slacalc._io.policy.load_policy``)."""
+    from slacalc._io.policy import load_policy as _load
+
+    return _load(name_or_path)
+
+
+def builtin_policies() -> list[str]:
+    """The names of the built-in policy versions, sorted (families are not listed)."""
+    from slacalc._io.policy import builtin_policies as _names
+
+    return _names()
+
+
+def policy_schema() -> dict[str, Any]:
+    """The JSON Schema of the policy file format."""
+    from slacalc._io.policy import policy_schema as _schema
+
+    return _schema()
