@@ -43,7 +43,7 @@ def main() -> int:
     check("enterprise at 80,000", (big.amount, big.minimum_applied), (Decimal("4000.00"), False))
 
     print("Starter → Pro on 2026-04-16 (April: 30 days):")
-    starter, pro = exoscale.plan("starter").price, exoscale.plan("pro").price
+    starter, pro = exoscale.plan("starter").price_model, exoscale.plan("pro").price_model
     assert starter is not None  # both plans have a price section
     assert pro is not None
     change = prorate(starter, pro, date(2026, 4, 16))

@@ -305,7 +305,7 @@ class TestExoscale:
     def test_prices(self) -> None:
         """row 'Price/month (EUR/CHF/USD)': Included, 100.00, 500.00, 5 % with a 2,500 minimum."""
         p = policy("exoscale")
-        built_in, starter, pro, enterprise = (p.plan(n).price for n in PLANS["exoscale"])
+        built_in, starter, pro, enterprise = (p.plan(n).price_model for n in PLANS["exoscale"])
         assert built_in is not None
         assert built_in.included
         assert starter is not None
@@ -365,7 +365,7 @@ class TestProAuth:
     def test_prices(self) -> None:
         """row 'Annual price': Included, CHF 6'000, CHF 10'000, Contact Sales; 'All prices exclude VAT'."""
         p = policy("proauth")
-        basic, standard, premium, managed = (p.plan(n).price for n in PLANS["proauth"])
+        basic, standard, premium, managed = (p.plan(n).price_model for n in PLANS["proauth"])
         assert basic is not None
         assert basic.included
         assert standard is not None
@@ -483,11 +483,11 @@ class TestSchemaRoundTrip:
             assert {m: dict(t) for m, t in q.targets.items()} == {
                 m: dict(t) for m, t in p.targets.items()
             }
-            assert (q.channels, q.covered_channels, q.support_hours, q.price) == (
+            assert (q.channels, q.covered_channels, q.support_hours, q.price_model) == (
                 p.channels,
                 p.covered_channels,
                 p.support_hours,
-                p.price,
+                p.price_model,
             )
         assert again.credits == original.credits
         assert again.escalations == original.escalations

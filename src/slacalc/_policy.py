@@ -21,7 +21,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from slacalc._calendar import Calendar
 from slacalc._durations import NOT_APPLICABLE, Duration, NoObjective
@@ -35,6 +36,7 @@ from slacalc.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from slacalc._billing import PriceQuote
     from slacalc._billing_models import EscalationsModel, PriceModel
     from slacalc._evaluate import Evaluation
 
@@ -256,16 +258,38 @@ class Plan:
     covered_channels: tuple[str, ...] | None
     support_hours: str
     targets: Mapping[str, Mapping[str, Target]]
-    price: PriceModel | None = None
+    price_model: PriceModel | None = None
     notes: tuple[str, ...] = ()
     extends: str | None = None
+    _metrics: tuple[str, ...] = field(default=(), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_metrics", tuple(m for m in METRICS if m in self.targets))
 
     def __repr__(self) -> str:
         return f"<Plan {self.policy.name}/{self.name}>"
 
     def metrics(self) -> tuple[str, ...]:
         """The metrics with at least one target, in the order of ``METRICS``."""
-        return tuple(m for m in METRICS if m in self.targets)
+        return self._metrics
+
+    def price(
+        self,
+        period: Literal["month", "year"] | None = None,
+        consumption: Decimal | int | None = None,
+        currency: str | None = None,
+        *,
+        agreed: Decimal | int | None = None,
+    ) -> PriceQuote:
+        """What the plan costs for one *period*, with a breakdown (see ``docs/billing.md``).
+
+        >>> from slacalc._io.policy import load_policy
+        >>> load_policy("exoscale").plan("enterprise").price("month", consumption=Decimal("80000")).amount
+        Decimal('4000.00')
+        """
+        from slacalc._billing import plan_price
+
+        return plan_price(self, period, consumption, currency, agreed=agreed)
 
     def covers(self, channel: str | None) -> bool:
         """Whether targets apply to a ticket from *channel* (None, an unknown channel, counts as covered)."""

@@ -580,7 +580,7 @@ class _Builder:
                 covered_channels=parts.covered_channels,
                 support_hours=parts.support_hours,
                 targets=FrozenMap({m: FrozenMap(t) for m, t in parts.targets.items()}),
-                price=parts.price,
+                price_model=parts.price,
                 notes=parts.notes,
                 extends=parts.extends,
             )
