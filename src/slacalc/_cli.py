@@ -96,17 +96,26 @@ def _input_format(path: str, given: str | None) -> str:
 
 
 def cmd_policies(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from slacalc._policy import builtin_policies, load_policy
+    from slacalc._policy import Policy, builtin_policies, load_policy
 
     for name in builtin_policies():
         policy = load_policy(name)
-        until = f" until {policy.effective_until}" if getattr(policy, "effective_until", None) else ""
-        out.write(f"{policy.name}: {policy.title} (effective from {policy.effective_from}{until})\n")
+        assert isinstance(policy, Policy)  # built-in names are versions, not families
+        until = (
+            f" until {policy.effective_until}" if getattr(policy, "effective_until", None) else ""
+        )
+        out.write(
+            f"{policy.name}: {policy.title} (effective from {policy.effective_from}{until})\n"
+        )
         for plan in policy.plans.values():
             targets = []
             for metric in plan.metrics():
                 for klass, target in plan.targets[metric].items():
-                    targets.append(f"{klass}={target}" if metric == "initial_response" else f"{metric}:{klass}={target}")
+                    targets.append(
+                        f"{klass}={target}"
+                        if metric == "initial_response"
+                        else f"{metric}:{klass}={target}"
+                    )
             shown = "; ".join(t for t in targets if "=" in t)
             out.write(f"  {plan.name:<22} {plan.title}\n")
             if shown:
@@ -126,7 +135,9 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     plan = _load_plan(args.policy, args.plan)
     now = _now(args.now)
     fmt = _input_format(args.file, args.format)
-    stream: IO[str] = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", newline="")  # noqa: SIM115
+    stream: IO[str] = (
+        sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", newline="")
+    )  # noqa: SIM115
     progress = err.isatty()
     bad = good = 0
     try:
@@ -170,7 +181,9 @@ def cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     now = _now(args.now)
     if args.file:
         wanted = None
-        with (sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", newline="")) as stream:  # noqa: SIM115
+        with (
+            sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", newline="")
+        ) as stream:  # noqa: SIM115
             for _, item in read_tickets(stream, _input_format(args.file, args.format)):
                 if not isinstance(item, BadRow) and item.id == args.id:
                     wanted = item
@@ -222,23 +235,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_policies)
 
     def policy_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--policy", required=True, help="built-in policy or family name, or a policy file")
+        p.add_argument(
+            "--policy", required=True, help="built-in policy or family name, or a policy file"
+        )
         p.add_argument("--plan", required=True, help="plan name within the policy")
 
     p = sub.add_parser("deadline", help="print when a response is due")
     policy_args(p)
-    p.add_argument("--severity", required=True, help="severity (or escalation class for escalation_response)")
+    p.add_argument(
+        "--severity", required=True, help="severity (or escalation class for escalation_response)"
+    )
     p.add_argument("--opened", required=True, help="when the clock starts, ISO 8601 with offset")
     p.add_argument("--metric", default="initial_response", choices=METRICS)
     p.set_defaults(handler=cmd_deadline)
 
     p = sub.add_parser("evaluate", help="evaluate a file of tickets, one result row per ticket")
-    p.add_argument("file", help="CSV (id,opened_at,severity,responded_at[,channel]) or JSON Lines; - for stdin")
+    p.add_argument(
+        "file", help="CSV (id,opened_at,severity,responded_at[,channel]) or JSON Lines; - for stdin"
+    )
     policy_args(p)
     p.add_argument("--now", help="evaluate as of this instant (default: now)")
     p.add_argument("--metric", default="initial_response", choices=METRICS)
-    p.add_argument("--format", choices=("csv", "jsonl"), help="input format (default: from the file name)")
-    p.add_argument("--output", choices=("csv", "jsonl"), default="csv", help="output format (default csv)")
+    p.add_argument(
+        "--format", choices=("csv", "jsonl"), help="input format (default: from the file name)"
+    )
+    p.add_argument(
+        "--output", choices=("csv", "jsonl"), default="csv", help="output format (default csv)"
+    )
     p.set_defaults(handler=cmd_evaluate)
 
     p = sub.add_parser("explain", help="explain how one ticket's numbers came about")
@@ -250,7 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--responded", help="first response, ISO 8601 with offset (without FILE)")
     p.add_argument("--channel", help="channel (without FILE)")
     p.add_argument("--now", help="evaluate as of this instant (default: now)")
-    p.add_argument("--format", choices=("csv", "jsonl"), help="input format (default: from the file name)")
+    p.add_argument(
+        "--format", choices=("csv", "jsonl"), help="input format (default: from the file name)"
+    )
     p.add_argument("--json", action="store_true", help="print the facts as JSON")
     p.set_defaults(handler=cmd_explain)
 
@@ -265,7 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+) -> int:
     """Run ``slacalc`` with *argv* (default ``sys.argv[1:]``); return the exit code."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr

@@ -54,18 +54,37 @@ def add_credits_command(subparsers: Any) -> None:
         help="service credits per contract: days, extended term end, value",
         description=__doc__.split("\n\n")[1] if __doc__ else None,
     )
-    p.add_argument("file", help="tickets: CSV or JSON Lines (as for evaluate), with a customer column for --contracts")
-    p.add_argument("--policy", required=True, help="built-in policy or family name, or a policy file")
-    p.add_argument("--plan", help="plan name (default for every contract; a contracts file may give its own)")
-    p.add_argument("--contracts", metavar="FILE", help="contracts: CSV or JSON Lines (customer,term_start,term_end[,plan,term_price,currency])")
+    p.add_argument(
+        "file",
+        help="tickets: CSV or JSON Lines (as for evaluate), with a customer column for --contracts",
+    )
+    p.add_argument(
+        "--policy", required=True, help="built-in policy or family name, or a policy file"
+    )
+    p.add_argument(
+        "--plan", help="plan name (default for every contract; a contracts file may give its own)"
+    )
+    p.add_argument(
+        "--contracts",
+        metavar="FILE",
+        help="contracts: CSV or JSON Lines (customer,term_start,term_end[,plan,term_price,currency])",
+    )
     p.add_argument("--customer", help="the one contract's customer (without --contracts)")
     p.add_argument("--term-start", help="first day of the term, YYYY-MM-DD (without --contracts)")
     p.add_argument("--term-end", help="day after the term, YYYY-MM-DD (without --contracts)")
-    p.add_argument("--term-price", help="the term's price, a decimal amount, to value the credit days")
+    p.add_argument(
+        "--term-price", help="the term's price, a decimal amount, to value the credit days"
+    )
     p.add_argument("--currency", default="", help="currency of the term price")
     p.add_argument("--now", help="evaluate as of this instant (default: now)")
-    p.add_argument("--input-format", choices=("csv", "jsonl"), help="tickets format (default: from the file name)")
-    p.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    p.add_argument(
+        "--input-format",
+        choices=("csv", "jsonl"),
+        help="tickets format (default: from the file name)",
+    )
+    p.add_argument(
+        "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
+    )
     p.set_defaults(handler=run_credits)
 
 
@@ -115,7 +134,12 @@ def _contract_rows(path: str, err: IO[str]) -> tuple[list[dict[str, Any]], int]:
         else:
             reader = csv.DictReader(stream)
             for obj in reader:
-                rows.append({"_line": reader.line_num, **{k.strip().lower(): v for k, v in obj.items() if k}})
+                rows.append(
+                    {
+                        "_line": reader.line_num,
+                        **{k.strip().lower(): v for k, v in obj.items() if k},
+                    }
+                )
     return rows, bad
 
 
@@ -126,7 +150,9 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     policy = load_policy(args.policy)
     now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)
     bad = 0
-    contracts: list[tuple[Contract, Decimal | None, str, str | None]] = []  # contract, price, currency, customer key
+    contracts: list[
+        tuple[Contract, Decimal | None, str, str | None]
+    ] = []  # contract, price, currency, customer key
     if args.contracts:
         rows, bad = _contract_rows(args.contracts, err)
         for row in rows:
@@ -146,14 +172,20 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     _date(row.get("term_end"), "term_end"),
                 )
                 price = _money(row.get("term_price"), "term_price")
-                contracts.append((contract, price, str(row.get("currency") or args.currency), customer))
+                contracts.append(
+                    (contract, price, str(row.get("currency") or args.currency), customer)
+                )
             except SlacalcError as exc:
                 err.write(f"{args.contracts}: line {row['_line']}: {exc}\n")
                 bad += 1
     else:
-        missing = [f for f in ("customer", "term_start", "term_end", "plan") if not getattr(args, f)]
+        missing = [
+            f for f in ("customer", "term_start", "term_end", "plan") if not getattr(args, f)
+        ]
         if missing:
-            err.write(f"slacalc credits: give --contracts FILE, or --{missing[0].replace('_', '-')} (and the other contract flags)\n")
+            err.write(
+                f"slacalc credits: give --contracts FILE, or --{missing[0].replace('_', '-')} (and the other contract flags)\n"
+            )
             return 2
         contract = Contract(
             args.customer,
@@ -188,11 +220,15 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 continue
             good.append(ticket)
         credits = contract.credits(good, now)
-        in_term = sum(1 for t in good if contract.term_start <= t.opened_at.date() < contract.term_end)
+        in_term = sum(
+            1 for t in good if contract.term_start <= t.opened_at.date() < contract.term_end
+        )
         results.append((credits, price, currency, in_term))
 
     if args.format == "json":
-        out.write(json.dumps([_json_row(c, p, cur, n) for c, p, cur, n in results], indent=2) + "\n")
+        out.write(
+            json.dumps([_json_row(c, p, cur, n) for c, p, cur, n in results], indent=2) + "\n"
+        )
     else:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(CREDIT_COLUMNS)
@@ -226,7 +262,9 @@ def _customer_column(path: str, fmt: str) -> dict[int, str]:
     return out
 
 
-def _json_row(credits: ContractCredits, price: Decimal | None, currency: str, tickets: int) -> dict[str, Any]:
+def _json_row(
+    credits: ContractCredits, price: Decimal | None, currency: str, tickets: int
+) -> dict[str, Any]:
     value = None if price is None else credits.value(price)
     return {
         "customer": credits.customer,

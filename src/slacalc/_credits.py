@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from slacalc._evaluate import Evaluation, evaluate
+from slacalc._evaluate import Evaluation
 from slacalc._tickets import Ticket
 from slacalc.exceptions import BillingError
 
@@ -83,27 +83,31 @@ class Contract:
             )
             raise BillingError(msg)
 
-    def credits(self, tickets: Iterable[Ticket | Evaluation], now: datetime | None = None) -> ContractCredits:
+    def credits(
+        self, tickets: Iterable[Ticket | Evaluation], now: datetime | None = None
+    ) -> ContractCredits:
         """Collect the credit days of *tickets* (or of ready evaluations) opened in the term."""
         plan = self.plan
         rows: list[TicketCredit] = []
         for item in tickets:
             if isinstance(item, Evaluation):
                 evaluation = item
-                opened = next(
-                    (o.started_at for o in item.outcomes.values() if o.started_at is not None), None
-                )
+                opened = item.opened_at
                 if opened is None:
                     continue
             else:
                 opened = item.opened_at
                 if not self.term_start <= opened.date() < self.term_end:
                     continue
-                evaluation = plan.evaluate(item, now) if hasattr(plan, "evaluate") else evaluate(plan, item, now)
+                evaluation = plan.evaluate(item, now)
             if not self.term_start <= opened.date() < self.term_end:
                 continue
-            by_metric = tuple((o.metric, o.credit_days) for o in evaluation.outcomes.values() if o.credit_days)
-            rows.append(TicketCredit(evaluation.ticket_id, opened, evaluation.credit_days, by_metric))
+            by_metric = tuple(
+                (o.metric, o.credit_days) for o in evaluation.outcomes.values() if o.credit_days
+            )
+            rows.append(
+                TicketCredit(evaluation.ticket_id, opened, evaluation.credit_days, by_metric)
+            )
         rows.sort(key=lambda r: (r.opened_at, r.ticket_id))
         earned = sum(r.days for r in rows)
         cap = _term_cap(plan)

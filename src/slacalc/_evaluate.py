@@ -8,6 +8,7 @@ the outcome; the text of :meth:`Outcome.explain` is built from them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -298,22 +299,23 @@ class Outcome:
             "open_time_counted_seconds": None,
         }
         cal = None if self._target is None else self._target.calendar
-        if cal is not None and self._start is not None:
-            end = self.stopped_at or self.now
-            if self.due_at is not None and self.due_at > end:
-                end = self.due_at
-            if end > self.started_at:
+        started = self.started_at
+        if cal is not None and started is not None:
+            stopped = self.stopped_at or self.now
+            end = stopped
+            due = self.due_at
+            if due is not None and due > end:
+                end = due
+            if end > started:
                 out["closed_dates"] = [
                     {"date": d.isoformat(), "name": name}
-                    for d, name in cal.holidays_between(self.started_at, end)
+                    for d, name in cal.holidays_between(started, end)
                 ]
                 out["dst_changes"] = [
                     {"at": _iso(at), "offset_before": b, "offset_after": a}
-                    for at, b, a in _dst_changes(cal, self.started_at, end)
+                    for at, b, a in _dst_changes(cal, started, end)
                 ]
-                out["open_time_counted_seconds"] = cal.elapsed(
-                    self.started_at, self.stopped_at or self.now
-                ).total_seconds()
+                out["open_time_counted_seconds"] = cal.elapsed(started, stopped).total_seconds()
         return out
 
     def explain(self) -> str:
@@ -431,6 +433,7 @@ class Evaluation:
     now: datetime
     outcomes: dict[str, Outcome]
     cap_days_per_ticket: int | None = None
+    opened_at: datetime | None = None
 
     def __getitem__(self, metric: str) -> Outcome:
         try:
@@ -523,7 +526,7 @@ def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluat
             plan, ticket, metric, now, now_us, opened, initial, changes, pauses
         )
     cap = None if policy.credits is None else policy.credits.cap_days_per_ticket
-    return Evaluation(ticket.id, policy.name, plan.name, now, outcomes, cap)
+    return Evaluation(ticket.id, policy.name, plan.name, now, outcomes, cap, ticket.opened_at)
 
 
 def _severity_changes(policy: Policy, ticket: Ticket, initial: str) -> list[tuple[int, str, str]]:
@@ -725,7 +728,7 @@ def _no_objective_reason(target: Target) -> str:
 
 
 def _business_used(
-    cal: Calendar, start: int, end: int, pauses: list[tuple[int, int | None]]
+    cal: Calendar, start: int, end: int, pauses: Sequence[tuple[int, int | None]]
 ) -> tuple[int, int]:
     """Open time in [start, end) less the open time inside pauses; and the paused open time."""
     total = cal.elapsed_us(start, end) if end > start else 0
@@ -739,7 +742,7 @@ def _business_used(
 
 
 def _due(
-    cal: Calendar, start: int, d: int, pauses: list[tuple[int, int | None]], now_us: int
+    cal: Calendar, start: int, d: int, pauses: Sequence[tuple[int, int | None]], now_us: int
 ) -> int:
     """The instant *d* of unpaused open time has run from *start*.
 

@@ -104,7 +104,11 @@ class Ticket:
 
     def _check(self) -> None:
         opened = self._opened_us
-        if self._responded_us is not None and self._responded_us < opened:
+        if (
+            self.responded_at is not None
+            and self._responded_us is not None
+            and self._responded_us < opened
+        ):
             msg = (
                 f"ticket {self.id!r}: responded_at {self.responded_at.isoformat()} is before "
                 f"opened_at {self.opened_at.isoformat()}; expected a response at or after opening"
