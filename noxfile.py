@@ -1,0 +1,91 @@
+"""Sessions for developing slacalc: ``nox`` runs what CI runs, one check per session.
+
+    nox                  lint, typing, tests (every Python x without/with the extras), examples, docs
+    nox -s tests-3.12    one interpreter
+    nox -s coverage      branch coverage of the whole suite
+    nox -s bench         the benchmarks, rewriting docs/performance.md
+
+The Python versions come from the classifiers in pyproject.toml, and each
+session installs the extras that pyproject.toml lists, so there is one list
+of versions and one list of tools to keep up to date. ``.ci/run`` is the
+single-interpreter equivalent that CI executes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "uv" if shutil.which("uv") else "venv"
+nox.options.error_on_external_run = True
+nox.options.sessions = ["lint", "typing", "tests", "examples", "docs"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+PYTHONS = nox.project.python_versions(PYPROJECT)
+DEFAULT_PYTHON = PYTHONS[0]
+EXTRAS: dict[str, list[str]] = PYPROJECT["project"]["optional-dependencies"]
+#: The extras a user installs for an integration (pandas, plot, …), not the tool groups.
+OPTIONAL = [name for name in EXTRAS if name not in {"tests", "typing", "lint", "dev"}]
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def lint(session: nox.Session) -> None:
+    """Formatting and lint rules (ruff), on everything in the repository."""
+    session.install(*EXTRAS["lint"])
+    session.run("ruff", "format", "--check", ".")
+    session.run("ruff", "check", ".")
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def typing(session: nox.Session) -> None:
+    """mypy --strict on the package (configuration in pyproject.toml)."""
+    session.install("-e", f".[{','.join(['typing', *OPTIONAL])}]")
+    session.run("mypy", *session.posargs)
+
+
+@nox.session(python=PYTHONS)
+@nox.parametrize("opt_deps", [[], OPTIONAL], ids=["core", "extras"])
+def tests(session: nox.Session, opt_deps: list[str]) -> None:
+    """The test suite with its doctests, without and with the optional extras (pandas, plot, …)."""
+    session.install("-e", f".[{','.join(['tests', *opt_deps])}]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def examples(session: nox.Session) -> None:
+    """Every script in examples/ runs and exits 0."""
+    session.install("-e", f".[{','.join(OPTIONAL)}]")
+    scripts = sorted(ROOT.glob("examples/*.py"))
+    if not scripts:
+        session.error("no scripts in examples/")
+    for script in scripts:
+        session.run("python", str(script.relative_to(ROOT)))
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def docs(session: nox.Session) -> None:
+    """The ``>>>`` examples in docs/*.md and README.md, run as doctests."""
+    session.install("-e", ".[tests]")
+    session.run(
+        "python", "-m", "pytest", "--doctest-glob=*.md", "docs/", "README.md", *session.posargs
+    )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def coverage(session: nox.Session) -> None:
+    """Branch coverage of the whole suite, with the optional extras installed."""
+    session.install("-e", f".[{','.join(['tests', *OPTIONAL])}]")
+    session.run("coverage", "erase")
+    session.run("coverage", "run", "-m", "pytest", *session.posargs)
+    session.run("coverage", "report")
+
+
+@nox.session(python=DEFAULT_PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """The benchmarks against the peers; writes docs/performance.md (not part of ``nox``)."""
+    session.install("-e", ".", "-r", "benchmarks/requirements.txt")
+    session.run("python", "benchmarks/run.py", "--write", "docs/performance.md", *session.posargs)
