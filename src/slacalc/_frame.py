@@ -1,0 +1,887 @@
+"""The engine behind :mod:`slacalc.pandas`: whole columns of tickets at once.
+
+The common case, a ticket without events, is judged with NumPy look-ups over
+the compiled calendar (see ``slacalc._calendar``): the open time before an
+instant *t* is ``cum[i] + min(t, ends[i]) - starts[i]`` with
+``i = searchsorted(starts, t, "right") - 1``, and the instant at which *d* of
+open time has run since *a* is ``starts[j] + (C - cum[j])`` with
+``C = F(a) + d`` and ``j = searchsorted(cumend, C, "left")``. These are
+:meth:`Calendar.elapsed_us` and :meth:`Calendar.add_us` term for term, so the
+numbers are the same as :meth:`Plan.evaluate`'s. Everything else (events,
+severity changes, escalations, instants near the end of the supported range)
+goes through :meth:`Plan.evaluate` one row at a time.
+
+This module is private: the public names are in ``slacalc.pandas``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from slacalc._calendar import EPOCH, MAX_US, MIN_US, Calendar, from_us
+from slacalc._ticket_io import EVENT_COLUMNS, parse_instant, ticket_from_mapping
+from slacalc._typing import METRICS
+from slacalc.exceptions import (
+    OutOfRangeError,
+    PolicyError,
+    SlacalcError,
+    TicketError,
+    UnknownMetricError,
+)
+
+if TYPE_CHECKING:
+    from slacalc._evaluate import Outcome
+    from slacalc._policy import CreditRule, FamilyPlan, Plan, Policy, PolicyFamily, Target
+
+__all__ = [
+    "FIELDS",
+    "NA",
+    "OUTCOME_COLUMNS",
+    "STATUSES",
+    "TEXT_DTYPE",
+    "FrameOutcome",
+    "Instants",
+    "evaluate_columns",
+    "output_zone",
+    "parse_instants",
+    "plan_metrics",
+    "resolve_plan",
+]
+
+I64 = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+Objects = npt.NDArray[np.object_]
+
+#: Marks a missing instant or duration in the int64 arrays (pandas' NaT is the same value).
+NA = np.iinfo(np.int64).min
+DAY_US = 86_400_000_000
+_US = timedelta(microseconds=1)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+#: The outcome columns ``evaluate_frame`` adds, in order.
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "status",
+    "class",
+    "target",
+    "objective",
+    "due_at",
+    "stopped_at",
+    "elapsed",
+    "remaining",
+    "late_by",
+    "late_by_wall",
+    "credit_days",
+    "policy_version",
+)
+#: The values of the ``status`` column; ``invalid`` marks a bad row.
+STATUSES: tuple[str, ...] = ("met", "breached", "pending", "not_applicable", "invalid")
+_MET, _BREACHED, _PENDING, _NA_STATUS, _INVALID = range(5)
+_STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
+
+#: Ticket fields a frame may carry, by the name ``columns=`` maps from.
+FIELDS: tuple[str, ...] = (
+    "id",
+    "opened_at",
+    "severity",
+    "responded_at",
+    "channel",
+    "events",
+    *EVENT_COLUMNS,
+    "escalation",
+)
+
+# pandas 3 has a string dtype of its own; pandas 2 keeps text in object columns.
+TEXT_DTYPE: Any = "str" if int(pd.__version__.split(".", 1)[0]) >= 3 else object
+
+
+# ---------------------------------------------------------------------- snapshots
+
+
+class _Arrays(NamedTuple):
+    """A calendar snapshot's lists as int64 arrays."""
+
+    starts: I64
+    ends: I64
+    cum: I64
+    cumend: I64
+
+
+_ARRAYS: dict[int, tuple[object, _Arrays]] = {}
+_ARRAYS_LOCK = threading.Lock()
+_ARRAYS_KEPT = 32
+
+
+def _arrays(snap: Any) -> _Arrays:
+    """The snapshot's lists as NumPy arrays, converted once per snapshot.
+
+    Keyed by ``id(snapshot)`` and holding the snapshot itself, so an id is
+    never reused for another snapshot while its entry lives; a handful of
+    entries are kept (a calendar publishes a new snapshot only when it grows).
+    """
+    hit = _ARRAYS.get(id(snap))
+    if hit is not None and hit[0] is snap:
+        return hit[1]
+    arrays = _Arrays(
+        np.asarray(snap.starts, dtype=np.int64),
+        np.asarray(snap.ends, dtype=np.int64),
+        np.asarray(snap.cum, dtype=np.int64),
+        np.asarray(snap.cumend, dtype=np.int64),
+    )
+    with _ARRAYS_LOCK:
+        while len(_ARRAYS) >= _ARRAYS_KEPT:
+            del _ARRAYS[next(iter(_ARRAYS))]
+        _ARRAYS[id(snap)] = (snap, arrays)
+    return arrays
+
+
+def _open_before(arr: _Arrays, t: I64) -> I64:
+    """Open time in ``[snapshot.lo, t)`` for each instant of *t* (``_calendar._open_before``)."""
+    if not len(arr.starts):
+        return np.zeros_like(t)
+    i = np.searchsorted(arr.starts, t, side="right") - 1
+    k = np.maximum(i, 0)
+    before = arr.cum[k] + np.minimum(t, arr.ends[k]) - arr.starts[k]
+    return cast(I64, np.where(i < 0, 0, before))
+
+
+class _Clock(NamedTuple):
+    """Due instant and open time used for a group of rows sharing a target; ``ok`` false: ask the row-wise path."""
+
+    due: I64
+    used: I64
+    ok: Bools
+
+
+def _clock(cal: Calendar, d: int, start: I64, end: I64) -> _Clock:
+    """``cal.add_us(start, d)`` and ``cal.elapsed_us(start, end)``, vectorised (``end >= start``)."""
+    engine = cal._engine
+    lo = int(start.min())
+    hi = int(max(end.max(), start.max()))
+    snap = engine.covering(lo, hi)
+    arr = _arrays(snap)
+    f_start = _open_before(arr, start)
+    used = _open_before(arr, end) - f_start
+    ok = np.ones(len(start), dtype=np.bool_)
+    if d == 0:
+        return _Clock(start.copy(), used, ok)
+    if d < 0 or not len(arr.starts):
+        return _Clock(np.full_like(start, NA), used, ~ok)
+    target = f_start + d
+    while int(target.max()) > int(arr.cumend[-1]):
+        try:
+            snap = engine.grow(snap, forward=True)
+        except OutOfRangeError:
+            ok = target <= arr.cumend[-1]
+            break
+        arr = _arrays(snap)
+        target = _open_before(arr, start) + d
+    j = np.searchsorted(arr.cumend, target, side="left")
+    j = np.minimum(j, len(arr.cumend) - 1)
+    due = arr.starts[j] + (target - arr.cum[j])
+    ok &= (due >= MIN_US) & (due < MAX_US)
+    return _Clock(due, used, ok)
+
+
+def _credit_days(
+    rule: CreditRule | None, metric: str, late_business: I64, late_wall: I64, breached: Bools
+) -> I64:
+    """Credit days per row (``_evaluate._credits``, without the channel test)."""
+    days = np.zeros(len(late_business), dtype=np.int64)
+    if rule is None or metric not in rule.metrics:
+        return days
+    late = late_wall if rule.measure == "wall" else late_business
+    per = rule.per // _US
+    periods = -((-late) // per) if rule.rounding == "ceil" else late // per
+    days = np.where(breached, periods * rule.award_days, 0)
+    if rule.cap_days_per_ticket is not None:
+        days = np.minimum(days, rule.cap_days_per_ticket)
+    return cast(I64, days)
+
+
+# ---------------------------------------------------------------------- instants
+
+
+@dataclass(slots=True)
+class Instants:
+    """One column of instants as epoch microseconds, with its missing and bad cells.
+
+    ``us`` is ``NA`` where a cell is missing or bad; ``errors`` maps a row
+    position to the reason its cell could not be read. ``local_day`` gives
+    the day number (days since 1970-01-01) of each instant's own local date,
+    which picks a policy version; it is exact where it matters.
+    """
+
+    series: Any
+    field: str
+    us: I64
+    missing: Bools
+    errors: dict[int, str]
+    _days: I64 | None = None
+    _zoned: bool = False
+
+    def local_days(self, boundaries: Sequence[int]) -> I64:
+        """Each instant's local day number, exact on the right side of every boundary day."""
+        if self._days is not None:
+            return self._days
+        us = self.us
+        if self._zoned:
+            wall = self.series.dt.tz_localize(None).array.as_unit("us").asi8
+            days = np.floor_divide(np.asarray(wall, dtype=np.int64), DAY_US)
+        else:
+            days = np.floor_divide(us, DAY_US)
+            near = np.zeros(len(us), dtype=np.bool_)
+            for day in boundaries:
+                midnight = day * DAY_US
+                near |= (us > midnight - DAY_US) & (us < midnight + DAY_US)
+            near &= us != NA
+            values = self.series.array
+            for pos in np.flatnonzero(near):
+                # an offset is less than a day: only instants this close to a
+                # boundary can fall on the other side of it in local time
+                found = _cell_instant(values[pos], self.field)
+                if isinstance(found, tuple):
+                    days[pos] = found[1]
+        days = np.where(us == NA, NA, days)
+        self._days = days
+        return days
+
+
+def _filled(series: Any) -> Bools:
+    """Which cells hold something: not missing, not blank text, not an empty list."""
+    if series.dtype != object and pd.api.types.is_string_dtype(series.dtype):
+        return _flags(series.notna()) & _flags(series.str.strip() != "")
+    if series.dtype != object:
+        return np.asarray(series.notna(), dtype=np.bool_)
+    return np.fromiter(
+        (bool(v) if isinstance(v, list | tuple) else not _is_missing(v) for v in series.array),
+        dtype=np.bool_,
+        count=len(series),
+    )
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell_instant(value: object, field: str) -> tuple[int, int] | str | None:
+    """``(epoch µs, local day number)`` of one cell; a message when it is bad; None when missing."""
+    if _is_missing(value):
+        return None
+    if isinstance(value, np.datetime64):
+        return f"{field}: instant {value!r} has no UTC offset; expected e.g. 2026-04-02T18:00:00+02:00 (naive times are never assumed local)"
+    try:
+        dt = parse_instant(field, value)
+    except TicketError as exc:
+        return str(exc)
+    us = (dt - EPOCH) // _US
+    if not MIN_US <= us < MAX_US:
+        return str(OutOfRangeError.for_value(field, dt.isoformat()))
+    return int(us), dt.date().toordinal() - _EPOCH_ORDINAL
+
+
+#: After the date (8 characters even in the basic format), an offset is the only place
+#: an ISO 8601 instant has a sign or a Z; text without one is naive.
+_OFFSET_MARK = r"[-+Zz]"
+
+
+def parse_instants(series: Any, field: str) -> Instants:
+    """Read a column of instants: ``datetime64[…, tz]``, ISO 8601 text with an offset, or aware datetimes."""
+    n = len(series)
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        us = np.asarray(series.array.as_unit("us").asi8, dtype=np.int64).copy()
+        missing = us == NA
+        inst = Instants(series, field, us, missing, {}, _zoned=True)
+        _check_range(inst)
+        return inst
+    if pd.api.types.is_datetime64_dtype(dtype):
+        missing = np.asarray(series.isna(), dtype=np.bool_)
+        naive = {
+            int(pos): f"{field}: instant {series.iloc[pos]!s} has no UTC offset; expected a "
+            "timezone-aware column (Series.dt.tz_localize) or ISO 8601 text with an offset "
+            "(naive times are never assumed local)"
+            for pos in np.flatnonzero(~missing)
+        }
+        return Instants(series, field, np.full(n, NA, dtype=np.int64), missing, naive)
+    kind = pd.api.types.infer_dtype(series, skipna=True) if n else "empty"
+    if kind == "string":
+        return _parse_text(series, field)
+    us = np.full(n, NA, dtype=np.int64)
+    days = np.full(n, NA, dtype=np.int64)
+    missing = np.zeros(n, dtype=np.bool_)
+    errors: dict[int, str] = {}
+    for pos, value in enumerate(series.array):
+        found = _cell_instant(value, field)
+        if found is None:
+            missing[pos] = True
+        elif isinstance(found, str):
+            errors[pos] = found
+        else:
+            us[pos], days[pos] = found
+    return Instants(series, field, us, missing, errors, _days=days)
+
+
+def _parse_text(series: Any, field: str) -> Instants:
+    text = series.astype(TEXT_DTYPE) if series.dtype == object else series
+    stripped = text.str.strip()
+    missing = _flags(stripped.isna()) | _flags(stripped == "")
+    parsed = pd.to_datetime(stripped, utc=True, format="ISO8601", errors="coerce")
+    us = np.asarray(parsed.array.as_unit("us").asi8, dtype=np.int64).copy()
+    aware = _flags(stripped.str.slice(8).str.contains(_OFFSET_MARK, regex=True))
+    doubtful = ~missing & ((us == NA) | ~aware)
+    us[missing | doubtful] = NA
+    errors: dict[int, str] = {}
+    values = series.array
+    for pos in np.flatnonzero(doubtful):
+        # pandas could not read it, or it may lack an offset: the plain reader decides
+        found = _cell_instant(values[pos], field)
+        if isinstance(found, str):
+            errors[int(pos)] = found
+        elif found is not None:
+            us[pos] = found[0]
+    inst = Instants(series, field, us, missing, errors)
+    _check_range(inst)
+    return inst
+
+
+def _flags(series: Any) -> Bools:
+    """A boolean Series (NumPy, nullable or object) as a NumPy mask, missing as False."""
+    return np.asarray(series.to_numpy(dtype=np.bool_, na_value=False), dtype=np.bool_)
+
+
+def _check_range(inst: Instants) -> None:
+    us = inst.us
+    bad = (us != NA) & ((us < MIN_US) | (us >= MAX_US))
+    for pos in np.flatnonzero(bad):
+        text = inst.series.iloc[pos]
+        shown = text.isoformat() if hasattr(text, "isoformat") else str(text)
+        inst.errors[int(pos)] = str(OutOfRangeError.for_value(inst.field, shown))
+        us[pos] = NA
+
+
+# ---------------------------------------------------------------------- evaluation
+
+
+class FrameOutcome(NamedTuple):
+    """The outcome columns as arrays (one entry per input row) and the bad rows."""
+
+    columns: dict[str, Any]
+    bad: list[tuple[int, str | None, object, str]]  # position, frame column, value, message
+
+
+@dataclass(slots=True)
+class _Rows:
+    """The outcome arrays being filled."""
+
+    n: int
+    status: npt.NDArray[np.int8] = field(init=False)
+    klass: Objects = field(init=False)
+    target: Objects = field(init=False)
+    objective: I64 = field(init=False)
+    due: I64 = field(init=False)
+    stop: I64 = field(init=False)
+    elapsed: I64 = field(init=False)
+    remaining: I64 = field(init=False)
+    late: I64 = field(init=False)
+    late_wall: I64 = field(init=False)
+    credits: I64 = field(init=False)
+    version: Objects = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = self.n
+        self.status = np.full(n, _INVALID, dtype=np.int8)
+        self.klass = np.full(n, None, dtype=object)
+        self.target = np.full(n, None, dtype=object)
+        self.version = np.full(n, None, dtype=object)
+        for name in (
+            "objective",
+            "due",
+            "stop",
+            "elapsed",
+            "remaining",
+            "late",
+            "late_wall",
+            "credits",
+        ):
+            setattr(self, name, np.full(n, NA, dtype=np.int64))
+
+    def not_applicable(self, rows: I64, version: str, klass: str | None, target: str) -> None:
+        self.status[rows] = _NA_STATUS
+        self.klass[rows] = klass
+        self.target[rows] = target
+        self.version[rows] = version
+        for arr in (self.elapsed, self.late, self.late_wall, self.credits):
+            arr[rows] = 0
+
+    def put(self, pos: int, outcome: Outcome) -> None:
+        """Fill row *pos* from an :class:`Outcome` of the row-wise path."""
+        self.status[pos] = _STATUS_CODE[outcome.status]
+        self.klass[pos] = outcome.klass
+        self.target[pos] = outcome.target
+        self.version[pos] = outcome.policy
+        objective = outcome.objective
+        self.objective[pos] = NA if objective is None else objective // _US
+        self.due[pos] = _us_or_na(outcome.due_at)
+        self.stop[pos] = _us_or_na(outcome.stopped_at)
+        self.elapsed[pos] = outcome.elapsed // _US
+        remaining = outcome.remaining
+        self.remaining[pos] = NA if remaining is None else remaining // _US
+        self.late[pos] = outcome.late_by // _US
+        self.late_wall[pos] = outcome.late_by_wall // _US
+        self.credits[pos] = outcome.credit_days
+
+
+def _us_or_na(value: datetime | None) -> int:
+    return NA if value is None else (value - EPOCH) // _US
+
+
+def _severity_text(value: object) -> str:
+    """The text a :class:`Ticket` would hold for *value* (an integral float, from a column with gaps, reads as an int)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value).strip()
+
+
+def _channel(value: object) -> str | None:
+    if value is None or value == "" or (_is_missing(value) and not isinstance(value, str)):
+        return None
+    return str(value).strip().lower()
+
+
+class _Versions(NamedTuple):
+    plans: list[Plan]  # one per version in play
+    of_row: I64  # per row: position in *plans*, -1 for a row without a version
+
+
+def resolve_plan(policy: Any, plan: Any) -> Plan | FamilyPlan:
+    """The plan to evaluate against: a plan object as given, or *plan* looked up in *policy*."""
+    from slacalc._policy import FamilyPlan, Plan, load_policy
+
+    if isinstance(plan, Plan | FamilyPlan):
+        return plan
+    if isinstance(policy, str) or hasattr(policy, "__fspath__"):
+        policy = load_policy(policy)
+    if policy is None:
+        msg = f"plan: {plan!r} is a name; expected a policy to look it up in (policy=...) or a Plan object"
+        raise PolicyError(msg)
+    return cast("Plan | FamilyPlan", policy.plan(plan))
+
+
+def plan_metrics(plan: Plan | FamilyPlan) -> list[Plan]:
+    """Every concrete plan (one per policy version) that *plan* can resolve to."""
+    from slacalc._policy import Plan
+
+    if isinstance(plan, Plan):
+        return [plan]
+    return [v.plans[plan.name] for v in plan.family.versions if plan.name in v.plans]
+
+
+def output_zone(plan: Plan | FamilyPlan, metric: str, tz: str | None) -> str:
+    """The zone of the instant columns: *tz*, else the one zone of every target calendar, else UTC."""
+    if tz is not None:
+        return tz
+    zones: set[str] = set()
+    for p in plan_metrics(plan):
+        for target in p.targets.get(metric, {}).values():
+            if target.calendar is not None:
+                zones.add(target.calendar.timezone)
+    return zones.pop() if len(zones) == 1 else "UTC"
+
+
+def _versions(
+    plan: Plan | FamilyPlan,
+    opened: Instants,
+    ok: Bools,
+    bad: list[tuple[int, str | None, object, str]],
+    column: str,
+) -> _Versions:
+    """Which policy version judges each row (a family picks the one in force when it was opened)."""
+    from slacalc._policy import Plan
+
+    if isinstance(plan, Plan):
+        return _Versions([plan], np.where(ok, 0, -1).astype(np.int64))
+    family: PolicyFamily = plan.family
+    bounds: set[int] = set()
+    for v in family.versions:
+        bounds.add(v.effective_from.toordinal() - _EPOCH_ORDINAL)
+        if v.effective_until is not None:
+            bounds.add(v.effective_until.toordinal() - _EPOCH_ORDINAL)
+    days = opened.local_days(sorted(bounds))
+    plans: list[Plan] = []
+    slot: dict[str, int] = {}
+    codes, uniques = pd.factorize(np.where(ok, days, NA))
+    codes = np.asarray(codes, dtype=np.int64)
+    slot_of = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the extra last slot: code -1
+    for code, day in enumerate(uniques):
+        if day == NA:
+            continue
+        try:
+            version = family.at(date.fromordinal(int(day) + _EPOCH_ORDINAL))
+            chosen = version.plan(plan.name)
+        except PolicyError as exc:
+            for pos in np.flatnonzero(codes == code):
+                bad.append((int(pos), column, opened.series.iloc[pos], str(exc)))
+            continue
+        if chosen.policy.name not in slot:
+            slot[chosen.policy.name] = len(plans)
+            plans.append(chosen)
+        slot_of[code] = slot[chosen.policy.name]
+    index = slot_of[codes]
+    return _Versions(plans, index)
+
+
+def evaluate_columns(
+    frame: Any,
+    plan: Plan | FamilyPlan,
+    names: Mapping[str, Hashable | None],
+    now: datetime,
+    metric: str,
+) -> FrameOutcome:
+    """Evaluate every row of *frame*; *names* maps each ticket field to its frame column (None: absent)."""
+    if metric not in METRICS:
+        raise UnknownMetricError.for_name(metric, METRICS)
+    n = len(frame)
+    now_us = (now - EPOCH) // _US
+    rows = _Rows(n)
+    bad: list[tuple[int, str | None, object, str]] = []
+
+    def col(name: str) -> Any:
+        key = names.get(name)
+        return None if key is None else frame[key]
+
+    def where(name: str) -> str | None:
+        key = names.get(name)
+        return None if key is None else str(key)
+
+    ids = col("id")
+    id_values = frame.index if ids is None else ids.array
+    ok = np.ones(n, dtype=np.bool_)
+
+    def report(positions: Iterable[int], name: str | None, values: Any, message: Any) -> None:
+        for pos in positions:
+            p = int(pos)
+            ok[p] = False
+            text = message(p) if callable(message) else message
+            bad.append(
+                (p, where(name) if name else None, None if values is None else values[p], text)
+            )
+
+    if ids is not None:
+        id_missing = ~_filled(ids)
+        report(np.flatnonzero(id_missing), "id", ids.array, "id: missing; expected a ticket id")
+
+    def ident(pos: int) -> str:
+        return str(id_values[pos])
+
+    opened = parse_instants(col("opened_at"), "opened_at")
+    report(
+        np.flatnonzero(opened.missing),
+        "opened_at",
+        opened.series.array,
+        "opened_at: missing; expected an instant such as 2026-04-02T18:00:00+02:00",
+    )
+    for pos, message in opened.errors.items():
+        report([pos], "opened_at", opened.series.array, f"ticket {ident(pos)!r}: {message}")
+
+    responded_col = col("responded_at")
+    if responded_col is not None:
+        responded = parse_instants(responded_col, "responded_at")
+        for pos, message in responded.errors.items():
+            report(
+                [pos], "responded_at", responded.series.array, f"ticket {ident(pos)!r}: {message}"
+            )
+        r_us = responded.us
+    else:
+        r_us = np.full(n, NA, dtype=np.int64)
+    o_us = opened.us
+
+    has_both = (o_us != NA) & (r_us != NA)
+    report(
+        np.flatnonzero(has_both & (r_us < o_us)),
+        "responded_at",
+        None if responded_col is None else responded_col.array,
+        lambda p: (
+            f"ticket {ident(p)!r}: responded_at {from_us(int(r_us[p]), UTC).isoformat()} is before "
+            f"opened_at {from_us(int(o_us[p]), UTC).isoformat()}; expected a response at or after opening"
+        ),
+    )
+    report(
+        np.flatnonzero((o_us != NA) & (o_us > now_us)),
+        "opened_at",
+        opened.series.array,
+        lambda p: (
+            f"ticket {ident(p)!r}: now {now.isoformat()} is before opened_at "
+            f"{from_us(int(o_us[p]), UTC).isoformat()}; expected now at or after opening"
+        ),
+    )
+
+    severities = col("severity")
+    sev_codes, sev_uniques = pd.factorize(severities, use_na_sentinel=True)
+    sev_codes = np.asarray(sev_codes, dtype=np.int64)
+    sev_text = [_severity_text(v) for v in sev_uniques]
+    report(
+        np.flatnonzero(sev_codes < 0),
+        "severity",
+        severities.array,
+        "severity: missing; expected a severity name such as '1' or 'urgent'",
+    )
+    empty = [code for code, text in enumerate(sev_text) if not text]
+    report(
+        np.flatnonzero(np.isin(sev_codes, empty)),
+        "severity",
+        severities.array,
+        lambda p: (
+            f"ticket {ident(p)!r}: severity is empty; expected a severity name such as '1' or 'urgent'"
+        ),
+    )
+
+    channels = col("channel")
+    if channels is not None:
+        ch_codes, ch_uniques = pd.factorize(channels, use_na_sentinel=True)
+        ch_codes = np.asarray(ch_codes, dtype=np.int64)
+        ch_values: list[str | None] = [_channel(v) for v in ch_uniques]
+    else:
+        ch_codes = np.full(n, -1, dtype=np.int64)
+        ch_values = []
+
+    # rows whose events need the row-wise path
+    eventful = np.zeros(n, dtype=np.bool_)
+    for name in ("events", *EVENT_COLUMNS):
+        series = col(name)
+        if series is not None:
+            eventful |= _filled(series)
+
+    versions = _versions(
+        plan, opened, ok & (sev_codes >= 0), bad, where("opened_at") or "opened_at"
+    )
+    ok &= versions.of_row >= 0
+
+    for v, plan_v in enumerate(versions.plans):
+        policy = plan_v.policy
+        in_v = ok & (versions.of_row == v)
+        if not in_v.any():
+            continue
+        if metric not in plan_v.metrics():
+            report(
+                np.flatnonzero(in_v),
+                None,
+                None,
+                str(UnknownMetricError.for_name(metric, plan_v.metrics())),
+            )
+            continue
+        # severities in this version's names
+        canonical: list[str | None] = []
+        for code, text in enumerate(sev_text):
+            if not text:
+                canonical.append(None)
+                continue
+            try:
+                canonical.append(policy.severity(text))
+            except SlacalcError as exc:
+                canonical.append(None)
+                unknown = in_v & (sev_codes == code)
+                report(
+                    np.flatnonzero(unknown),
+                    "severity",
+                    severities.array,
+                    lambda p, exc=exc: f"ticket {ident(p)!r}: {exc}",
+                )
+        in_v &= ok
+        slow = in_v & eventful
+        fast = in_v & ~slow
+        _evaluate_fast(
+            rows,
+            plan_v,
+            policy,
+            metric,
+            fast,
+            sev_codes,
+            canonical,
+            ch_codes,
+            ch_values,
+            o_us,
+            r_us,
+            now_us,
+            slow,
+        )
+        for row in np.flatnonzero(slow):
+            _evaluate_row(rows, frame, names, int(row), plan_v, now, metric, bad, where, ok)
+
+    columns = {
+        "status": np.asarray(STATUSES, dtype=object)[rows.status],
+        "class": rows.klass,
+        "target": rows.target,
+        "objective": rows.objective,
+        "due_at": rows.due,
+        "stopped_at": rows.stop,
+        "elapsed": rows.elapsed,
+        "remaining": rows.remaining,
+        "late_by": rows.late,
+        "late_by_wall": rows.late_wall,
+        "credit_days": rows.credits,
+        "policy_version": rows.version,
+    }
+    bad.sort(key=lambda item: item[0])
+    return FrameOutcome(columns, bad)
+
+
+def _evaluate_fast(
+    rows: _Rows,
+    plan: Plan,
+    policy: Policy,
+    metric: str,
+    mask: Bools,
+    sev_codes: I64,
+    canonical: list[str | None],
+    ch_codes: I64,
+    ch_values: list[str | None],
+    o_us: I64,
+    r_us: I64,
+    now_us: int,
+    slow: Bools,
+) -> None:
+    """Rows without events: grouped by target, judged with array look-ups."""
+    if not mask.any():
+        return
+    covered = plan.covered_channels
+    version = policy.name
+    off = np.zeros(len(mask), dtype=np.bool_)
+    if covered is not None:
+        off_codes = [c for c, ch in enumerate(ch_values) if ch is not None and ch not in covered]
+        off = mask & np.isin(ch_codes, off_codes)
+        if off.any():
+            rows.not_applicable(np.flatnonzero(off), version, None, "not applicable")
+    rule = policy.credits
+    no_credit_codes = []
+    if rule is not None and rule.channels is not None:
+        no_credit_codes = [
+            c for c, ch in enumerate(ch_values) if ch is not None and ch not in rule.channels
+        ]
+    live = mask & ~off
+    if metric == "escalation_response":
+        # without events no escalation was requested: the clock never started
+        rows.not_applicable(np.flatnonzero(live), version, None, "not applicable")
+        return
+    lateness_wall = policy.lateness == "wall"
+    for code, klass in enumerate(canonical):
+        if klass is None:
+            continue
+        group = np.flatnonzero(live & (sev_codes == code))
+        if not len(group):
+            continue
+        target: Target = plan.target(metric, klass)
+        objective = target.duration()
+        cal = target.calendar
+        if objective is None or cal is None:
+            rows.not_applicable(group, version, klass, str(target))
+            continue
+        d = objective // _US
+        start = o_us[group]
+        if metric == "initial_response":
+            stop = r_us[group]
+            stop = np.where((stop != NA) & (stop <= now_us), stop, NA)
+        else:
+            stop = np.full(len(group), NA, dtype=np.int64)
+        stopped = stop != NA
+        end = np.where(stopped, stop, now_us)
+        clock = _clock(cal, d, start, end)
+        if not clock.ok.all():
+            slow[group[~clock.ok]] = True
+            keep = clock.ok
+            group, start, stop, stopped, end = (
+                group[keep],
+                start[keep],
+                stop[keep],
+                stopped[keep],
+                end[keep],
+            )
+            due, used = clock.due[keep], clock.used[keep]
+        else:
+            due, used = clock.due, clock.used
+        late_business = np.maximum(used - d, 0)
+        late_wall = np.maximum(end - due, 0)
+        late = late_wall if lateness_wall else late_business
+        breached = late > 0
+        status = np.where(breached, _BREACHED, np.where(stopped, _MET, _PENDING)).astype(np.int8)
+        credits = _credit_days(rule, metric, late_business, late_wall, breached)
+        if no_credit_codes:
+            credits = np.where(np.isin(ch_codes[group], no_credit_codes), 0, credits)
+        rows.status[group] = status
+        rows.klass[group] = klass
+        rows.target[group] = str(target)
+        rows.version[group] = version
+        rows.objective[group] = d
+        rows.due[group] = due
+        rows.stop[group] = stop
+        rows.elapsed[group] = used
+        rows.remaining[group] = np.where(stopped, NA, np.maximum(d - used, 0))
+        rows.late[group] = late
+        rows.late_wall[group] = late_wall
+        rows.credits[group] = credits
+
+
+def _evaluate_row(
+    rows: _Rows,
+    frame: Any,
+    names: Mapping[str, Hashable | None],
+    pos: int,
+    plan: Plan,
+    now: datetime,
+    metric: str,
+    bad: list[tuple[int, str | None, object, str]],
+    where: Any,
+    ok: Bools,
+) -> None:
+    """One row through :meth:`Plan.evaluate` (events, escalations, edge cases)."""
+    cells: dict[str, Any] = {}
+    for name, key in names.items():
+        if key is None:
+            continue
+        value = frame[key].iloc[pos]
+        cells[name] = None if _is_missing(value) and not isinstance(value, list | tuple) else value
+    if "id" not in cells:
+        cells["id"] = frame.index[pos]
+    cells["id"] = str(cells["id"])
+    cells["severity"] = _severity_text(cells["severity"])
+    events = cells.get("events")
+    if isinstance(events, list | tuple):
+        cells["events"] = [_event_mapping(e) for e in events]
+    try:
+        ticket = ticket_from_mapping(cells)
+        outcome = plan.evaluate(ticket, now)[metric]
+    except SlacalcError as exc:
+        ok[pos] = False
+        bad.append((pos, None, None, str(exc)))
+        return
+    rows.put(pos, outcome)
+
+
+def _event_mapping(event: Any) -> Any:
+    """An event from a frame cell as the ``{at, kind, value}`` mapping the ticket reader takes."""
+    from slacalc._tickets import Event
+
+    if isinstance(event, Event):
+        return {"at": event.at, "kind": event.kind, "value": event.value}
+    if isinstance(event, list | tuple) and len(event) in (2, 3):
+        return {"at": event[0], "kind": event[1], "value": event[2] if len(event) == 3 else None}
+    if isinstance(event, str):
+        return json.loads(event)
+    return event

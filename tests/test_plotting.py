@@ -1,0 +1,158 @@
+"""``slacalc.plotting``: the figures draw what their titles say, and save in a headless backend."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pd = pytest.importorskip("pandas")
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")  # headless, whatever the environment says
+
+from matplotlib.figure import Figure  # noqa: E402
+
+from slacalc.exceptions import TicketError  # noqa: E402
+from slacalc.pandas import evaluate_frame  # noqa: E402
+from slacalc.plotting import plot_attainment, plot_credits, plot_response_times  # noqa: E402
+
+NOW = datetime(2026, 4, 1, tzinfo=ZoneInfo("Europe/Zurich"))
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> Any:
+    """Twelve tickets over two months on zitadel-2023 / extended, three customers, one community ticket."""
+    rows = [
+        # id, customer, severity, opened, responded (all +01:00 / +02:00 wall times in Zurich)
+        ("A1", "acme", 1, "2026-02-02T09:00:00+01:00", "2026-02-02T09:30:00+01:00"),  # met
+        (
+            "A2",
+            "acme",
+            1,
+            "2026-02-03T09:00:00+01:00",
+            "2026-02-03T10:20:00+01:00",
+        ),  # 20 min late: 2 days
+        ("A3", "acme", 2, "2026-02-04T09:00:00+01:00", "2026-02-04T10:00:00+01:00"),  # met
+        (
+            "G1",
+            "globex",
+            2,
+            "2026-02-05T09:00:00+01:00",
+            "2026-02-05T11:01:00+01:00",
+        ),  # 1 min late: 1 day
+        ("G2", "globex", 3, "2026-02-06T09:00:00+01:00", "2026-02-06T12:00:00+01:00"),  # met
+        ("G3", "globex", 4, "2026-03-02T09:00:00+01:00", "2026-03-02T12:00:00+01:00"),  # met
+        (
+            "I1",
+            "initech",
+            1,
+            "2026-03-03T09:00:00+01:00",
+            "2026-03-03T11:00:00+01:00",
+        ),  # 60 min late: 4 days
+        ("I2", "initech", 3, "2026-03-04T09:00:00+01:00", "2026-03-04T10:00:00+01:00"),  # met
+        ("I3", "initech", 2, "2026-03-05T09:00:00+01:00", "2026-03-05T09:05:00+01:00"),  # met
+        ("I4", "initech", 4, "2026-03-31T18:00:00+02:00", ""),  # pending at NOW
+        ("A4", "acme", 3, "2026-03-06T09:00:00+01:00", "2026-03-06T09:10:00+01:00"),  # met
+        ("C1", "acme", 1, "2026-03-09T09:00:00+01:00", "2026-03-10T09:00:00+01:00"),  # community
+    ]
+    frame = pd.DataFrame(rows, columns=["id", "customer", "severity", "opened_at", "responded_at"])
+    frame["channel"] = ["ticket"] * 11 + ["community"]
+    return evaluate_frame(frame, "zitadel-2023", "extended", now=NOW)
+
+
+def _saved(figure: Figure, tmp_path: Path, name: str) -> bytes:
+    path = tmp_path / f"{name}.png"
+    figure.savefig(path)
+    data = path.read_bytes()
+    assert data.startswith(PNG)
+    assert len(data) > 5_000  # a real picture, not an empty canvas
+    return data
+
+
+class TestAttainmentPlot:
+    def test_lines_per_severity_and_goal(self, outcomes: Any, tmp_path: Path) -> None:
+        """One line per severity over the months, and a dashed goal line at 95 %."""
+        figure = plot_attainment(outcomes)
+        axes = figure.axes[0]
+        assert axes.get_title() == "Initial response: objectives met per severity, by month"
+        assert axes.get_xlabel() == "month the ticket was opened"
+        assert "objectives met" in axes.get_ylabel()
+        labels = [line.get_label() for line in axes.get_lines()]
+        assert labels == ["severity 1", "severity 2", "severity 3", "severity 4", "goal 95%"]
+        sev1 = axes.get_lines()[0]
+        # Severity 1: February 1 of 2 met; March 0 of 1 met (I1)
+        assert list(sev1.get_ydata()) == [0.5, 0.0]
+        goal = axes.get_lines()[-1]
+        assert list(goal.get_ydata()) == [0.95, 0.95]
+        assert [t.get_text() for t in axes.get_xticklabels()] == ["2026-02", "2026-03"]
+        _saved(figure, tmp_path, "attainment")
+
+    def test_no_goal_and_own_axes(self, outcomes: Any, tmp_path: Path) -> None:
+        """goal=None draws no goal line; ax= draws into a given axes and returns its figure."""
+        figure = Figure()
+        axes = figure.add_subplot()
+        assert plot_attainment(outcomes, goal=None, ax=axes, freq="Q") is figure
+        assert all(not line.get_label().startswith("goal") for line in axes.get_lines())
+        assert axes.get_xlabel() == "quarter the ticket was opened"
+        _saved(figure, tmp_path, "attainment-q")
+
+
+class TestResponseTimes:
+    def test_one_panel_per_severity_with_objective(self, outcomes: Any, tmp_path: Path) -> None:
+        """Panels for severities 1-4, each marking its objective (1, 2, 12, 24 business hours)."""
+        figure = plot_response_times(outcomes)
+        assert "Business time to initial response per severity" in figure.get_suptitle()  # type: ignore[attr-defined]
+        panels = figure.axes
+        assert [p.get_title() for p in panels] == [
+            "severity 1: 3 tickets, 2 late",
+            "severity 2: 3 tickets, 1 late",
+            "severity 3: 3 tickets, 0 late",
+            "severity 4: 1 tickets, 0 late",
+        ]
+        objectives = [p.get_lines()[0].get_xdata()[0] for p in panels]
+        assert objectives == [1, 2, 12, 24]
+        assert all(p.get_xlabel() == "business hours" for p in panels)
+        assert panels[0].get_ylabel() == "tickets"
+        # the bars hold every stopped ticket of the panel
+        assert sum(bar.get_height() for bar in panels[0].patches) == 3
+        _saved(figure, tmp_path, "response-times")
+
+    def test_nothing_stopped(self, outcomes: Any, tmp_path: Path) -> None:
+        """A frame where no clock has stopped says so instead of failing."""
+        figure = plot_response_times(outcomes[outcomes["stopped_at"].isna()])
+        assert "no ticket" in figure.axes[0].texts[0].get_text()
+        figure.savefig(tmp_path / "empty.png")
+
+
+class TestCredits:
+    def test_bars_per_customer_largest_first(self, outcomes: Any, tmp_path: Path) -> None:
+        """initech 4 days, acme 2, globex 1: bars from the top in that order, values written on them."""
+        figure = plot_credits(outcomes)
+        axes = figure.axes[0]
+        assert axes.get_title() == "Service credit days owed per customer"
+        assert axes.get_xlabel() == "credit days (days added to the term)"
+        names = [t.get_text() for t in axes.get_yticklabels()]
+        assert names == ["globex", "acme", "initech"]  # barh draws bottom-up
+        assert [bar.get_width() for bar in axes.patches] == [1, 2, 4]
+        _saved(figure, tmp_path, "credits")
+
+    def test_top_and_other_column(self, outcomes: Any) -> None:
+        """top= keeps the largest; by= totals by another column (here the severity class)."""
+        axes = plot_credits(outcomes, by="class", top=1).axes[0]
+        assert axes.get_title() == "Service credit days owed per class (top 1)"
+        assert [bar.get_width() for bar in axes.patches] == [6]  # severity 1: 2 + 4
+
+    def test_no_credits(self, outcomes: Any, tmp_path: Path) -> None:
+        """Without credits the plot says so."""
+        figure = plot_credits(outcomes[outcomes["credit_days"] == 0])
+        assert figure.axes[0].texts[0].get_text() == "no credits owed"
+        figure.savefig(tmp_path / "none.png")
+
+    def test_missing_column(self, outcomes: Any) -> None:
+        """Asking for a column the frame lacks names it."""
+        with pytest.raises(TicketError, match="no column 'region'"):
+            plot_credits(outcomes, by="region")
