@@ -39,8 +39,14 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             opened = opened.astimezone(ZURICH)
             responded = ""
             if rng.random() > 0.1:
-                responded = (opened + timedelta(seconds=rng.randrange(3 * 86400))).astimezone(ZURICH).isoformat()
-            f.write(f"T{i},{opened.isoformat()},{rng.randint(1, 4)},{responded},{rng.choice(channels)}\n")
+                responded = (
+                    (opened + timedelta(seconds=rng.randrange(3 * 86400)))
+                    .astimezone(ZURICH)
+                    .isoformat()
+                )
+            f.write(
+                f"T{i},{opened.isoformat()},{rng.randint(1, 4)},{responded},{rng.choice(channels)}\n"
+            )
 
 
 def bench_cli(rows: int) -> dict[str, float]:
@@ -67,7 +73,10 @@ def bench_evaluate(repeat: int = 20_000) -> dict[str, float]:
 
     plan = load_policy("zitadel-2023").plan("extended")
     ticket = Ticket(
-        "T-1", datetime(2026, 4, 2, 18, tzinfo=ZURICH), "2", responded_at=datetime(2026, 4, 7, 8, 20, tzinfo=ZURICH)
+        "T-1",
+        datetime(2026, 4, 2, 18, tzinfo=ZURICH),
+        "2",
+        responded_at=datetime(2026, 4, 7, 8, 20, tzinfo=ZURICH),
     )
     now = datetime(2026, 5, 1, tzinfo=ZURICH)
     for _ in range(1000):
@@ -78,7 +87,10 @@ def bench_evaluate(repeat: int = 20_000) -> dict[str, float]:
         for _ in range(repeat // 50):
             plan.evaluate(ticket, now)
         samples.append((time.perf_counter() - t0) / (repeat // 50) * 1e6)
-    return {"median_us": statistics.median(samples), "p90_us": sorted(samples)[int(len(samples) * 0.9)]}
+    return {
+        "median_us": statistics.median(samples),
+        "p90_us": sorted(samples)[int(len(samples) * 0.9)],
+    }
 
 
 def main() -> None:
@@ -86,7 +98,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     ev = bench_evaluate()
-    print(f"plan.evaluate (zitadel-2023/extended, answered ticket): median {ev['median_us']:.1f} µs, p90 {ev['p90_us']:.1f} µs")
+    print(
+        f"plan.evaluate (zitadel-2023/extended, answered ticket): median {ev['median_us']:.1f} µs, p90 {ev['p90_us']:.1f} µs"
+    )
     cli = bench_cli(args.rows)
     print(
         f"slacalc evaluate, {cli['rows']:,} CSV tickets: {cli['wall_s']:.1f} s wall "

@@ -1049,8 +1049,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(data, indent=1, default=str))
     if args.write:
-        Path(args.write).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.write).write_text(report, encoding="utf-8")
+        from _sections import write_page
+
+        write_page(Path(args.write), report)
         log(f"wrote {args.write} ({data['seconds']:.0f} s)")
     else:
         print(report)

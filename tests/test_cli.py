@@ -69,7 +69,14 @@ class TestEvaluate:
             "id,opened_at,severity,responded_at\nT-1,2026-04-02T18:00:00+02:00,2,2026-04-07T08:20:00+02:00\n",
         )
         code, out, err = run(
-            "evaluate", path, "--policy", "zitadel-2023", "--plan", "extended", "--now", "2026-05-01T00:00:00Z"
+            "evaluate",
+            path,
+            "--policy",
+            "zitadel-2023",
+            "--plan",
+            "extended",
+            "--now",
+            "2026-05-01T00:00:00Z",
         )
         assert code == 0, err
         rows = list(csv.DictReader(io.StringIO(out)))
@@ -95,7 +102,14 @@ class TestEvaluate:
             "D,2026-03-02T09:00:00+01:00,2,2026-03-02T12:00:00+01:00\n",
         )
         code, out, err = run(
-            "evaluate", path, "--policy", "zitadel-2023", "--plan", "extended", "--now", "2026-05-01T00:00:00Z"
+            "evaluate",
+            path,
+            "--policy",
+            "zitadel-2023",
+            "--plan",
+            "extended",
+            "--now",
+            "2026-05-01T00:00:00Z",
         )
         assert code == 1
         ids = [r["id"] for r in csv.DictReader(io.StringIO(out))]
@@ -134,9 +148,21 @@ class TestEvaluate:
             "old,2022-06-01T10:00:00+02:00,1,\n"
             "new,2024-06-03T10:00:00+02:00,1,\n",
         )
-        code, out, _ = run("evaluate", path, "--policy", "zitadel", "--plan", "free", "--now", "2026-01-01T00:00:00Z")
+        code, out, _ = run(
+            "evaluate",
+            path,
+            "--policy",
+            "zitadel",
+            "--plan",
+            "free",
+            "--now",
+            "2026-01-01T00:00:00Z",
+        )
         assert code == 0
-        assert [r["policy"] for r in csv.DictReader(io.StringIO(out))] == ["zitadel-2021", "zitadel-2023"]
+        assert [r["policy"] for r in csv.DictReader(io.StringIO(out))] == [
+            "zitadel-2021",
+            "zitadel-2023",
+        ]
 
 
 class TestOtherCommands:
@@ -172,7 +198,9 @@ class TestOtherCommands:
     @pytest.mark.parametrize("argv", [["policies"]])
     def test_python_dash_m(self, argv: list[str]) -> None:
         """python -m slacalc runs the same command line."""
-        done = subprocess.run([sys.executable, "-m", "slacalc", *argv], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "slacalc", *argv], capture_output=True, text=True, check=False
+        )
         assert done.returncode == 0
         assert "zitadel-2023" in done.stdout
 

@@ -32,7 +32,9 @@ def policy():  # type: ignore[no-untyped-def]
 
 
 def with_rule(tmp_path: Path, rule: str):  # type: ignore[no-untyped-def]
-    text = EXAMPLE.read_text(encoding="utf-8").replace('severity_change = "restart"', f'severity_change = "{rule}"')
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        'severity_change = "restart"', f'severity_change = "{rule}"'
+    )
     path = tmp_path / f"{rule}.toml"
     path.write_text(text, encoding="utf-8")
     return load_policy(path)
@@ -60,14 +62,24 @@ class TestSeverityRules:
 
     def test_recalculate(self, tmp_path: Path) -> None:
         """recalculate: Sev 1's target counted from opening."""
-        out = with_rule(tmp_path, "recalculate").plan("standard").evaluate(RAISED, now=NOW).initial_response
+        out = (
+            with_rule(tmp_path, "recalculate")
+            .plan("standard")
+            .evaluate(RAISED, now=NOW)
+            .initial_response
+        )
         # Mon 08:00 + 1 bh = 09:00; answered 11:30 → 2.5 business hours late
         assert out.due_at == zh(2026, 3, 2, 9)
         assert out.late_by == timedelta(hours=2, minutes=30)
 
     def test_initial(self, tmp_path: Path) -> None:
         """initial: the severity at opening governs (Sev 3, two business days)."""
-        out = with_rule(tmp_path, "initial").plan("standard").evaluate(RAISED, now=NOW).initial_response
+        out = (
+            with_rule(tmp_path, "initial")
+            .plan("standard")
+            .evaluate(RAISED, now=NOW)
+            .initial_response
+        )
         # 2 business days = 16 h: Mon 8 h, Tue 8 h → Tue 3 Mar 17:00
         assert out.klass == "3"
         assert out.due_at == zh(2026, 3, 3, 17)
@@ -101,7 +113,13 @@ class TestPauses:
 
     def test_still_paused(self, policy) -> None:  # type: ignore[no-untyped-def]
         """a ticket waiting on the customer right now is pending with its clock stopped."""
-        t = Ticket("P-2", zh(2026, 3, 2, 8), 2, responded_at=zh(2026, 3, 2, 8, 30), events=[(zh(2026, 3, 2, 9), "pause")])
+        t = Ticket(
+            "P-2",
+            zh(2026, 3, 2, 8),
+            2,
+            responded_at=zh(2026, 3, 2, 8, 30),
+            events=[(zh(2026, 3, 2, 9), "pause")],
+        )
         out = policy.plan("standard").evaluate(t, now=zh(2026, 3, 10, 12))["resolution"]
         assert out.status == "pending"
         assert out.elapsed == timedelta(hours=1)
@@ -117,7 +135,9 @@ class TestCalendars:
     def test_overnight_window_belongs_to_its_start_day(self, policy) -> None:  # type: ignore[no-untyped-def]
         """the night window of Friday runs to Saturday 06:00."""
         # Sat 05:50-06:00 = 10 min (Friday's window); Sat 22:00 + 20 min = 22:20
-        assert policy.plan("night-watch").deadline(zh(2026, 3, 7, 5, 50), 1) == zh(2026, 3, 7, 22, 20)
+        assert policy.plan("night-watch").deadline(zh(2026, 3, 7, 5, 50), 1) == zh(
+            2026, 3, 7, 22, 20
+        )
         # the other severities keep the office calendar of the extended plan
         # (4 bh from Mon 08:00 run out at 12:00, the closing of the morning window)
         assert policy.plan("night-watch").deadline(zh(2026, 3, 2, 8), 2) == zh(2026, 3, 2, 12)
@@ -167,7 +187,6 @@ class TestCredits:
         with pytest.raises(BillingError, match="Decimal"):
             credits.value(12000.0)  # type: ignore[arg-type]
 
-
     def test_ticket_cap_spans_metrics(self, policy) -> None:  # type: ignore[no-untyped-def]
         """the per-ticket cap bounds the ticket's credits over all its metrics together."""
         t = Ticket("C-3", zh(2026, 3, 2, 8), 1, responded_at=zh(2026, 3, 2, 12))
@@ -185,6 +204,8 @@ class TestContractOnFamily:
         """a contract on the zitadel family judges each ticket by the version in force."""
         family_plan = load_policy("zitadel").plan("free")
         contract = Contract("Z", family_plan, date(2023, 1, 1), date(2025, 1, 1))
-        result = contract.credits([Ticket("a", zh(2023, 6, 1, 9), 1), Ticket("b", zh(2024, 6, 3, 9), 1)], now=NOW)
+        result = contract.credits(
+            [Ticket("a", zh(2023, 6, 1, 9), 1), Ticket("b", zh(2024, 6, 3, 9), 1)], now=NOW
+        )
         assert result.days == 0
         assert result.extended_term_end == date(2025, 1, 1)

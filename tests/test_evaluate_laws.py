@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 
 from slacalc import Ticket, builtin_policies, load_policy
 
-ZONES = [ZoneInfo("Europe/Zurich"), ZoneInfo("Europe/Berlin"), ZoneInfo("UTC"), ZoneInfo("America/New_York")]
+ZONES = [
+    ZoneInfo("Europe/Zurich"),
+    ZoneInfo("Europe/Berlin"),
+    ZoneInfo("UTC"),
+    ZoneInfo("America/New_York"),
+]
 PLANS = [(name, plan) for name in builtin_policies() for plan in load_policy(name).plans]
 NOW = datetime(2031, 1, 1, tzinfo=ZoneInfo("UTC"))
 
@@ -25,7 +30,9 @@ def cases(draw: st.DrawFn) -> tuple[str, str, str, datetime]:
     return name, plan_name, severity, naive.replace(tzinfo=zone)
 
 
-lateness = st.integers(min_value=0, max_value=30 * 24 * 3600 * 1_000_000).map(lambda us: timedelta(microseconds=us))
+lateness = st.integers(min_value=0, max_value=30 * 24 * 3600 * 1_000_000).map(
+    lambda us: timedelta(microseconds=us)
+)
 
 
 @given(cases(), lateness, lateness)
@@ -45,7 +52,9 @@ def test_met_exactly_when_not_late(case, delay) -> None:  # type: ignore[no-unty
     """for a stopped clock, status is met exactly when late_by is zero."""
     name, plan_name, severity, opened = case
     plan = load_policy(name).plan(plan_name)
-    out = plan.evaluate(Ticket("t", opened, severity, responded_at=opened + delay), now=NOW).initial_response
+    out = plan.evaluate(
+        Ticket("t", opened, severity, responded_at=opened + delay), now=NOW
+    ).initial_response
     if out.status in ("met", "breached"):
         assert (out.status == "met") == (out.late_by == timedelta(0))
         assert out.stopped_at is not None

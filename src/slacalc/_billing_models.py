@@ -54,15 +54,22 @@ class EscalationsModel(_Strict):
     included_per_year: dict[str, int | Literal["per agreement"]] = Field(
         description="Included escalations per contract year, by plan name."
     )
-    hours_per_unit: Decimal = Field(default=Decimal(5), description="Engineering hours one escalation covers.")
-    consulting_rate: Decimal | None = Field(default=None, description="Hourly consulting rate beyond one unit.")
+    hours_per_unit: Decimal = Field(
+        default=Decimal(5), description="Engineering hours one escalation covers."
+    )
+    consulting_rate: Decimal | None = Field(
+        default=None, description="Hourly consulting rate beyond one unit."
+    )
     currency: str = "CHF"
     packs: tuple[EscalationPackModel, ...] = ()
     exempt_kinds: tuple[str, ...] = Field(
         default=("product_defect", "security"), description="Case kinds that consume nothing."
     )
     clarification_under: str = Field(
-        default="15 minutes", description="Clarifications resolved in less than this consume nothing."
+        default="15 minutes",
+        description="Clarifications resolved in less than this consume nothing.",
     )
-    touchpoint_units: int = Field(default=1, description="Units a touchpoint with technical work consumes.")
+    touchpoint_units: int = Field(
+        default=1, description="Units a touchpoint with technical work consumes."
+    )
     note: str = ""

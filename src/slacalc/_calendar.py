@@ -215,7 +215,16 @@ class Calendar:
     datetime.timedelta(seconds=32400)
     """
 
-    __slots__ = ("__weakref__", "_business_day", "_engine", "_label", "_operands", "_spec", "_tz", "_tzname")
+    __slots__ = (
+        "__weakref__",
+        "_business_day",
+        "_engine",
+        "_label",
+        "_operands",
+        "_spec",
+        "_tz",
+        "_tzname",
+    )
 
     _tz: ZoneInfo
     _tzname: str
@@ -276,7 +285,11 @@ class Calendar:
         if self._operands is not None:
             op, left, right = self._operands
             return (operator.and_ if op == "&" else operator.or_, (left, right))
-        return (_rebuild, (self.config(),))
+        config = self.config()
+        if self._spec is not None and self._spec.holidays is not None:
+            # the spec itself, already checked: rebuilding must not warn about it again
+            config["holidays"] = self._spec.holidays
+        return (_rebuild, (config,))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Calendar):
@@ -311,7 +324,9 @@ class Calendar:
         else:
             hours = {
                 name: [_window_text(w) for w in day]
-                for name, day in zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"), spec.weekly, strict=True)
+                for name, day in zip(
+                    ("mon", "tue", "wed", "thu", "fri", "sat", "sun"), spec.weekly, strict=True
+                )
                 if day
             }
         out: dict[str, Any] = {"timezone": self._tzname, "hours": hours}
@@ -320,8 +335,11 @@ class Calendar:
         if spec.closed:
             out["closed"] = sorted(d.isoformat() for d in spec.closed)
         if spec.special:
-            out["special"] = {d.isoformat(): [_window_text(w) for w in ws] for d, ws in spec.special}
-        out["business_day"] = self._business_day
+            out["special"] = {
+                d.isoformat(): [_window_text(w) for w in ws] for d, ws in spec.special
+            }
+        if self._business_day:  # zero only by default, for weekly hours with no window at all
+            out["business_day"] = self._business_day
         return out
 
     # ------------------------------------------------------------------ properties
@@ -521,7 +539,9 @@ class Calendar:
                 if windows and spec.holidays is not None:
                     year_set = holiday_years.get(day.year)
                     if year_set is None:
-                        year_set = holiday_years[day.year] = frozenset(spec.holidays.dates(day.year))
+                        year_set = holiday_years[day.year] = frozenset(
+                            spec.holidays.dates(day.year)
+                        )
                     if day in year_set:
                         windows = ()
             for start, end in windows:
@@ -554,7 +574,9 @@ def _local_us(day: date, seconds: int, tz: tzinfo) -> int:
     extra, seconds = divmod(seconds, DAY)
     if extra:
         day = day + timedelta(days=extra)
-    wall = datetime(day.year, day.month, day.day, seconds // 3600, seconds // 60 % 60, seconds % 60, tzinfo=tz)
+    wall = datetime(
+        day.year, day.month, day.day, seconds // 3600, seconds // 60 % 60, seconds % 60, tzinfo=tz
+    )
     return (wall - EPOCH) // US
 
 
@@ -570,7 +592,9 @@ def _zone(value: object) -> tuple[ZoneInfo, str]:
     return zone, value.strip()
 
 
-def _business_day(value: timedelta | str | None, weekly: tuple[tuple[Window, ...], ...]) -> timedelta:
+def _business_day(
+    value: timedelta | str | None, weekly: tuple[tuple[Window, ...], ...]
+) -> timedelta:
     if value is None:
         totals = [sum(e - s for s, e in day) for day in weekly]
         workdays = [t for t in totals[:5] if t]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -131,16 +132,23 @@ def cmd_deadline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _open_input(path: str) -> Iterator[IO[str]]:
+    """The ticket file (standard input for ``-``, left open: it is not ours)."""
+    if path == "-":
+        yield sys.stdin
+        return
+    with open(path, encoding="utf-8", newline="") as stream:
+        yield stream
+
+
 def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     plan = _load_plan(args.policy, args.plan)
     now = _now(args.now)
     fmt = _input_format(args.file, args.format)
-    stream: IO[str] = (
-        sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", newline="")
-    )  # noqa: SIM115
     progress = err.isatty()
     bad = good = 0
-    try:
+    with _open_input(args.file) as stream:
         writer: Any = None
         if args.output == "csv":
             writer = csv.writer(out, lineterminator="\n")
@@ -165,9 +173,6 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             if progress and good % _PROGRESS_EVERY == 0:
                 err.write(f"\r{good:,} tickets evaluated, {bad} bad rows")
                 err.flush()
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
     if progress:
         err.write(f"\r{good:,} tickets evaluated, {bad} bad rows\n")
     if bad:
@@ -181,9 +186,7 @@ def cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     now = _now(args.now)
     if args.file:
         wanted = None
-        with (
-            sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", newline="")
-        ) as stream:  # noqa: SIM115
+        with _open_input(args.file) as stream:
             for _, item in read_tickets(stream, _input_format(args.file, args.format)):
                 if not isinstance(item, BadRow) and item.id == args.id:
                     wanted = item
@@ -284,9 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from slacalc._cli_billing import add_ledger_command
     from slacalc._cli_credits import add_credits_command
+    from slacalc._report import add_report_command
 
     add_ledger_command(sub)
     add_credits_command(sub)
+    add_report_command(sub)
     return parser
 
 

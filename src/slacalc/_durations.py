@@ -40,7 +40,10 @@ class Duration:
             return self.fixed
         day_us = calendar.business_day // timedelta(microseconds=1)
         extra = self.business_days * day_us
-        return self.fixed + timedelta(microseconds=int(extra))
+        try:
+            return self.fixed + timedelta(microseconds=int(extra))
+        except OverflowError:
+            raise DurationError.too_long(str(self)) from None
 
     def __str__(self) -> str:
         parts: list[str] = []
@@ -141,9 +144,14 @@ def parse_duration(value: object, field: str = "duration") -> Duration | NoObjec
     text = " ".join(value.strip().lower().split())
     if text in _NO_OBJECTIVE:
         return _NO_OBJECTIVE[text]
-    if text.startswith("p"):
-        return _parse_iso(value, field)
-    return _parse_words(value, text, field)
+    try:
+        if text.startswith("p"):
+            return _parse_iso(value, field)
+        return _parse_words(value, text, field)
+    except DurationError:
+        raise
+    except (OverflowError, ValueError):  # beyond timedelta or int() (4300 digits) can hold
+        raise DurationError.too_long(value, field) from None
 
 
 def _parse_iso(value: str, field: str) -> Duration:

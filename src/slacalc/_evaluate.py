@@ -149,12 +149,8 @@ class Outcome:
         self.reason = reason
 
     def _key(self) -> tuple[Any, ...]:
-        return tuple(
-            getattr(self, name) for name in self.__slots__ if name not in ("_target", "_tz")
-        ) + (
-            self.target,
-            self.calendar,
-        )
+        own = (getattr(self, name) for name in self.__slots__ if name not in ("_target", "_tz"))
+        return (*own, self.target, self.calendar)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Outcome):

@@ -7,6 +7,7 @@ language is. Each (source, year) is loaded once and cached.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -109,8 +110,17 @@ def _check(spec: HolidaySpec) -> None:
             f"holidays for {spec.country}{'-' + spec.subdiv if spec.subdiv else ''} include the "
             "'optional' category: days that are working days for most employers will be closed",
             SlacalcWarning,
-            stacklevel=4,
+            stacklevel=_outside_caller(),
         )
+
+
+def _outside_caller() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside slacalc."""
+    level, frame = 1, sys._getframe(1)
+    while frame.f_globals.get("__name__", "").partition(".")[0] == "slacalc" and frame.f_back:
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 @lru_cache(maxsize=1024)
@@ -118,8 +128,12 @@ def _load(spec: HolidaySpec, year: int) -> dict[date, str]:
     table = _holidays.country_holidays(
         spec.country,
         subdiv=spec.subdiv,
-        years=year,
         categories=spec.categories,
         language="en_US",
     )
+    # The package stops at a default horizon (``end_year``, 2100) although its
+    # rules go on; calendars accept instants to 2200, so lift the horizon
+    # rather than silently dropping every holiday after 2100.
+    table.end_year = max(table.end_year, year)
+    table.years = {year}  # populates the year, as ``years=`` would
     return dict(table.items())

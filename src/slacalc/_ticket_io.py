@@ -91,7 +91,11 @@ def ticket_from_mapping(row: Mapping[str, Any]) -> Ticket:
                 raise TicketError(msg)
             value = item.get("value")
             events.append(
-                Event(parse_instant("events.at", item["at"], ident), str(item["kind"]), None if value is None else str(value))
+                Event(
+                    parse_instant("events.at", item["at"], ident),
+                    str(item["kind"]),
+                    None if value is None else str(value),
+                )
             )
     for column, (kind, value_column) in EVENT_COLUMNS.items():
         if column not in row:
@@ -101,7 +105,9 @@ def ticket_from_mapping(row: Mapping[str, Any]) -> Ticket:
             value = None if value_column is None else _opt(row, value_column)
             if kind == "escalation" and value is None:
                 value = "normal"
-            events.append(Event(parse_instant(column, at, ident), kind, None if value is None else str(value)))
+            events.append(
+                Event(parse_instant(column, at, ident), kind, None if value is None else str(value))
+            )
     return Ticket(
         ident,
         opened,
@@ -129,7 +135,12 @@ def _read_csv(stream: IO[str]) -> Iterator[tuple[int, Ticket | BadRow]]:
     header = [h.strip().lower() for h in header]
     missing = [k for k in ("id", "opened_at", "severity") if k not in header]
     if missing:
-        yield 1, BadRow(1, f"header: missing column {missing[0]!r}; expected at least id,opened_at,severity")
+        yield (
+            1,
+            BadRow(
+                1, f"header: missing column {missing[0]!r}; expected at least id,opened_at,severity"
+            ),
+        )
         return
     width = len(header)
     for values in reader:
@@ -137,7 +148,10 @@ def _read_csv(stream: IO[str]) -> Iterator[tuple[int, Ticket | BadRow]]:
         if not values or all(not v.strip() for v in values):
             continue
         if len(values) != width:
-            yield line, BadRow(line, f"expected {width} fields ({','.join(header)}); got {len(values)}")
+            yield (
+                line,
+                BadRow(line, f"expected {width} fields ({','.join(header)}); got {len(values)}"),
+            )
             continue
         yield line, _row(line, dict(zip(header, values, strict=True)))
 

@@ -10,10 +10,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from itertools import pairwise
 
 from slacalc.exceptions import CalendarError, InvalidWindowError, UnknownWeekdayError
 
-__all__ = ["DAY_NAMES", "FULL_DAY", "Window", "parse_day_key", "parse_special", "parse_weekly", "parse_windows"]
+__all__ = [
+    "DAY_NAMES",
+    "FULL_DAY",
+    "Window",
+    "parse_day_key",
+    "parse_special",
+    "parse_weekly",
+    "parse_windows",
+]
 
 Window = tuple[int, int]
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -37,7 +46,12 @@ _LONG_NAMES = {
 def _seconds(field: str, text: str, h: str, m: str, s: str | None, *, end: bool) -> int:
     hours, minutes, seconds = int(h), int(m), int(s or 0)
     limit = "24:00" if end else "23:59"
-    if minutes > 59 or seconds > 59 or hours > 24 or (hours == 24 and (minutes or seconds or not end)):
+    if (
+        minutes > 59
+        or seconds > 59
+        or hours > 24
+        or (hours == 24 and (minutes or seconds or not end))
+    ):
         raise InvalidWindowError.for_value(
             field, text, f"times run from 00:00 to {limit} (HH:MM or HH:MM:SS)"
         )
@@ -47,7 +61,9 @@ def _seconds(field: str, text: str, h: str, m: str, s: str | None, *, end: bool)
 def _parse_one(field: str, text: str) -> Window:
     match = _WINDOW_RE.match(text)
     if match is None:
-        raise InvalidWindowError.for_value(field, text, "expected 'HH:MM-HH:MM', e.g. '08:00-17:00'")
+        raise InvalidWindowError.for_value(
+            field, text, "expected 'HH:MM-HH:MM', e.g. '08:00-17:00'"
+        )
     start = _seconds(field, text, *match.group(1, 2, 3), end=False)
     end = _seconds(field, text, *match.group(4, 5, 6), end=True)
     if start == end:
@@ -67,7 +83,7 @@ def parse_windows(field: str, value: object) -> tuple[Window, ...]:
             return FULL_DAY
         if text in _CLOSED or text == "":
             return ()
-        items: Sequence[object] = [part for part in value.split(",")]
+        items: Sequence[object] = value.split(",")
     elif isinstance(value, Sequence):
         items = value
     else:
@@ -77,13 +93,15 @@ def parse_windows(field: str, value: object) -> tuple[Window, ...]:
     windows: list[Window] = []
     for item in items:
         if not isinstance(item, str):
-            raise InvalidWindowError.for_value(field, item, "expected a string such as '08:00-17:00'")
+            raise InvalidWindowError.for_value(
+                field, item, "expected a string such as '08:00-17:00'"
+            )
         if item.strip().lower() in _ALWAYS:
             windows.append(FULL_DAY[0])
             continue
         windows.append(_parse_one(field, item))
     windows.sort()
-    for (s1, e1), (s2, e2) in zip(windows, windows[1:], strict=False):
+    for (s1, e1), (s2, e2) in pairwise(windows):
         if s2 < e1:
             raise InvalidWindowError.for_value(
                 field,
@@ -132,17 +150,11 @@ def parse_weekly(hours: object) -> tuple[tuple[Window, ...], ...]:
     Keys apply in order, so a later key overrides an earlier one for the days
     they share: ``{"mon-fri": "08:00-17:00", "fri": "08:00-15:00"}``.
     """
-    if isinstance(hours, str):
-        text = hours.strip().lower()
-        if text in _ALWAYS:
-            return (FULL_DAY,) * 7
-        raise InvalidWindowError.for_value(
-            "hours", hours, "expected '24x7' or a mapping such as {'mon-fri': '08:00-17:00'}"
-        )
+    field, expected = "hours", "expected '24x7' or a mapping such as {'mon-fri': '08:00-17:00'}"
+    if isinstance(hours, str) and hours.strip().lower() in _ALWAYS:
+        return (FULL_DAY,) * 7
     if not isinstance(hours, Mapping):
-        raise InvalidWindowError.for_value(
-            "hours", hours, "expected '24x7' or a mapping such as {'mon-fri': '08:00-17:00'}"
-        )
+        raise InvalidWindowError.for_value(field, hours, expected)
     week: list[tuple[Window, ...]] = [()] * 7
     for key, value in hours.items():
         if not isinstance(key, str):
@@ -158,9 +170,11 @@ def parse_special(special: object) -> dict[date, tuple[Window, ...]]:
     if special is None:
         return {}
     if not isinstance(special, Mapping):
-        raise InvalidWindowError.for_value(
-            "special", special, "expected a mapping of dates to windows, e.g. {'2026-12-24': '08:00-12:00'}"
+        field, expected = (
+            "special",
+            "expected a mapping of dates to windows, e.g. {'2026-12-24': '08:00-12:00'}",
         )
+        raise InvalidWindowError.for_value(field, special, expected)
     result: dict[date, tuple[Window, ...]] = {}
     for key, value in special.items():
         day = parse_date("special", key)
@@ -177,4 +191,5 @@ def parse_date(field: str, value: object) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise CalendarError(f"{field}: invalid date {value!r}; expected a date or 'YYYY-MM-DD'")
+    msg = f"{field}: invalid date {value!r}; expected a date or 'YYYY-MM-DD'"
+    raise CalendarError(msg)

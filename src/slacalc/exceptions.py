@@ -81,7 +81,7 @@ class NaiveDatetimeError(CalendarError):
         """Build the error for *field* holding the naive *value*."""
         return cls(
             f"{field} must be a timezone-aware datetime; got naive {value!r} "
-            "(attach a tzinfo, e.g. ZoneInfo('Europe/Zurich'), or use an ISO string with an offset)"
+            "(attach a tzinfo, e.g. ZoneInfo('Europe/Zurich'); slacalc never assumes a local time zone)"
         )
 
 
@@ -91,7 +91,9 @@ class OutOfRangeError(CalendarError):
     @classmethod
     def for_value(cls, field: str, value: object) -> OutOfRangeError:
         """Build the error for *field* holding *value* outside the supported range."""
-        return cls(f"{field} {value!s} is out of range; expected an instant in the years 1970 to 2200")
+        return cls(
+            f"{field} {value!s} is out of range; expected an instant in the years 1970 to 2200"
+        )
 
 
 class InvalidWindowError(CalendarError):
@@ -121,7 +123,9 @@ class UnknownTimeZoneError(CalendarError):
     @classmethod
     def for_key(cls, key: object) -> UnknownTimeZoneError:
         """Build the error for the unknown zone *key*."""
-        return cls(f"timezone: unknown time zone {key!r}; expected an IANA name such as 'Europe/Zurich' or 'UTC'")
+        return cls(
+            f"timezone: unknown time zone {key!r}; expected an IANA name such as 'Europe/Zurich' or 'UTC'"
+        )
 
 
 class UnknownHolidayRegionError(CalendarError):
@@ -144,6 +148,11 @@ class DurationError(SlacalcError, ValueError):
             "'1 business day', or 'best effort' / 'n/a' for no objective"
         )
 
+    @classmethod
+    def too_long(cls, value: object, field: str = "duration") -> DurationError:
+        """Build the error for a duration *value* longer than a timedelta can hold."""
+        return cls(f"{field}: duration {value!r} is too long; expected less than 999999999 days")
+
 
 class PolicyError(SlacalcError, ValueError):
     """A policy, or a name looked up in one, is wrong."""
@@ -159,7 +168,9 @@ class UnknownPolicyError(PolicyError):
     @classmethod
     def for_name(cls, name: str, valid: Iterable[str]) -> UnknownPolicyError:
         """Build the error for the unknown policy *name*."""
-        return cls(f"policy: unknown policy {name!r}; expected a file path or one of {_listing(valid)}")
+        return cls(
+            f"policy: unknown policy {name!r}; expected a file path or one of {_listing(valid)}"
+        )
 
 
 class UnknownPlanError(PolicyError):
@@ -168,14 +179,18 @@ class UnknownPlanError(PolicyError):
     @classmethod
     def for_name(cls, name: str, policy: str, valid: Iterable[str]) -> UnknownPlanError:
         """Build the error for the unknown plan *name* of *policy*."""
-        return cls(f"plan: unknown plan {name!r} in policy {policy!r}; expected one of {_listing(valid)}")
+        return cls(
+            f"plan: unknown plan {name!r} in policy {policy!r}; expected one of {_listing(valid)}"
+        )
 
 
 class UnknownSeverityError(PolicyError):
     """A severity (or escalation class) that the policy does not have."""
 
     @classmethod
-    def for_name(cls, name: object, valid: Iterable[str], field: str = "severity") -> UnknownSeverityError:
+    def for_name(
+        cls, name: object, valid: Iterable[str], field: str = "severity"
+    ) -> UnknownSeverityError:
         """Build the error for the unknown severity *name*."""
         return cls(f"{field}: unknown severity {name!r}; expected one of {_listing(valid)}")
 
