@@ -7,10 +7,14 @@ gives are the ones CI runs.
 
 from __future__ import annotations
 
+import io
 import re
+import shlex
 from pathlib import Path
 
 import pytest
+
+from slacalc._cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")])
@@ -85,3 +89,14 @@ def test_readme_main_job_is_what_ci_runs() -> None:
     match = re.search(r"\.venv/bin/(slacalc evaluate [^\n`]+)", _readme())
     assert match, "the README's main job should run slacalc evaluate"
     assert match.group(1).strip() in _ci_script()
+
+
+def test_readme_command_lines_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``.venv/bin/slacalc …`` command line in the README runs, exits 0 and prints."""
+    monkeypatch.chdir(ROOT)
+    commands = re.findall(r"^(?:.*&& )?\.venv/bin/slacalc ([^\n`]+)$", _readme(), re.MULTILINE)
+    assert len(commands) >= 3
+    for command in commands:
+        out, err = io.StringIO(), io.StringIO()
+        assert main(shlex.split(command), stdout=out, stderr=err) == 0, (command, err.getvalue())
+        assert out.getvalue().strip(), command
