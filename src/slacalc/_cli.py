@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from slacalc._evaluate import Evaluation, Outcome
-from slacalc._ticket_io import BadRow, parse_instant, read_tickets, ticket_from_mapping
+from slacalc._ticket_io import BadRow, open_input, parse_instant, read_tickets, ticket_from_mapping
 from slacalc._typing import METRICS
 from slacalc.exceptions import SlacalcError
 
@@ -132,23 +131,13 @@ def cmd_deadline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return 0
 
 
-@contextlib.contextmanager
-def _open_input(path: str) -> Iterator[IO[str]]:
-    """The ticket file (standard input for ``-``, left open: it is not ours)."""
-    if path == "-":
-        yield sys.stdin
-        return
-    with open(path, encoding="utf-8", newline="") as stream:
-        yield stream
-
-
 def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     plan = _load_plan(args.policy, args.plan)
     now = _now(args.now)
     fmt = _input_format(args.file, args.format)
     progress = err.isatty()
     bad = good = 0
-    with _open_input(args.file) as stream:
+    with open_input(args.file) as stream:
         writer: Any = None
         if args.output == "csv":
             writer = csv.writer(out, lineterminator="\n")
@@ -186,7 +175,7 @@ def cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     now = _now(args.now)
     if args.file:
         wanted = None
-        with _open_input(args.file) as stream:
+        with open_input(args.file) as stream:
             for _, item in read_tickets(stream, _input_format(args.file, args.format)):
                 if not isinstance(item, BadRow) and item.id == args.id:
                     wanted = item

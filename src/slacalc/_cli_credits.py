@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from slacalc._credits import Contract, ContractCredits
-from slacalc._ticket_io import BadRow, parse_instant, read_tickets
+from slacalc._ticket_io import (
+    TICKET_COLUMNS,
+    BadRow,
+    parse_instant,
+    read_records,
+    ticket_or_bad_row,
+)
 from slacalc._tickets import Ticket
 from slacalc.exceptions import BillingError, SlacalcError
 
@@ -116,30 +122,18 @@ def _format(path: str, given: str | None) -> str:
     return "jsonl" if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
 
 
-def _contract_rows(path: str, err: IO[str]) -> tuple[list[dict[str, Any]], int]:
-    rows: list[dict[str, Any]] = []
+def _contract_rows(path: str, err: IO[str]) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    rows: list[tuple[int, dict[str, Any]]] = []
     bad = 0
     with open(path, encoding="utf-8", newline="") as stream:
-        if _format(path, None) == "jsonl":
-            for line, text in enumerate(stream, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    err.write(f"{path}: line {line}: invalid JSON: {exc.msg}\n")
-                    bad += 1
-                    continue
-                rows.append({"_line": line, **obj})
-        else:
-            reader = csv.DictReader(stream)
-            for obj in reader:
-                rows.append(
-                    {
-                        "_line": reader.line_num,
-                        **{k.strip().lower(): v for k, v in obj.items() if k},
-                    }
-                )
+        for line, record in read_records(
+            stream, _format(path, None), ("customer", "term_start", "term_end")
+        ):
+            if isinstance(record, BadRow):
+                err.write(f"{path}: line {line}: {record.message}\n")
+                bad += 1
+            else:
+                rows.append((line, record))
     return rows, bad
 
 
@@ -155,7 +149,7 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     ] = []  # contract, price, currency, customer key
     if args.contracts:
         rows, bad = _contract_rows(args.contracts, err)
-        for row in rows:
+        for line, row in rows:
             try:
                 plan_name = str(row.get("plan") or args.plan or "").strip()
                 if not plan_name:
@@ -176,7 +170,7 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     (contract, price, str(row.get("currency") or args.currency), customer)
                 )
             except SlacalcError as exc:
-                err.write(f"{args.contracts}: line {row['_line']}: {exc}\n")
+                err.write(f"{args.contracts}: line {line}: {exc}\n")
                 bad += 1
     else:
         missing = [
@@ -197,15 +191,16 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
     by_customer: dict[str | None, list[Ticket]] = defaultdict(list)
     with open(args.file, encoding="utf-8", newline="") as stream:
-        fmt = _format(args.file, args.input_format)
-        customers = _customer_column(args.file, fmt) if args.contracts else None
-        for line, item in read_tickets(stream, fmt):
-            if isinstance(item, BadRow):
-                err.write(f"{args.file}: line {item.line}: {item.message}\n")
+        records = read_records(stream, _format(args.file, args.input_format), TICKET_COLUMNS)
+        for line, record in records:
+            ticket = ticket_or_bad_row(line, record)
+            if isinstance(ticket, BadRow):
+                err.write(f"{args.file}: line {line}: {ticket.message}\n")
                 bad += 1
                 continue
-            key = None if customers is None else customers.get(line)
-            by_customer[key].append(item)
+            assert not isinstance(record, BadRow)
+            key = str(record.get("customer") or "").strip() or None if args.contracts else None
+            by_customer[key].append(ticket)
 
     results: list[tuple[ContractCredits, Decimal | None, str, int]] = []
     for contract, price, currency, key in contracts:
@@ -239,27 +234,6 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write(f"{bad} bad row(s); every good row was used\n")
         return 1
     return 0
-
-
-def _customer_column(path: str, fmt: str) -> dict[int, str]:
-    """Line number → customer, read in a second pass (the ticket reader keeps to ticket fields)."""
-    out: dict[int, str] = {}
-    with open(path, encoding="utf-8", newline="") as stream:
-        if fmt == "jsonl":
-            for line, text in enumerate(stream, start=1):
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(obj, dict) and obj.get("customer") is not None:
-                    out[line] = str(obj["customer"]).strip()
-        else:
-            reader = csv.DictReader(stream)
-            for row in reader:
-                value = row.get("customer")
-                if value:
-                    out[reader.line_num] = value.strip()
-    return out
 
 
 def _json_row(

@@ -318,9 +318,8 @@ class Outcome:
         """A short account, for a person, of how the numbers came about."""
         f = self.facts()
         lines = [f"{self.metric} of ticket {self.ticket_id}: {self.status.replace('_', ' ')}"]
-        lines.append(
-            f"  policy {self.policy}, plan {self.plan}; class {self.klass}: target {self.target}"
-        )
+        klass = "" if self.klass is None else f"; class {self.klass}"
+        lines.append(f"  policy {self.policy}, plan {self.plan}{klass}: target {self.target}")
         if self.reason:
             lines.append(f"  {self.reason}")
         if self.severity_rule and self.severity_changes:

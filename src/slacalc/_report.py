@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import base64
-import csv
 import html
 import io
 import json
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -128,56 +126,20 @@ def read_ticket_frame(path: str, fmt: str) -> tuple[Any, list[tuple[int, str]]]:
     """Tickets as a frame of text indexed by file line, and the lines that are not rows at all."""
     import pandas as pd
 
+    from slacalc._ticket_io import TICKET_COLUMNS, BadRow, open_input, read_records
+
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     unreadable: list[tuple[int, str]] = []
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8", newline="")  # noqa: SIM115
-    try:
-        if fmt == "jsonl":
-            for line, text in enumerate(stream, start=1):
-                if not text.strip():
-                    continue
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as exc:
-                    unreadable.append((line, f"invalid JSON: {exc.msg} at column {exc.colno}"))
-                    continue
-                if not isinstance(obj, dict):
-                    unreadable.append(
-                        (line, f"expected a JSON object per line; got {type(obj).__name__}")
-                    )
-                    continue
-                if isinstance(obj.get("events"), list):
-                    obj["events"] = json.dumps(obj["events"])
-                records.append(obj)
-                lines.append(line)
-        else:
-            reader = csv.reader(stream)
-            header = [h.strip().lower() for h in next(reader, [])]
-            missing = [k for k in ("id", "opened_at", "severity") if header and k not in header]
-            if missing:
-                unreadable.append(
-                    (
-                        1,
-                        f"header: missing column {missing[0]!r}; expected at least id,opened_at,severity",
-                    )
-                )
-            for values in () if missing else reader:
-                if not values or all(not v.strip() for v in values):
-                    continue
-                if len(values) != len(header):
-                    unreadable.append(
-                        (
-                            reader.line_num,
-                            f"expected {len(header)} fields ({','.join(header)}); got {len(values)}",
-                        )
-                    )
-                    continue
-                records.append(dict(zip(header, values, strict=True)))
-                lines.append(reader.line_num)
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
+    with open_input(path) as stream:
+        for line, record in read_records(stream, fmt, TICKET_COLUMNS):
+            if isinstance(record, BadRow):
+                unreadable.append((line, record.message))
+                continue
+            if isinstance(record.get("events"), list):
+                record["events"] = json.dumps(record["events"])
+            records.append(record)
+            lines.append(line)
     frame = pd.DataFrame.from_records(records, index=pd.Index(lines, name="line", dtype="int64"))
     for name in ("id", "opened_at", "severity"):
         if name not in frame.columns:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -12,7 +14,7 @@ from typing import IO, Any
 from slacalc._tickets import Event, Ticket
 from slacalc.exceptions import SlacalcError, TicketError
 
-__all__ = ["BadRow", "parse_instant", "read_tickets", "ticket_from_mapping"]
+__all__ = ["BadRow", "parse_instant", "read_records", "read_tickets", "ticket_from_mapping"]
 
 #: Optional CSV columns that become events: column -> (event kind, value column or None).
 EVENT_COLUMNS: dict[str, tuple[str, str | None]] = {
@@ -118,29 +120,60 @@ def ticket_from_mapping(row: Mapping[str, Any]) -> Ticket:
     )
 
 
+@contextlib.contextmanager
+def open_input(path: str) -> Iterator[IO[str]]:
+    """The ticket file (standard input for ``-``, left open: it is not ours)."""
+    if path == "-":
+        yield sys.stdin
+        return
+    with open(path, encoding="utf-8", newline="") as stream:
+        yield stream
+
+
+TICKET_COLUMNS = ("id", "opened_at", "severity")
+
+
 def read_tickets(stream: IO[str], fmt: str) -> Iterator[tuple[int, Ticket | BadRow]]:
     """Yield ``(line, ticket)`` or ``(line, BadRow)`` for every data row of *stream*."""
+    for line, record in read_records(stream, fmt, TICKET_COLUMNS):
+        yield line, ticket_or_bad_row(line, record)
+
+
+def read_records(
+    stream: IO[str], fmt: str, required: Sequence[str] = ()
+) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
+    """Yield ``(line, record)`` for every data row of a CSV or JSON Lines *stream*.
+
+    CSV needs a header (names are stripped and lower-cased) naming at least
+    the *required* columns; JSON Lines holds one object per line. A row that
+    is not a record at all (wrong number of fields, invalid JSON) comes as a
+    :class:`BadRow` with its line number; blank lines are skipped.
+    """
     if fmt == "jsonl":
-        yield from _read_jsonl(stream)
-    else:
-        yield from _read_csv(stream)
-
-
-def _read_csv(stream: IO[str]) -> Iterator[tuple[int, Ticket | BadRow]]:
-    reader = csv.reader(stream)
-    try:
-        header = next(reader)
-    except StopIteration:
+        for line, text in enumerate(stream, start=1):
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield line, BadRow(line, f"invalid JSON: {exc.msg} at column {exc.colno}")
+                continue
+            if not isinstance(obj, dict):
+                yield (
+                    line,
+                    BadRow(line, f"expected a JSON object per line; got {type(obj).__name__}"),
+                )
+                continue
+            yield line, obj
         return
-    header = [h.strip().lower() for h in header]
-    missing = [k for k in ("id", "opened_at", "severity") if k not in header]
+    reader = csv.reader(stream)
+    header = [h.strip().lower() for h in next(reader, [])]
+    if not header:
+        return
+    missing = [k for k in required if k not in header]
     if missing:
-        yield (
-            1,
-            BadRow(
-                1, f"header: missing column {missing[0]!r}; expected at least id,opened_at,severity"
-            ),
-        )
+        expected = ",".join(required)
+        yield 1, BadRow(1, f"header: missing column {missing[0]!r}; expected at least {expected}")
         return
     width = len(header)
     for values in reader:
@@ -153,25 +186,13 @@ def _read_csv(stream: IO[str]) -> Iterator[tuple[int, Ticket | BadRow]]:
                 BadRow(line, f"expected {width} fields ({','.join(header)}); got {len(values)}"),
             )
             continue
-        yield line, _row(line, dict(zip(header, values, strict=True)))
+        yield line, dict(zip(header, values, strict=True))
 
 
-def _read_jsonl(stream: IO[str]) -> Iterator[tuple[int, Ticket | BadRow]]:
-    for line, text in enumerate(stream, start=1):
-        if not text.strip():
-            continue
-        try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield line, BadRow(line, f"invalid JSON: {exc.msg} at column {exc.colno}")
-            continue
-        if not isinstance(obj, dict):
-            yield line, BadRow(line, f"expected a JSON object per line; got {type(obj).__name__}")
-            continue
-        yield line, _row(line, obj)
-
-
-def _row(line: int, row: Mapping[str, Any]) -> Ticket | BadRow:
+def ticket_or_bad_row(line: int, row: Mapping[str, Any] | BadRow) -> Ticket | BadRow:
+    """The ticket of a record, or a :class:`BadRow` saying why there is none."""
+    if isinstance(row, BadRow):
+        return row
     try:
         return ticket_from_mapping(row)
     except SlacalcError as exc:
