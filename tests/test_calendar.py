@@ -18,7 +18,7 @@ from calendar_contract import CalendarContract
 from helpers import as_utc, assert_in_zone, assert_same, hours, minutes, utc, zdt
 from slacalc import Calendar, HolidaySpec, Interval, SlacalcWarning
 from slacalc.calendars import always_open, extended_hours, office_hours
-from slacalc.exceptions import OutOfRangeError
+from slacalc.exceptions import CalendarNeverOpensError
 
 GOLDEN = Path(__file__).parent / "golden"
 OPTIONAL_SG = {"country": "CH", "subdiv": "SG", "categories": ["public", "optional"]}
@@ -544,10 +544,10 @@ class TestCombined:
         assert found == [(date(2026, 12, 23), "closed"), (date(2026, 12, 25), "Christmas Day")]
 
     def test_never_overlapping_calendars_cannot_reach_a_target(self):
-        """a & b that is never open raises instead of looping forever."""
+        """a & b that is never open raises, saying so, instead of looping forever."""
         both = weekly({"mon": "08:00-09:00"}) & weekly({"tue": "08:00-09:00"})
         assert both.elapsed(zdt("2026-03-02 00:00"), zdt("2026-03-09 00:00")) == timedelta(0)
-        with pytest.raises(OutOfRangeError):
+        with pytest.raises(CalendarNeverOpensError, match="never open"):
             both.add(zdt("2026-03-02 00:00"), hours(1))
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from helpers import zdt
 from slacalc import Calendar, SlacalcError, parse_duration
+from slacalc.calendars import office_hours
 from slacalc.exceptions import (
     CalendarError,
     CalendarNeverOpensError,
@@ -378,3 +379,44 @@ class TestOtherCalendarErrors:
         """a & b has no constructor arguments to give back."""
         with pytest.raises(CalendarError, match="combined calendar"):
             (office & office).config()
+
+
+class TestCalendarRunsOut:
+    """A calendar whose open time ends says so, instead of searching to 2200 and blaming the range."""
+
+    def test_forward_past_the_last_special_date(self) -> None:
+        """only one special date is open: asking past it names the last open span."""
+        cal = Calendar(timezone="Europe/Zurich", hours={}, special={"2026-03-02": "08:00-09:00"})
+        zurich = ZoneInfo("Europe/Zurich")
+        with pytest.raises(
+            CalendarNeverOpensError, match=r"last open span ends at 2026-03-02T09:00:00\+01:00"
+        ):
+            cal.add(datetime(2026, 3, 2, 8, 30, tzinfo=zurich), timedelta(hours=1))
+        with pytest.raises(CalendarNeverOpensError, match="runs out of open time"):
+            cal.next_open(datetime(2026, 3, 3, tzinfo=zurich))
+
+    def test_backward_before_the_first(self) -> None:
+        """a negative add before the first open span names where the calendar first opens."""
+        cal = Calendar(timezone="Europe/Zurich", hours={}, special={"2026-03-02": "08:00-09:00"})
+        with pytest.raises(
+            CalendarNeverOpensError, match=r"first opens at 2026-03-02T08:00:00\+01:00"
+        ):
+            cal.add(
+                datetime(2026, 3, 2, 8, 30, tzinfo=ZoneInfo("Europe/Zurich")), timedelta(hours=-1)
+            )
+
+    def test_disjoint_intersection(self) -> None:
+        """mornings & afternoons is never open."""
+        mornings = Calendar(timezone="UTC", hours={"mon-sun": "08:00-12:00"})
+        afternoons = Calendar(timezone="UTC", hours={"mon-sun": "13:00-17:00"})
+        with pytest.raises(CalendarNeverOpensError, match="never open"):
+            (mornings & afternoons).add(
+                datetime(2026, 3, 2, tzinfo=ZoneInfo("UTC")), timedelta(hours=1)
+            )
+
+    def test_regular_calendar_past_2200_is_out_of_range(self) -> None:
+        """a calendar that keeps opening but would answer after 2200 is out of range, not shut."""
+        with pytest.raises(OutOfRangeError, match="beyond the supported range"):
+            office_hours().add(
+                datetime(2200, 3, 2, 8, 30, tzinfo=ZoneInfo("Europe/Zurich")), timedelta(days=20000)
+            )

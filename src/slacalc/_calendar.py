@@ -17,7 +17,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slacalc._durations import Duration, NoObjective, parse_duration
@@ -56,16 +56,26 @@ _MIN_YEAR, _MAX_YEAR = 1969, 2202
 
 
 def to_us(value: object, field: str) -> int:
-    """Exact microseconds since the epoch of an aware datetime; refuses naive ones."""
-    if not isinstance(value, datetime):
-        msg = f"{field} must be a timezone-aware datetime; got {type(value).__name__} {value!r}"
-        raise CalendarError(msg)
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise NaiveDatetimeError.for_value(field, value)
-    us = (value - EPOCH) // US
+    """Exact microseconds since the epoch of an aware datetime; refuses naive ones.
+
+    The subtraction itself is the check: Python refuses to subtract an aware
+    datetime from a naive one (or from anything else), and that refusal is
+    turned into the specific error. It keeps the common case to one C call.
+    """
+    try:
+        us: int = (value - EPOCH) // US  # type: ignore[operator]
+    except TypeError:
+        _refuse(value, field)
     if not MIN_US <= us < MAX_US:
-        raise OutOfRangeError.for_value(field, value.isoformat())
+        raise OutOfRangeError.for_value(field, value.isoformat())  # type: ignore[attr-defined]
     return us
+
+
+def _refuse(value: object, field: str) -> NoReturn:
+    if isinstance(value, datetime):
+        raise NaiveDatetimeError.for_value(field, value)
+    msg = f"{field} must be a timezone-aware datetime; got {type(value).__name__} {value!r}"
+    raise CalendarError(msg)
 
 
 def from_us(us: int, tz: tzinfo) -> datetime:
@@ -377,7 +387,13 @@ class Calendar:
         a = to_us(start, "start")
         b = to_us(end, "end")
         snap = self._engine.covering(a if a < b else b, b if a < b else a)
-        return timedelta(microseconds=_open_before(snap, b) - _open_before(snap, a))
+        # _open_before, twice, inlined: this is the hot path of every evaluation
+        starts, ends, cum = snap.starts, snap.ends, snap.cum
+        i = bisect_right(starts, a) - 1
+        fa = 0 if i < 0 else cum[i] + (a if a < ends[i] else ends[i]) - starts[i]
+        j = bisect_right(starts, b) - 1
+        fb = 0 if j < 0 else cum[j] + (b if b < ends[j] else ends[j]) - starts[j]
+        return timedelta(microseconds=fb - fa)
 
     def elapsed_us(self, a: int, b: int) -> int:
         """Open microseconds in ``[a, b)`` for epoch-microsecond instants (internal fast path)."""
@@ -405,15 +421,13 @@ class Calendar:
         if d > 0:
             target = _open_before(snap, a) + d
             while not snap.cumend or target > snap.cumend[-1]:
-                self._check_opens()
-                snap = engine.grow(snap, forward=True)
+                snap = self._grow(snap, a, forward=True)
                 target = _open_before(snap, a) + d
             i = bisect_left(snap.cumend, target)
         else:
             target = _open_before(snap, a) + d
             while target < 0 or not snap.cumend:
-                self._check_opens()
-                snap = engine.grow(snap, forward=False)
+                snap = self._grow(snap, a, forward=False)
                 target = _open_before(snap, a) + d
             i = bisect_right(snap.cumend, target)
         result = snap.starts[i] + (target - snap.cum[i])
@@ -421,6 +435,37 @@ class Calendar:
             msg = "result is outside the supported range; expected an instant in the years 1970 to 2200"
             raise OutOfRangeError(msg)
         return result
+
+    def _grow(self, snap: _Compiled, a: int, *, forward: bool) -> _Compiled:
+        """*snap* extended further from *a*; a clear error when the calendar never opens there."""
+        self._check_opens()
+        try:
+            return self._engine.grow(snap, forward=forward)
+        except OutOfRangeError:
+            # At the end of the range: is it the range, or has the calendar shut for good?
+            year = 366 * DAY * 1_000_000
+            if forward:
+                shut = not snap.ends or snap.ends[-1] <= max(a, snap.hi - year)
+                last = snap.ends[-1] if snap.ends else None
+            else:
+                shut = not snap.starts or snap.starts[0] >= min(a, snap.lo + year)
+                last = snap.starts[0] if snap.starts else None
+            if not shut:
+                raise
+            when = from_us(a, self._tz).isoformat()
+            if last is None:
+                msg = "calendar is never open in the supported range (1970 to 2200); expected weekly hours or special dates that open it"
+            elif forward:
+                msg = (
+                    f"calendar runs out of open time: asked from {when}, its last open span ends at "
+                    f"{from_us(last, self._tz).isoformat()}; expected open time up to the result"
+                )
+            else:
+                msg = (
+                    f"calendar has no more open time before {when}: it first opens at "
+                    f"{from_us(last, self._tz).isoformat()}; expected open time back to the result"
+                )
+            raise CalendarNeverOpensError(msg) from None
 
     def _duration_us(self, duration: object) -> int:
         if isinstance(duration, timedelta):
@@ -452,8 +497,7 @@ class Calendar:
                 return t
             if i + 1 < len(snap.starts):
                 return snap.starts[i + 1]
-            self._check_opens()
-            snap = self._engine.grow(snap, forward=True)
+            snap = self._grow(snap, t, forward=True)
 
     def open_intervals(self, start: datetime, end: datetime) -> list[Interval]:
         """The open intervals inside ``[start, end)``, clipped to it, in order."""
