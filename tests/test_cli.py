@@ -140,6 +140,35 @@ class TestEvaluate:
         assert row["late_by_seconds"] == "600"
         assert row["credit_days"] == 1
 
+    def test_progress_on_a_terminal(self, tmp_path: Path) -> None:
+        """stderr that is a terminal gets a progress count; the rows still go to stdout."""
+
+        class Terminal(io.StringIO):
+            def isatty(self) -> bool:
+                return True
+
+        rows = "".join(
+            f"T{i},2026-03-02T09:00:00+01:00,2,2026-03-02T09:30:00+01:00\n" for i in range(3)
+        )
+        path = self.write(tmp_path, "id,opened_at,severity,responded_at\n" + rows)
+        out, err = io.StringIO(), Terminal()
+        argv = [
+            "evaluate",
+            path,
+            "--policy",
+            "zitadel-2023",
+            "--plan",
+            "extended",
+            "--now",
+            "2026-05-01T00:00:00Z",
+        ]
+        assert main(argv, stdout=out, stderr=err) == 0
+        assert "3 tickets evaluated, 0 bad rows" in err.getvalue()
+        assert len(out.getvalue().splitlines()) == 4
+        quiet = io.StringIO()
+        assert main(argv, stdout=io.StringIO(), stderr=quiet) == 0
+        assert quiet.getvalue() == ""
+
     def test_family_policy(self, tmp_path: Path) -> None:
         """a family name judges each ticket by the version in force when it was opened."""
         path = self.write(

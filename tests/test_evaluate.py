@@ -408,6 +408,10 @@ class TestFreistilbox:
         assert p.deadline(saturday, "urgent") == be(2026, 3, 7, 10, 30)
         # normal: 12 h from Mon 08:00 → Mon 20:00
         assert p.deadline(saturday, "normal") == be(2026, 3, 9, 20)
+        # a high ticket answered Saturday 14:45 is 45 minutes late; freistilbox gives no credits
+        t = Ticket("F-3", saturday, "high", responded_at=be(2026, 3, 7, 14, 45))
+        out = p.evaluate(t, now=NOW).initial_response
+        assert (out.status, out.late_by, out.credit_days) == ("breached", minutes(45), 0)
 
     def test_dispatch_within_one_business_hour(self) -> None:
         """every ticket must be dispatched within 1 bh on 12x5."""
