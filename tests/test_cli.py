@@ -276,3 +276,24 @@ class TestCredits:
         (row,) = json.loads(out)
         assert row["credit_days"] == 3
         assert row["extended_term_end"] == "2027-01-04"
+
+
+def test_csv_with_byte_order_mark(tmp_path: Path) -> None:
+    """a spreadsheet export starting with a byte-order mark reads like any CSV."""
+    path = tmp_path / "bom.csv"
+    path.write_text(
+        "id,opened_at,severity,responded_at\nT-1,2026-03-02T09:00:00+01:00,1,2026-03-02T09:30:00+01:00\n",
+        encoding="utf-8-sig",
+    )
+    code, out, err = run(
+        "evaluate",
+        str(path),
+        "--policy",
+        "zitadel-2023",
+        "--plan",
+        "extended",
+        "--now",
+        "2026-05-01T00:00:00Z",
+    )
+    assert code == 0, err
+    assert next(csv.DictReader(io.StringIO(out)))["status"] == "met"

@@ -26,6 +26,7 @@ from slacalc._credits import Contract, ContractCredits
 from slacalc._ticket_io import (
     TICKET_COLUMNS,
     BadRow,
+    open_input,
     parse_instant,
     read_records,
     ticket_or_bad_row,
@@ -125,7 +126,7 @@ def _format(path: str, given: str | None) -> str:
 def _contract_rows(path: str, err: IO[str]) -> tuple[list[tuple[int, dict[str, Any]]], int]:
     rows: list[tuple[int, dict[str, Any]]] = []
     bad = 0
-    with open(path, encoding="utf-8", newline="") as stream:
+    with open_input(path) as stream:
         for line, record in read_records(
             stream, _format(path, None), ("customer", "term_start", "term_end")
         ):
@@ -190,7 +191,7 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         contracts.append((contract, _money(args.term_price, "--term-price"), args.currency, None))
 
     by_customer: dict[str | None, list[Ticket]] = defaultdict(list)
-    with open(args.file, encoding="utf-8", newline="") as stream:
+    with open_input(args.file) as stream:
         records = read_records(stream, _format(args.file, args.input_format), TICKET_COLUMNS)
         for line, record in records:
             ticket = ticket_or_bad_row(line, record)

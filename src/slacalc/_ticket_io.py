@@ -126,7 +126,8 @@ def open_input(path: str) -> Iterator[IO[str]]:
     if path == "-":
         yield sys.stdin
         return
-    with open(path, encoding="utf-8", newline="") as stream:
+    # utf-8-sig: spreadsheet exports often start with a byte-order mark
+    with open(path, encoding="utf-8-sig", newline="") as stream:
         yield stream
 
 
