@@ -13,10 +13,8 @@ import sys
 from datetime import date
 from decimal import Decimal
 
-from slacalc._billing import plan_price, prorate
-from slacalc._io.policy import load_policy
-from slacalc._policy import Policy
-from slacalc._quota import Case, Ledger, Purchase
+from slacalc import Policy, load_policy
+from slacalc.billing import Case, Ledger, Purchase, plan_price, prorate
 
 
 def main() -> int:

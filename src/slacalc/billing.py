@@ -1,0 +1,53 @@
+"""Money: plan prices, proration, and the escalation ledger (see ``docs/billing.md``).
+
+>>> from decimal import Decimal
+>>> from slacalc import load_policy
+>>> enterprise = load_policy("exoscale").plan("enterprise")
+>>> enterprise.price("month", consumption=Decimal("10000")).amount  # the 2,500 minimum applies
+Decimal('2500.00')
+"""
+
+from __future__ import annotations
+
+from slacalc._billing import Period, PriceQuote, ProratedQuote, plan_price, price, prorate
+from slacalc._billing_models import EscalationPackModel, EscalationsModel, PriceModel
+from slacalc._quota import (
+    KNOWN_KINDS,
+    Balance,
+    Case,
+    CaseStatus,
+    CaseUsage,
+    Draw,
+    Expiry,
+    Ledger,
+    Lot,
+    LotBalance,
+    LotSource,
+    LotState,
+    Purchase,
+)
+
+__all__ = [
+    "KNOWN_KINDS",
+    "Balance",
+    "Case",
+    "CaseStatus",
+    "CaseUsage",
+    "Draw",
+    "EscalationPackModel",
+    "EscalationsModel",
+    "Expiry",
+    "Ledger",
+    "Lot",
+    "LotBalance",
+    "LotSource",
+    "LotState",
+    "Period",
+    "PriceModel",
+    "PriceQuote",
+    "ProratedQuote",
+    "Purchase",
+    "plan_price",
+    "price",
+    "prorate",
+]
