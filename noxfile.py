@@ -86,6 +86,12 @@ def coverage(session: nox.Session) -> None:
 
 @nox.session(python=DEFAULT_PYTHON, default=False)
 def bench(session: nox.Session) -> None:
-    """The benchmarks against the peers; writes docs/performance.md (not part of ``nox``)."""
-    session.install("-e", ".", "-r", "benchmarks/requirements.txt")
+    """All benchmarks; each rewrites its own section of docs/performance.md (not part of ``nox``).
+
+    The peers side by side (run.py), batch evaluation of a million CSV tickets
+    (bench_cli.py) and a million-row frame (bench_frame.py).
+    """
+    session.install("-e", ".[pandas]", "-r", "benchmarks/requirements.txt")
     session.run("python", "benchmarks/run.py", "--write", "docs/performance.md", *session.posargs)
+    session.run("python", "benchmarks/bench_cli.py", "--write", "docs/performance.md")
+    session.run("python", "benchmarks/bench_frame.py", "--write", "docs/performance.md")

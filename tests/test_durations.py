@@ -73,6 +73,8 @@ class TestParse:
             ("3 business days", business_days(3)),
             ("1.5 business days", business_days("3/2")),
             ("1 day", business_days(1)),
+            ("1 week", business_days(5)),  # as P1W: a business week
+            ("2 business weeks", business_days(10)),
             ("2d", business_days(2)),
         ],
     )

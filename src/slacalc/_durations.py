@@ -81,7 +81,7 @@ _NO_OBJECTIVE = {
     "none": NOT_APPLICABLE,
 }
 
-_UNITS: dict[str, timedelta | None] = {
+_UNITS: dict[str, timedelta] = {
     "s": timedelta(seconds=1),
     "sec": timedelta(seconds=1),
     "secs": timedelta(seconds=1),
@@ -98,10 +98,18 @@ _UNITS: dict[str, timedelta | None] = {
     "hour": timedelta(hours=1),
     "hours": timedelta(hours=1),
     "bh": timedelta(hours=1),
-    "d": None,  # "1d" and "1 day" are business days: a calendar day means nothing on a calendar
-    "day": None,
-    "days": None,
-    "bd": None,
+}
+#: Business days per unit. "1d" and "1 day" are business days: a calendar day
+#: means nothing on a calendar. A week is five, as ISO 8601's ``P1W`` is read.
+_DAY_UNITS: dict[str, int] = {
+    "d": 1,
+    "day": 1,
+    "days": 1,
+    "bd": 1,
+    "w": 5,
+    "wk": 5,
+    "week": 5,
+    "weeks": 5,
 }
 
 _WORD_RE = re.compile(
@@ -179,14 +187,13 @@ def _parse_words(value: str, text: str, field: str) -> Duration:
             raise DurationError.for_value(value, field)
         pos = match.end()
         unit = match["unit"]
-        if unit not in _UNITS:
-            raise DurationError.for_value(value, field)
-        step = _UNITS[unit]
         amount = _num(match["num"])
-        if step is None:
-            days += amount
+        if unit in _DAY_UNITS:
+            days += amount * _DAY_UNITS[unit]
+        elif unit in _UNITS:
+            fixed += _td(amount, _UNITS[unit])
         else:
-            fixed += _td(amount, step)
+            raise DurationError.for_value(value, field)
         found = True
     if not found or text[pos:].strip(" ,"):
         raise DurationError.for_value(value, field)
