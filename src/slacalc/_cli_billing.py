@@ -20,12 +20,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from slacalc._billing_models import EscalationsModel
 from slacalc._durations import Duration, parse_duration
@@ -60,6 +60,7 @@ LEDGER_COLUMNS = (
 """Columns of ``slacalc ledger --format csv``; the ``record`` column says which apply."""
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+_Item = TypeVar("_Item", Purchase, Case)
 
 
 def add_ledger_command(subparsers: Any) -> None:
@@ -269,41 +270,35 @@ def _case(fields: dict[str, Any], model: EscalationsModel) -> Case:
     return case
 
 
-def _read_purchases(path: str, model: EscalationsModel, reporter: _Reporter) -> list[Purchase]:
-    result: list[Purchase] = []
+def _read_unique(
+    path: str, parse: Callable[[dict[str, Any]], _Item], label: str, reporter: _Reporter
+) -> list[_Item]:
+    """The records of *path* that parse, each id once; every other row is reported."""
+    result: list[_Item] = []
     seen: dict[str, int] = {}
     for row in _rows(Path(path), reporter):
         try:
-            purchase = _purchase(row.fields, model)
+            item = parse(row.fields)
         except SlacalcError as exc:
             reporter.report(path, row.line, str(exc))
             continue
-        if purchase.id and purchase.id in seen:
+        if item.id and item.id in seen:
             reporter.report(
-                path, row.line, f"id: purchase {purchase.id!r} already on line {seen[purchase.id]}"
+                path, row.line, f"id: {label} {item.id!r} already on line {seen[item.id]}"
             )
             continue
-        if purchase.id:
-            seen[purchase.id] = row.line
-        result.append(purchase)
+        if item.id:
+            seen[item.id] = row.line
+        result.append(item)
     return result
+
+
+def _read_purchases(path: str, model: EscalationsModel, reporter: _Reporter) -> list[Purchase]:
+    return _read_unique(path, lambda fields: _purchase(fields, model), "purchase", reporter)
 
 
 def _read_cases(path: str, model: EscalationsModel, reporter: _Reporter) -> list[Case]:
-    result: list[Case] = []
-    seen: dict[str, int] = {}
-    for row in _rows(Path(path), reporter):
-        try:
-            case = _case(row.fields, model)
-        except SlacalcError as exc:
-            reporter.report(path, row.line, str(exc))
-            continue
-        if case.id in seen:
-            reporter.report(path, row.line, f"id: case {case.id!r} already on line {seen[case.id]}")
-            continue
-        seen[case.id] = row.line
-        result.append(case)
-    return result
+    return _read_unique(path, lambda fields: _case(fields, model), "case", reporter)
 
 
 def _escalations(policy_name: str, on: date) -> EscalationsModel:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from slacalc._credits import Contract, ContractCredits
+from slacalc._evaluate import Evaluation
 from slacalc._ticket_io import (
     TICKET_COLUMNS,
     BadRow,
@@ -205,19 +206,19 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
     results: list[tuple[ContractCredits, Decimal | None, str, int]] = []
     for contract, price, currency, key in contracts:
-        tickets = by_customer.get(key, [])
-        good: list[Ticket] = []
-        for ticket in tickets:
-            try:
-                contract.plan.evaluate(ticket, now)
+        evaluations: list[Evaluation] = []
+        for ticket in by_customer.get(key, []):
+            try:  # evaluated once here, so a bad ticket is reported and the rest still count
+                evaluations.append(contract.plan.evaluate(ticket, now))
             except SlacalcError as exc:
                 err.write(f"{args.file}: ticket {ticket.id!r}: {exc}\n")
                 bad += 1
-                continue
-            good.append(ticket)
-        credits = contract.credits(good, now)
+        credits = contract.credits(evaluations)
         in_term = sum(
-            1 for t in good if contract.term_start <= t.opened_at.date() < contract.term_end
+            1
+            for e in evaluations
+            if e.opened_at is not None
+            and contract.term_start <= e.opened_at.date() < contract.term_end
         )
         results.append((credits, price, currency, in_term))
 

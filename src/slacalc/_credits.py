@@ -13,7 +13,7 @@ from slacalc._tickets import Ticket
 from slacalc.exceptions import BillingError
 
 if TYPE_CHECKING:
-    from slacalc._policy import FamilyPlan, Plan
+    from slacalc._policy import FamilyPlan, Plan, Policy
 
 __all__ = ["Contract", "ContractCredits", "TicketCredit"]
 
@@ -90,18 +90,10 @@ class Contract:
         plan = self.plan
         rows: list[TicketCredit] = []
         for item in tickets:
-            if isinstance(item, Evaluation):
-                evaluation = item
-                opened = item.opened_at
-                if opened is None:
-                    continue
-            else:
-                opened = item.opened_at
-                if not self.term_start <= opened.date() < self.term_end:
-                    continue
-                evaluation = plan.evaluate(item, now)
-            if not self.term_start <= opened.date() < self.term_end:
+            opened = item.opened_at
+            if opened is None or not self.term_start <= opened.date() < self.term_end:
                 continue
+            evaluation = item if isinstance(item, Evaluation) else plan.evaluate(item, now)
             by_metric = tuple(
                 (o.metric, o.credit_days) for o in evaluation.outcomes.values() if o.credit_days
             )
@@ -110,12 +102,12 @@ class Contract:
             )
         rows.sort(key=lambda r: (r.opened_at, r.ticket_id))
         earned = sum(r.days for r in rows)
-        cap = _term_cap(plan)
+        name, policy = _terms(plan)
+        cap = None if policy.credits is None else policy.credits.cap_days_per_term
         days = earned if cap is None else min(earned, cap)
-        owner = getattr(plan, "policy", None) or plan.family  # type: ignore[union-attr]
         return ContractCredits(
             customer=self.customer,
-            policy=owner.name,
+            policy=name,
             plan=plan.name,
             term_start=self.term_start,
             term_end=self.term_end,
@@ -127,9 +119,13 @@ class Contract:
         )
 
 
-def _term_cap(plan: Plan | FamilyPlan) -> int | None:
+def _terms(plan: Plan | FamilyPlan) -> tuple[str, Policy]:
+    """The name the plan's terms go by, and the version whose credit rule applies.
+
+    A family plan goes by the family's name, and its latest version's per-term cap applies.
+    """
     policy = getattr(plan, "policy", None)
-    if policy is None:  # a family plan: the latest version's rule
-        policy = plan.family.latest  # type: ignore[union-attr]
-    rule = policy.credits
-    return None if rule is None else rule.cap_days_per_term
+    if policy is not None:
+        return policy.name, policy
+    family = plan.family  # type: ignore[union-attr]
+    return family.name, family.latest
