@@ -34,10 +34,11 @@ OPTIONAL = [name for name in EXTRAS if name not in {"tests", "typing", "lint", "
 
 @nox.session(python=DEFAULT_PYTHON)
 def lint(session: nox.Session) -> None:
-    """Formatting and lint rules (ruff), on everything in the repository."""
-    session.install(*EXTRAS["lint"])
+    """Formatting and lint rules (ruff), and the import layers (import-linter)."""
+    session.install("-e", ".", *EXTRAS["lint"])
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
+    session.run("lint-imports", "--no-cache")
 
 
 @nox.session(python=DEFAULT_PYTHON)

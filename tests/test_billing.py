@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slacalc._billing import add_months, plan_price, price, prorate, round_money
-from slacalc._billing_models import PriceModel
-from slacalc._io.policy import load_policy
+from slacalc._billing.models import PriceModel
+from slacalc._billing.prices import add_months, plan_price, price, prorate, round_money
+from slacalc._policies.files import load_policy
 from slacalc.exceptions import BillingError, SlacalcError
 
 EUR_CHF_USD = ("EUR", "CHF", "USD")

@@ -17,15 +17,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slacalc._durations import BEST_EFFORT, NOT_APPLICABLE
-from slacalc._io.policy import (
+from slacalc._engine.durations import BEST_EFFORT, NOT_APPLICABLE
+from slacalc._policies.files import (
     builtin_document,
     builtin_families,
     builtin_policies,
     load_policy,
     policy_schema,
 )
-from slacalc._policy import Plan, Policy, PolicyFamily
+from slacalc._policies.model import Plan, Policy, PolicyFamily
 
 ZURICH = ZoneInfo("Europe/Zurich")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -78,7 +78,7 @@ class TestCatalogue:
     @pytest.mark.parametrize("name", sorted(PLANS))
     def test_file_starts_with_a_source_header(self, name: str) -> None:
         """each TOML file opens with a comment naming its seed document and its interpretations."""
-        text = files("slacalc").joinpath("policies", f"{name}.toml").read_text("utf-8")
+        text = files("slacalc").joinpath("_policies", "builtin", f"{name}.toml").read_text("utf-8")
         header = text.split("\nname = ", 1)[0]
         assert header.startswith("# ")
         assert "seeds/" in header
@@ -463,7 +463,7 @@ class TestSchemaRoundTrip:
     def test_raw_file_validates_against_schema(self, name: str) -> None:
         """the TOML file, read as data, is valid under the published JSON Schema."""
         jsonschema = pytest.importorskip("jsonschema")
-        text = files("slacalc").joinpath("policies", f"{name}.toml").read_text("utf-8")
+        text = files("slacalc").joinpath("_policies", "builtin", f"{name}.toml").read_text("utf-8")
         jsonschema.validate(_jsonable(tomllib.loads(text)), policy_schema())
 
     @pytest.mark.parametrize("name", sorted(PLANS))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from slacalc._cli import main
+from slacalc._cli.main import main
 
 
 def run(*argv: str) -> tuple[int, str, str]:

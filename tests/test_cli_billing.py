@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from slacalc._cli_billing import LEDGER_COLUMNS, add_ledger_command, parse_hours, run_ledger
+from slacalc._cli.ledger import LEDGER_COLUMNS, add_ledger_command, parse_hours, run_ledger
 from slacalc.exceptions import BillingError
 
 ROOT = Path(__file__).resolve().parent.parent

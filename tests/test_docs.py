@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from slacalc._cli import main
+from slacalc._cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")])

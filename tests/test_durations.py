@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from helpers import hours, minutes, zdt
 from slacalc import BEST_EFFORT, NOT_APPLICABLE, Calendar, Duration, NoObjective, parse_duration
-from slacalc._durations import format_timedelta
+from slacalc._engine.durations import format_timedelta
 from slacalc.exceptions import DurationError
 
 

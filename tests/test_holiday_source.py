@@ -11,7 +11,7 @@ import pytest
 
 from helpers import zdt
 from slacalc import Calendar, HolidaySpec, SlacalcWarning
-from slacalc._holiday_source import parse_holiday_spec
+from slacalc._engine.holidays import parse_holiday_spec
 from slacalc.exceptions import UnknownHolidayRegionError
 
 GOLDEN = Path(__file__).parent / "golden" / "holidays" / "CH-SG-2026.json"

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slacalc._durations import BEST_EFFORT, NOT_APPLICABLE, Duration, parse_duration
-from slacalc._io.policy import load_policy, read_policy
-from slacalc._policy import (
+from slacalc._engine.durations import BEST_EFFORT, NOT_APPLICABLE, Duration, parse_duration
+from slacalc._policies.files import load_policy, read_policy
+from slacalc._policies.model import (
     CreditRule,
     FamilyPlan,
     FrozenMap,
@@ -356,14 +356,6 @@ class TestLoadPolicy:
             UnknownPolicyError, match="expected a built-in policy name or a file path; got int"
         ):
             load_policy(42)  # type: ignore[arg-type]
-
-    def test_wrappers_in_policy_module(self) -> None:
-        """slacalc._policy re-exports the loaders for callers that import from there."""
-        from slacalc import _policy
-
-        assert _policy.load_policy("exoscale") is load_policy("exoscale")
-        assert _policy.builtin_policies()[0] == "exoscale"
-        assert _policy.policy_schema()["title"] == "slacalc policy file"
 
 
 class TestPickle:

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slacalc._durations import BEST_EFFORT
-from slacalc._io.policy import dotted, find_line, load_policy, policy_schema, read_policy
-from slacalc._policy import Policy
+from slacalc._engine.durations import BEST_EFFORT
+from slacalc._policies.files import dotted, find_line, load_policy, policy_schema, read_policy
+from slacalc._policies.model import Policy
 from slacalc.exceptions import PolicyFileError, SlacalcError
 
 H = timedelta(hours=1)

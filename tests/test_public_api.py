@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.metadata
 import importlib.util
 import inspect
@@ -16,56 +15,12 @@ import slacalc.exceptions
 
 SRC = Path(slacalc.__file__).parent
 
-#: Layer 1, business time: knows nothing about policies, tickets or money.
-CALENDAR_LAYER = ("_windows", "_holiday_source", "_calendar", "_durations", "calendars")
-#: What layer 1 must never import: the layers above it and the optional extras.
-ABOVE_CALENDAR_LAYER = (
-    "slacalc._policy",
-    "slacalc._evaluate",
-    "slacalc._tickets",
-    "slacalc._credits",
-    "slacalc._billing",
-    "slacalc._billing_models",
-    "slacalc._quota",
-    "slacalc._cli",
-    "slacalc._io",
-    "slacalc.pandas",
-    "pandas",
-    "numpy",
-    "pydantic",
-)
-#: Modules that every other module may import, so they import nothing of slacalc.
-LEAVES = ("exceptions", "_typing")
-
-
-def _imports(module: str) -> set[str]:
-    """Every module named by an import statement in ``slacalc/<module>.py``, resolved."""
-    tree = ast.parse((SRC / f"{module}.py").read_text(encoding="utf-8"))
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative: from . import x / from ._policy import y
-                base = "slacalc" if node.level == 1 else ""
-                prefix = f"{base}.{node.module}" if node.module else base
-                names.add(prefix)
-                names.update(f"{prefix}.{alias.name}" for alias in node.names)
-            elif node.module is not None:
-                names.add(node.module)
-                names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
-
 
 def _isort_key(name: str) -> tuple[int, str]:
     """The order ruff's RUF022 keeps ``__all__`` in: CONSTANTS, then Classes, then functions."""
     if name.isupper():
         return (0, name)
     return (1 if name[:1].isupper() else 2, name)
-
-
-def _within(name: str, package: str) -> bool:
-    return name == package or name.startswith(package + ".")
 
 
 class TestAll:
@@ -150,39 +105,3 @@ class TestExceptions:
         doc = slacalc.exceptions.__doc__ or ""
         missing = [n for n in slacalc.exceptions.__all__ if n not in doc]
         assert not missing
-
-
-class TestLayers:
-    @pytest.mark.parametrize("module", CALENDAR_LAYER)
-    def test_calendar_layer_imports_nothing_above_it(self, module: str) -> None:
-        """The calendar engine knows nothing about policies, tickets, money or pandas."""
-        bad = sorted(
-            name
-            for name in _imports(module)
-            for upper in ABOVE_CALENDAR_LAYER
-            if _within(name, upper)
-        )
-        assert not bad, f"slacalc/{module}.py imports {bad}"
-
-    @pytest.mark.parametrize("module", LEAVES)
-    def test_leaves_import_nothing_of_slacalc(self, module: str) -> None:
-        """``exceptions`` and ``_typing`` import nothing from slacalc, so anything can use them."""
-        bad = sorted(name for name in _imports(module) if _within(name, "slacalc"))
-        assert not bad, f"slacalc/{module}.py imports {bad}"
-
-    def test_init_never_imports_optional_extras(self) -> None:
-        """``import slacalc`` works without the pandas extra."""
-        bad = sorted(
-            name
-            for name in _imports("__init__")
-            if any(
-                _within(name, extra)
-                for extra in ("pandas", "numpy", "matplotlib", "slacalc.pandas")
-            )
-        )
-        assert not bad
-
-    @pytest.mark.parametrize("module", CALENDAR_LAYER)
-    def test_calendar_layer_modules_exist(self, module: str) -> None:
-        """The layer list above names real modules (so the checks cannot pass vacuously)."""
-        assert importlib.util.find_spec(f"slacalc.{module}") is not None

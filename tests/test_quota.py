@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slacalc._billing_models import EscalationPackModel, EscalationsModel
-from slacalc._io.policy import load_policy
-from slacalc._quota import Case, Ledger, Purchase
+from slacalc._billing.ledger import Case, Ledger, Purchase
+from slacalc._billing.models import EscalationPackModel, EscalationsModel
+from slacalc._policies.files import load_policy
 from slacalc.exceptions import BillingError
 
 # The escalation section of seeds/003 (ProAuth), built by hand so these tests

@@ -24,7 +24,7 @@ matplotlib.use("Agg")
 
 import matplotlib.image  # noqa: E402
 
-from slacalc._report import add_report_command  # noqa: E402
+from slacalc._cli.report import add_report_command  # noqa: E402
 
 TICKETS = """\
 id,customer,channel,severity,opened_at,responded_at
@@ -168,7 +168,7 @@ class TestReportFile:
         """Without matplotlib the command says which extra to install and exits 2."""
         code = (
             "import sys, io, argparse; sys.modules['matplotlib'] = None\n"
-            "from slacalc._report import add_report_command\n"
+            "from slacalc._cli.report import add_report_command\n"
             "p = argparse.ArgumentParser(); add_report_command(p.add_subparsers())\n"
             "a = p.parse_args(['report', 'x.csv', '--policy', 'zitadel-2023', '--plan', 'extended'])\n"
             "err = io.StringIO(); print(a.handler(a, io.StringIO(), err)); print(err.getvalue())\n"
@@ -181,12 +181,12 @@ class TestReportFile:
 
     def test_wired_into_the_command_line(self) -> None:
         """``slacalc report`` is a subcommand of the real parser."""
-        from slacalc._cli import build_parser
+        from slacalc._cli.main import build_parser
 
         sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
         if "report" not in sub.choices:
             pytest.skip(
-                "slacalc._cli does not register the report command yet (add_report_command)"
+                "slacalc._cli.main does not register the report command yet (add_report_command)"
             )
         assert sub.choices["report"].get_default("handler").__name__ == "cmd_report"
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from slacalc import Contract, Event, Ticket, load_policy
-from slacalc._cli import main
-from slacalc._ticket_io import BadRow, read_records, read_tickets, ticket_from_mapping
+from slacalc._cli.main import main
+from slacalc._files.tickets import BadRow, read_records, read_tickets, ticket_from_mapping
 from slacalc.exceptions import TicketError, TimelineError
 
 ZURICH = ZoneInfo("Europe/Zurich")

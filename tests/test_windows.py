@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slacalc._windows import (
+from slacalc._engine.windows import (
     DAY,
     FULL_DAY,
     parse_date,

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from slacalc._calendar import Calendar, Interval
-from slacalc._credits import Contract, ContractCredits, TicketCredit
-from slacalc._durations import BEST_EFFORT, NOT_APPLICABLE, Duration, NoObjective, parse_duration
-from slacalc._evaluate import Evaluation, Outcome, SeverityChange
-from slacalc._holiday_source import HolidaySpec
-from slacalc._policy import (
+from slacalc._engine.calendar import Calendar, Interval
+from slacalc._engine.durations import (
+    BEST_EFFORT,
+    NOT_APPLICABLE,
+    Duration,
+    NoObjective,
+    parse_duration,
+)
+from slacalc._engine.holidays import HolidaySpec
+from slacalc._evaluation.credits import Contract, ContractCredits, TicketCredit
+from slacalc._evaluation.evaluate import Evaluation, Outcome, SeverityChange
+from slacalc._evaluation.tickets import Event, Ticket
+from slacalc._policies.files import builtin_policies, load_policy, policy_schema
+from slacalc._policies.model import (
     CreditRule,
     FamilyPlan,
     Plan,
@@ -22,11 +30,7 @@ from slacalc._policy import (
     PolicyFamily,
     Severity,
     Target,
-    builtin_policies,
-    load_policy,
-    policy_schema,
 )
-from slacalc._tickets import Event, Ticket
 from slacalc.exceptions import SlacalcError, SlacalcWarning
 
 __all__ = [

@@ -1,3 +1,3 @@
-from slacalc._cli import main
+from slacalc._cli.main import main
 
 raise SystemExit(main())

@@ -9,9 +9,7 @@ Decimal('2500.00')
 
 from __future__ import annotations
 
-from slacalc._billing import Period, PriceQuote, ProratedQuote, plan_price, price, prorate
-from slacalc._billing_models import EscalationPackModel, EscalationsModel, PriceModel
-from slacalc._quota import (
+from slacalc._billing.ledger import (
     KNOWN_KINDS,
     Balance,
     Case,
@@ -26,6 +24,8 @@ from slacalc._quota import (
     LotState,
     Purchase,
 )
+from slacalc._billing.models import EscalationPackModel, EscalationsModel, PriceModel
+from slacalc._billing.prices import Period, PriceQuote, ProratedQuote, plan_price, price, prorate
 
 __all__ = [
     "KNOWN_KINDS",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from slacalc._calendar import Calendar
-from slacalc._holiday_source import HolidaySpec
+from slacalc._engine.calendar import Calendar
+from slacalc._engine.holidays import HolidaySpec
 
 __all__ = ["always_open", "extended_hours", "office_hours"]
 

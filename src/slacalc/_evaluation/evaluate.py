@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from slacalc._calendar import Calendar, from_us, to_us
-from slacalc._durations import NoObjective, format_timedelta
-from slacalc._tickets import Ticket
+from slacalc._engine.calendar import Calendar, from_us, to_us
+from slacalc._engine.durations import NoObjective, format_timedelta
+from slacalc._evaluation.tickets import Ticket
 from slacalc._typing import METRICS, Status
 from slacalc.exceptions import TicketError, TimelineError, UnknownMetricError, UnknownSeverityError
 
 if TYPE_CHECKING:
-    from slacalc._policy import CreditRule, Plan, Policy, Target
+    from slacalc._policies.model import CreditRule, Plan, Policy, Target
 
 __all__ = ["Evaluation", "Outcome", "deadline", "evaluate"]
 

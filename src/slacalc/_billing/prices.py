@@ -6,7 +6,7 @@ slacalc returns is rounded once, at the end, to 0.01 with ``ROUND_HALF_UP``
 intermediate values are kept exact as fractions.
 
 >>> from decimal import Decimal
->>> from slacalc._billing_models import PriceModel
+>>> from slacalc._billing.models import PriceModel
 >>> enterprise = PriceModel(
 ...     share_of_consumption=Decimal("0.05"),
 ...     minimum=Decimal("2500"),
@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Literal
 
-from slacalc._billing_models import PriceModel
+from slacalc._billing.models import PriceModel
 from slacalc.exceptions import BillingError
 
 __all__ = ["Period", "PriceQuote", "ProratedQuote", "plan_price", "price", "prorate"]
@@ -343,7 +343,7 @@ def price(
     (the number is the same in each). A plan priced on request needs the
     *agreed* amount.
 
-    >>> from slacalc._billing_models import PriceModel
+    >>> from slacalc._billing.models import PriceModel
     >>> pro = PriceModel(amount=Decimal("500.00"), currencies=("EUR", "CHF", "USD"))
     >>> q = price(pro, currency="usd")
     >>> q.amount, q.currency
@@ -463,7 +463,7 @@ def prorate(
     runs from *period_start* to the same day a month or year later). A
     yearly period needs *period_start* (the start of the contract year).
 
-    >>> from slacalc._billing_models import PriceModel
+    >>> from slacalc._billing.models import PriceModel
     >>> starter = PriceModel(amount=Decimal("100.00"))
     >>> pro = PriceModel(amount=Decimal("500.00"))
     >>> prorate(starter, pro, date(2026, 4, 16)).amount  # 100*15/30 + 500*15/30

@@ -32,7 +32,7 @@ The rules, each written down in ``docs/billing.md``:
 
 >>> from decimal import Decimal
 >>> from datetime import date
->>> from slacalc._billing_models import EscalationPackModel, EscalationsModel
+>>> from slacalc._billing.models import EscalationPackModel, EscalationsModel
 >>> quota = EscalationsModel(
 ...     included_per_year={"enterprise-standard": 4},
 ...     consulting_rate=Decimal("240"),
@@ -58,9 +58,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
-from slacalc._billing import add_months, check_date, check_decimal, exact_decimal, round_money
-from slacalc._billing_models import EscalationPackModel, EscalationsModel
-from slacalc._durations import Duration, parse_duration
+from slacalc._billing.models import EscalationPackModel, EscalationsModel
+from slacalc._billing.prices import (
+    add_months,
+    check_date,
+    check_decimal,
+    exact_decimal,
+    round_money,
+)
+from slacalc._engine.durations import Duration, parse_duration
 from slacalc.exceptions import BillingError, DurationError
 
 __all__ = [

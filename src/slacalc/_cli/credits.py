@@ -22,9 +22,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-from slacalc._credits import Contract, ContractCredits
-from slacalc._evaluate import Evaluation
-from slacalc._ticket_io import (
+from slacalc._evaluation.credits import Contract, ContractCredits
+from slacalc._evaluation.evaluate import Evaluation
+from slacalc._evaluation.tickets import Ticket
+from slacalc._files.tickets import (
     TICKET_COLUMNS,
     BadRow,
     open_input,
@@ -32,7 +33,6 @@ from slacalc._ticket_io import (
     read_records,
     ticket_or_bad_row,
 )
-from slacalc._tickets import Ticket
 from slacalc.exceptions import BillingError, SlacalcError
 
 __all__ = ["CREDIT_COLUMNS", "add_credits_command", "run_credits"]
@@ -141,7 +141,7 @@ def _contract_rows(path: str, err: IO[str]) -> tuple[list[tuple[int, dict[str, A
 
 def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Handler of ``slacalc credits``."""
-    from slacalc._policy import load_policy
+    from slacalc._policies.files import load_policy
 
     policy = load_policy(args.policy)
     now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)

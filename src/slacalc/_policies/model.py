@@ -1,11 +1,11 @@
 """Policies at run time: severities, targets, plans, credit rules and policy families.
 
 These are plain frozen dataclasses built from a validated policy file (see
-``slacalc._io.policy``); they hold no pydantic objects in their hot paths, they
+``slacalc._policies.files``); they hold no pydantic objects in their hot paths, they
 pickle (for Dask and Spark workers) and they never change once built, so a
 loaded built-in policy can be shared freely.
 
->>> from slacalc._io.policy import load_policy
+>>> from slacalc._policies.files import load_policy
 >>> plan = load_policy("zitadel-2023").plan("extended")
 >>> str(plan.target("initial_response", "sev2"))
 '2 business hours on extended'
@@ -15,7 +15,6 @@ loaded built-in policy can be shared freely.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,8 +23,8 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from slacalc._calendar import Calendar
-from slacalc._durations import NOT_APPLICABLE, Duration, NoObjective
+from slacalc._engine.calendar import Calendar
+from slacalc._engine.durations import NOT_APPLICABLE, Duration, NoObjective
 from slacalc._typing import METRICS, Measure, OnSeverityChange, Rounding
 from slacalc.exceptions import (
     NaiveDatetimeError,
@@ -36,9 +35,9 @@ from slacalc.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from slacalc._billing import PriceQuote
-    from slacalc._billing_models import EscalationsModel, PriceModel
-    from slacalc._evaluate import Evaluation
+    from slacalc._billing.models import EscalationsModel, PriceModel
+    from slacalc._billing.prices import PriceQuote
+    from slacalc._evaluation.evaluate import Evaluation
 
 __all__ = [
     "ALL",
@@ -51,9 +50,6 @@ __all__ = [
     "PolicyFamily",
     "Severity",
     "Target",
-    "builtin_policies",
-    "load_policy",
-    "policy_schema",
 ]
 
 #: The class key that stands for every class of a metric.
@@ -245,7 +241,7 @@ class CreditRule:
 class Plan:
     """A support level of a policy: per metric and class, a target.
 
-    >>> from slacalc._io.policy import load_policy
+    >>> from slacalc._policies.files import load_policy
     >>> starter = load_policy("exoscale").plan("starter")
     >>> str(starter.target("initial_response", 3))
     '4 business hours on office'
@@ -283,11 +279,11 @@ class Plan:
     ) -> PriceQuote:
         """What the plan costs for one *period*, with a breakdown (see ``docs/billing.md``).
 
-        >>> from slacalc._io.policy import load_policy
+        >>> from slacalc._policies.files import load_policy
         >>> load_policy("exoscale").plan("enterprise").price("month", consumption=Decimal("80000")).amount
         Decimal('4000.00')
         """
-        from slacalc._billing import plan_price
+        from slacalc._billing.prices import plan_price
 
         return plan_price(self, period, consumption, currency, agreed=agreed)
 
@@ -315,13 +311,13 @@ class Plan:
         self, opened_at: datetime, severity: str | int, metric: str = "initial_response"
     ) -> datetime | None:
         """When *metric* is due for a ticket opened at *opened_at*; None without an objective."""
-        from slacalc._evaluate import deadline
+        from slacalc._evaluation.evaluate import deadline
 
         return deadline(self, opened_at, severity, metric)
 
     def evaluate(self, ticket: Any, now: datetime | None = None) -> Evaluation:
-        """Judge *ticket* against this plan (see ``slacalc._evaluate.evaluate``)."""
-        from slacalc._evaluate import evaluate
+        """Judge *ticket* against this plan (see ``slacalc._evaluation.evaluate.evaluate``)."""
+        from slacalc._evaluation.evaluate import evaluate
 
         return evaluate(self, ticket, now)
 
@@ -330,7 +326,7 @@ class Plan:
 class Policy:
     """One published version of a provider's support terms.
 
-    >>> from slacalc._io.policy import load_policy
+    >>> from slacalc._policies.files import load_policy
     >>> policy = load_policy("zitadel-2021")
     >>> list(policy.plans), policy.severity("sev-3"), policy.escalation_class("Normal")
     (['free', 'outpost', 'starbase', 'fortress'], '3', 'normal')
@@ -466,7 +462,7 @@ def local_date(when: datetime | date, field: str = "when") -> date:
 class PolicyFamily:
     """The versions of one provider's terms; a ticket is judged by the version in force when opened.
 
-    >>> from slacalc._io.policy import load_policy
+    >>> from slacalc._policies.files import load_policy
     >>> zitadel = load_policy("zitadel")
     >>> zitadel.at(date(2022, 6, 1)).name, zitadel.at(date(2024, 1, 1)).name
     ('zitadel-2021', 'zitadel-2023')
@@ -564,28 +560,3 @@ class FamilyPlan:
     def evaluate(self, ticket: Any, now: datetime | None = None) -> Evaluation:
         """:meth:`Plan.evaluate` of the version in force when *ticket* was opened."""
         return self.at(ticket.opened_at).evaluate(ticket, now)
-
-
-# The loaders live in ``slacalc._io.policy`` (which imports this module); these
-# thin wrappers let callers import everything policy-related from here.
-
-
-def load_policy(name_or_path: str | os.PathLike[str]) -> Policy | PolicyFamily:
-    """A built-in policy or family by name, or a policy file by path (see ``slacalc._io.policy.load_policy``)."""
-    from slacalc._io.policy import load_policy as _load
-
-    return _load(name_or_path)
-
-
-def builtin_policies() -> list[str]:
-    """The names of the built-in policy versions, sorted (families are not listed)."""
-    from slacalc._io.policy import builtin_policies as _names
-
-    return _names()
-
-
-def policy_schema() -> dict[str, Any]:
-    """The JSON Schema of the policy file format."""
-    from slacalc._io.policy import policy_schema as _schema
-
-    return _schema()

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import partial
 from typing import Literal, get_args
 
-from slacalc._calendar import to_us
+from slacalc._engine.calendar import to_us
 from slacalc.exceptions import CalendarError, TicketError, TimelineError
 
 __all__ = ["EVENT_KINDS", "Event", "EventKind", "Ticket"]

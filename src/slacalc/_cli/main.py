@@ -11,8 +11,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from slacalc._evaluate import Evaluation, Outcome
-from slacalc._ticket_io import BadRow, open_input, parse_instant, read_tickets, ticket_from_mapping
+from slacalc._evaluation.evaluate import Evaluation, Outcome
+from slacalc._files.tickets import (
+    BadRow,
+    open_input,
+    parse_instant,
+    read_tickets,
+    ticket_from_mapping,
+)
 from slacalc._typing import METRICS
 from slacalc.exceptions import SlacalcError
 
@@ -77,7 +83,7 @@ def outcome_row(outcome: Outcome) -> dict[str, Any]:
 
 
 def _load_plan(policy: str, plan: str) -> Any:
-    from slacalc._policy import load_policy
+    from slacalc._policies.files import load_policy
 
     return load_policy(policy).plan(plan)
 
@@ -96,7 +102,8 @@ def _input_format(path: str, given: str | None) -> str:
 
 
 def cmd_policies(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from slacalc._policy import Policy, builtin_policies, load_policy
+    from slacalc._policies.files import builtin_policies, load_policy
+    from slacalc._policies.model import Policy
 
     for name in builtin_policies():
         policy = load_policy(name)
@@ -206,7 +213,7 @@ def cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def cmd_schema(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from slacalc._policy import policy_schema
+    from slacalc._policies.files import policy_schema
 
     out.write(json.dumps(policy_schema(), indent=2, sort_keys=True) + "\n")
     return 0
@@ -274,9 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of policy files")
     p.set_defaults(handler=cmd_schema)
 
-    from slacalc._cli_billing import add_ledger_command
-    from slacalc._cli_credits import add_credits_command
-    from slacalc._report import add_report_command
+    from slacalc._cli.credits import add_credits_command
+    from slacalc._cli.ledger import add_ledger_command
+    from slacalc._cli.report import add_report_command
 
     add_ledger_command(sub)
     add_credits_command(sub)

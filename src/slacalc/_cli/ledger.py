@@ -27,9 +27,17 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from slacalc._billing_models import EscalationsModel
-from slacalc._durations import Duration, parse_duration
-from slacalc._quota import Case, CaseUsage, Ledger, LotBalance, Purchase, check_kind, find_pack
+from slacalc._billing.ledger import (
+    Case,
+    CaseUsage,
+    Ledger,
+    LotBalance,
+    Purchase,
+    check_kind,
+    find_pack,
+)
+from slacalc._billing.models import EscalationsModel
+from slacalc._engine.durations import Duration, parse_duration
 from slacalc.exceptions import BillingError, DurationError, SlacalcError
 
 __all__ = ["LEDGER_COLUMNS", "add_ledger_command", "run_ledger"]
@@ -302,7 +310,7 @@ def _read_cases(path: str, model: EscalationsModel, reporter: _Reporter) -> list
 
 
 def _escalations(policy_name: str, on: date) -> EscalationsModel:
-    from slacalc._io.policy import load_policy
+    from slacalc._policies.files import load_policy
 
     policy: Any = load_policy(policy_name)
     if not hasattr(policy, "escalations") and hasattr(policy, "at"):

@@ -3,7 +3,7 @@
 A policy file is validated in two passes. pydantic checks the shape (unknown
 keys, types, closed vocabularies); then :func:`build_policy` checks what refers
 to what (severities, calendars, ``extends``, durations) and builds the frozen
-runtime objects of ``slacalc._policy``. Every problem of either pass becomes one
+runtime objects of ``slacalc._policies.model``. Every problem of either pass becomes one
 :class:`PolicyFileError` naming the file, the line (found by searching the raw
 text for the key), the key path, the bad value and what was expected; pydantic's
 ``ValidationError`` never escapes.
@@ -33,10 +33,10 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from slacalc._billing_models import EscalationsModel, PriceModel
-from slacalc._calendar import Calendar
-from slacalc._durations import Duration, NoObjective, parse_duration
-from slacalc._policy import (
+from slacalc._billing.models import EscalationsModel, PriceModel
+from slacalc._engine.calendar import Calendar
+from slacalc._engine.durations import Duration, NoObjective, parse_duration
+from slacalc._policies.model import (
     ALL,
     ESCALATION_CLASSES,
     CreditRule,
@@ -957,7 +957,7 @@ def _read_file(path: Path) -> Policy:
 
 
 def _policies_dir() -> Any:
-    return files("slacalc").joinpath("policies")
+    return files("slacalc").joinpath("_policies", "builtin")
 
 
 @lru_cache(maxsize=1)

@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
-from slacalc._evaluate import Evaluation
-from slacalc._tickets import Ticket
+from slacalc._evaluation.evaluate import Evaluation
+from slacalc._evaluation.tickets import Ticket
 from slacalc.exceptions import BillingError
 
 if TYPE_CHECKING:
-    from slacalc._policy import FamilyPlan, Plan, Policy
+    from slacalc._policies.model import FamilyPlan, Plan, Policy
 
 __all__ = ["Contract", "ContractCredits", "TicketCredit"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from slacalc._tickets import Event, Ticket
+from slacalc._evaluation.tickets import Event, Ticket
 from slacalc.exceptions import SlacalcError, TicketError
 
 __all__ = ["BadRow", "parse_instant", "read_records", "read_tickets", "ticket_from_mapping"]

@@ -20,9 +20,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slacalc._durations import Duration, NoObjective, parse_duration
-from slacalc._holiday_source import HolidaySpec, parse_holiday_spec
-from slacalc._windows import DAY, Window, parse_date, parse_special, parse_weekly
+from slacalc._engine.durations import Duration, NoObjective, parse_duration
+from slacalc._engine.holidays import HolidaySpec, parse_holiday_spec
+from slacalc._engine.windows import DAY, Window, parse_date, parse_special, parse_weekly
 from slacalc.exceptions import (
     CalendarError,
     CalendarNeverOpensError,

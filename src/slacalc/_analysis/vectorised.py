@@ -1,7 +1,7 @@
 """The engine behind :mod:`slacalc.pandas`: whole columns of tickets at once.
 
 The common case, a ticket without events, is judged with NumPy look-ups over
-the compiled calendar (see ``slacalc._calendar``): the open time before an
+the compiled calendar (see ``slacalc._engine.calendar``): the open time before an
 instant *t* is ``cum[i] + min(t, ends[i]) - starts[i]`` with
 ``i = searchsorted(starts, t, "right") - 1``, and the instant at which *d* of
 open time has run since *a* is ``starts[j] + (C - cum[j])`` with
@@ -27,8 +27,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from slacalc._calendar import EPOCH, MAX_US, MIN_US, Calendar, from_us
-from slacalc._ticket_io import EVENT_COLUMNS, parse_instant, ticket_from_mapping
+from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, Calendar, from_us
+from slacalc._files.tickets import EVENT_COLUMNS, parse_instant, ticket_from_mapping
 from slacalc._typing import METRICS
 from slacalc.exceptions import (
     OutOfRangeError,
@@ -39,8 +39,8 @@ from slacalc.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from slacalc._evaluate import Outcome
-    from slacalc._policy import CreditRule, FamilyPlan, Plan, Policy, PolicyFamily, Target
+    from slacalc._evaluation.evaluate import Outcome
+    from slacalc._policies.model import CreditRule, FamilyPlan, Plan, Policy, PolicyFamily, Target
 
 __all__ = [
     "FIELDS",
@@ -473,7 +473,8 @@ class _Versions(NamedTuple):
 
 def resolve_plan(policy: Any, plan: Any) -> Plan | FamilyPlan:
     """The plan to evaluate against: a plan object as given, or *plan* looked up in *policy*."""
-    from slacalc._policy import FamilyPlan, Plan, load_policy
+    from slacalc._policies.files import load_policy
+    from slacalc._policies.model import FamilyPlan, Plan
 
     if isinstance(plan, Plan | FamilyPlan):
         return plan
@@ -487,7 +488,7 @@ def resolve_plan(policy: Any, plan: Any) -> Plan | FamilyPlan:
 
 def plan_metrics(plan: Plan | FamilyPlan) -> list[Plan]:
     """Every concrete plan (one per policy version) that *plan* can resolve to."""
-    from slacalc._policy import Plan
+    from slacalc._policies.model import Plan
 
     if isinstance(plan, Plan):
         return [plan]
@@ -514,7 +515,7 @@ def _versions(
     column: str,
 ) -> _Versions:
     """Which policy version judges each row (a family picks the one in force when it was opened)."""
-    from slacalc._policy import Plan
+    from slacalc._policies.model import Plan
 
     if isinstance(plan, Plan):
         return _Versions([plan], np.where(ok, 0, -1).astype(np.int64))
@@ -876,7 +877,7 @@ def _evaluate_row(
 
 def _event_mapping(event: Any) -> Any:
     """An event from a frame cell as the ``{at, kind, value}`` mapping the ticket reader takes."""
-    from slacalc._tickets import Event
+    from slacalc._evaluation.tickets import Event
 
     if isinstance(event, Event):
         return {"at": event.at, "kind": event.kind, "value": event.value}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from slacalc.exceptions import DurationError
 
 if TYPE_CHECKING:
-    from slacalc._calendar import Calendar
+    from slacalc._engine.calendar import Calendar
 
 __all__ = ["BEST_EFFORT", "NOT_APPLICABLE", "Duration", "NoObjective", "parse_duration"]
 

@@ -1,0 +1,1 @@
+"""Layer 6, the command line: one module per command or command group."""
