@@ -132,12 +132,12 @@ class TestEvaluate:
         path = self.write(tmp_path, json.dumps(ticket) + "\n", "t.jsonl")
         code, out, err = run(
             "evaluate", path, "--policy", "zitadel-2023", "--plan", "extended",
-            "--now", "2026-05-01T00:00:00Z", "--metric", "escalation_response", "--output", "jsonl",
+            "--now", "2026-05-01T00:00:00Z", "--metric", "escalation_response", "--format", "jsonl",
         )  # fmt: skip
         assert code == 0, err
         row = json.loads(out)
         assert row["due_at"] == "2026-03-03T09:00:00+01:00"
-        assert row["late_by_seconds"] == "600"
+        assert row["late_by_seconds"] == 600
         assert row["credit_days"] == 1
 
     def test_progress_on_a_terminal(self, tmp_path: Path) -> None:

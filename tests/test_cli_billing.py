@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from slacalc._cli.ledger import LEDGER_COLUMNS, add_ledger_command, parse_hours, run_ledger
+from slacalc._cli.main import main
 from slacalc.exceptions import BillingError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,12 +28,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def test_registered_with_its_handler() -> None:
+    """``add_ledger_command`` registers ``ledger`` with :func:`run_ledger`."""
+    assert parser().parse_args(["ledger", *BASE]).handler is run_ledger
+
+
 def run(*argv: str) -> tuple[int, str, str]:
-    args = parser().parse_args(["ledger", *argv])
-    assert args.handler is run_ledger
     out, err = io.StringIO(), io.StringIO()
-    code = args.handler(args, out, err)
+    code = main(["ledger", *argv], stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def exact(text: str) -> Any:
+    """JSON read with exact decimals, to check the digits written."""
+    return json.loads(text, parse_float=Decimal)
 
 
 def records(text: str) -> list[dict[str, str]]:
@@ -107,27 +116,30 @@ class TestExampleFiles:
                 "expires_on": "2027-01-01",
             }
         ]
-        assert (doc["uncovered"], doc["consulting_total"]) == ([], "0.00")
+        assert (doc["uncovered"], doc["consulting_total"]) == ([], 0)
 
     def test_consulting_option(self) -> None:
         """--consulting: C-3 is 1 unit + 7 h × 240; C-4 1 unit + 35 h × 240."""
         code, out, _ = examples("--consulting", "--format", "json")
         assert code == 0
-        doc = json.loads(out)
+        doc = exact(out)
         costs = {c["id"]: c["consulting_cost"] for c in doc["cases"]}
-        assert (costs["C-3"], costs["C-4"], costs["C-5"]) == ("1680.00", "8400.00", "0.00")
-        assert doc["consulting_total"] == "10080.00"
+        assert [str(costs[c]) for c in ("C-3", "C-4", "C-5")] == ["1680.00", "8400.00", "0.00"]
+        assert str(doc["consulting_total"]) == "10080.00"
         assert doc["balance"] == 5
 
-    def test_money_and_hours_are_strings_in_json(self) -> None:
-        """JSON carries amounts and hours as exact decimal strings, never floats."""
+    def test_money_and_hours_are_exact_numbers_in_json(self) -> None:
+        """JSON carries amounts and hours as numbers written with their exact decimal digits."""
         _, out, _ = examples("--format", "json")
-        case = json.loads(out)["cases"][3]
-        assert (case["hours"], case["uncovered_hours"], case["consulting_cost"]) == (
+        case = exact(out)["cases"][3]
+        assert [str(case[k]) for k in ("hours", "uncovered_hours", "consulting_cost")] == [
             "40",
             "5",
             "1200.00",
-        )
+        ]
+        assert '"consulting_cost": 1200.00' in out
+        clarification = exact(out)["cases"][1]
+        assert str(clarification["hours"]) == "0.1666666666666666666666666667"
 
 
 class TestBadRows:
@@ -155,18 +167,21 @@ class TestBadRows:
         assert code == 1
         lines = err.splitlines()
         assert lines[:-1] == [
-            f"{purchases}:3: pack: unknown escalation pack 'XL'; expected one of S, M, L",
-            f"{cases}:3: opened_on: invalid date '2026-02-30'; expected YYYY-MM-DD or an ISO 8601 instant with an offset",
-            f"{cases}:4: hours: invalid hours 'three'; expected a decimal number such as 1.5 or a duration such as '10 minutes'",
-            f"{cases}:5: case 'd': unknown kind 'securty'; expected one of "
+            f"{purchases}: line 3: pack: unknown escalation pack 'XL'; expected one of S, M, L",
+            f"{cases}: line 3: opened_on: invalid date '2026-02-30'; expected YYYY-MM-DD or an ISO 8601 instant with an offset",
+            f"{cases}: line 4: hours: invalid hours 'three'; expected a decimal number such as 1.5 or a duration such as '10 minutes'",
+            f"{cases}: line 5: case 'd': unknown kind 'securty'; expected one of "
             "clarification, configuration, deployment, integration, migration, operations, "
             "product_defect, security, touchpoint, upgrade",
-            f"{cases}:6: id: case 'a' already on line 2",
-            f"{cases}:8: 5 fields but the header has 4",
-            f"{cases}:9: opened_on: instant '2026-02-06T10:00' has no UTC offset; expected YYYY-MM-DD or an instant with an offset",
-            f"{cases}:10: hours: missing",
+            f"{cases}: line 6: id: case 'a' already on line 2",
+            f"{cases}: line 8: 5 fields but the header has 4 (id, opened_on, hours, kind); expected at most 4",
+            f"{cases}: line 9: opened_on: instant '2026-02-06T10:00' has no UTC offset; expected YYYY-MM-DD or an instant with an offset",
+            f"{cases}: line 10: hours: missing",
         ]
-        assert lines[-1] == "slacalc ledger: 8 bad row(s) left out"
+        # one purchase and two cases are good
+        assert lines[-1] == (
+            "slacalc ledger: 8 bad row(s) left out; the other 3 purchases and cases were processed"
+        )
         kept = {r["id"]: r for r in records(out) if r["record"] == "case"}
         assert sorted(kept) == ["a", "h"]
         assert kept["h"]["date"] == "2026-02-08"
@@ -185,12 +200,12 @@ class TestBadRows:
         )
         code, out, err = run("--cases", cases, *BASE, "--format", "json")
         assert code == 1
-        assert f"{cases}:2: invalid JSON" in err
-        assert f"{cases}:3: expected a JSON object; got list" in err
-        doc = json.loads(out)
+        assert f"{cases}: line 2: invalid JSON" in err
+        assert f"{cases}: line 3: expected a JSON object of fields; got an array" in err
+        doc = exact(out)
         a, b = doc["cases"]
         # 5.1 h read as Decimal('5.1'), not 5.0999…: two started blocks
-        assert (a["hours"], a["units_consumed"]) == ("5.1", 2)
+        assert (str(a["hours"]), a["units_consumed"]) == ("5.1", 2)
         assert b["status"] == "exempt"
 
     def test_format_sniffed_without_suffix(self, tmp_path: Path) -> None:
@@ -211,7 +226,7 @@ class TestFatalErrors:
         [
             (["--policy", "exoscale"], "no escalation quota"),
             (["--policy", "nope"], "'nope'"),
-            (["--cases", "/nonexistent/cases.csv"], "No such file"),
+            (["--cases", "/nonexistent/cases.csv"], "no such file"),
             (["--plan", "gold"], "'gold'"),
             (["--on", "tomorrow"], "--on: invalid date"),
         ],

@@ -77,8 +77,9 @@ class TestReportFile:
         assert code == 1
         assert page.exists()
         assert "wrote" in out
-        assert "6 tickets" not in out
-        assert "8 tickets" in out
+        # the summary counts the 2 bad rows apart from the 6 tickets evaluated
+        assert "6 tickets" in out
+        assert "2 bad row(s)" in out
         assert "tickets.csv: line 8: ticket 'T-7': severity: unknown severity 'sev9'" in err
         assert (
             "tickets.csv: line 9: ticket 'T-8': opened_at: instant '2026-03-11T09:00:00' has no UTC offset"
@@ -152,17 +153,20 @@ class TestReportFile:
         assert "1 breached" in out
 
     def test_header_without_a_required_column(self, tmp_path: Path) -> None:
-        """A CSV whose header lacks opened_at is reported once, at line 1, and the report says no ticket was evaluated."""
+        """A CSV whose header lacks opened_at stops the command (exit 2) before any page is written."""
+        from slacalc._cli.main import main
+
         tickets = tmp_path / "t.csv"
         tickets.write_text("id,severity\nX-1,1\n", encoding="utf-8")
         page = tmp_path / "r.html"
-        code, _, err = run(str(tickets), "--policy", "zitadel-2023", "--plan", "extended", "--out", str(page), "--now", NOW)  # fmt: skip
-        assert code == 1
-        assert (
-            err
-            == f"{tickets}: line 1: header: missing column 'opened_at'; expected at least id,opened_at,severity\n"
+        out, err = io.StringIO(), io.StringIO()
+        argv = ["report", str(tickets), "--policy", "zitadel-2023", "--plan", "extended", "--out", str(page), "--now", NOW]  # fmt: skip
+        assert main(argv, stdout=out, stderr=err) == 2
+        assert err.getvalue() == (
+            f"slacalc report: error: {tickets}: line 1 (the header): missing column 'opened_at'; "
+            "expected at least id, opened_at, severity (the header has id, severity)\n"
         )
-        assert "No ticket could be evaluated." in page.read_text(encoding="utf-8")
+        assert not page.exists()
 
     def test_without_the_extra(self, tmp_path: Path) -> None:
         """Without matplotlib the command says which extra to install and exits 2."""

@@ -12,8 +12,9 @@ import pytest
 
 from slacalc import Contract, Event, Ticket, load_policy
 from slacalc._cli.main import main
-from slacalc._files.tickets import BadRow, read_records, read_tickets, ticket_from_mapping
-from slacalc.exceptions import TicketError, TimelineError
+from slacalc._files.records import BadRow, read_records
+from slacalc._files.tickets import TICKET_COLUMNS, read_tickets, ticket_from_mapping
+from slacalc.exceptions import InputFileError, TicketError, TimelineError
 
 ZURICH = ZoneInfo("Europe/Zurich")
 OPENED = "2026-03-02T09:00:00+01:00"
@@ -112,19 +113,18 @@ class TestRecords:
 
     def test_csv_header_and_width(self) -> None:
         """a missing required column stops at the header; a short row is one bad row."""
-        missing = list(read_tickets(io.StringIO("id,opened_at\nA,x\n"), "csv"))
-        assert len(missing) == 1
-        assert "missing column 'severity'" in missing[0][1].message  # type: ignore[union-attr]
-        rows = list(
-            read_tickets(io.StringIO(f"id,opened_at,severity\nA,{OPENED}\nB,{OPENED},1\n"), "csv")
-        )
+        with pytest.raises(InputFileError, match="missing column 'severity'"):
+            list(read_records(io.StringIO("id,opened_at\nA,x\n"), "csv", TICKET_COLUMNS))
+        text = f"id,opened_at,severity\nA,{OPENED}\nB,{OPENED},1\n"
+        rows = list(read_tickets(read_records(io.StringIO(text), "csv", TICKET_COLUMNS)))
         assert isinstance(rows[0][1], BadRow)
         assert rows[0][0] == 2
+        assert "missing required field 'severity'" in rows[0][1].message
         assert isinstance(rows[1][1], Ticket)
 
     def test_empty_file(self) -> None:
         """an empty file has no rows and no errors."""
-        assert list(read_tickets(io.StringIO(""), "csv")) == []
+        assert list(read_tickets(read_records(io.StringIO(""), "csv", TICKET_COLUMNS))) == []
 
 
 class TestTicketChecks:
@@ -161,7 +161,7 @@ class TestTicketChecks:
 
 class TestExplainFromFile:
     def test_explain_a_ticket_of_a_file(self, tmp_path: Path) -> None:
-        """explain FILE --id finds the ticket; --json gives the facts as data."""
+        """explain FILE --id finds the ticket; --format json gives the facts as data."""
         path = tmp_path / "t.csv"
         path.write_text(
             "id,opened_at,severity,responded_at\nA,2026-04-02T18:00:00+02:00,2,2026-04-07T08:20:00+02:00\n",
@@ -169,14 +169,19 @@ class TestExplainFromFile:
         )
         argv = ["explain", str(path), "--id", "A", "--policy", "zitadel-2023", "--plan", "extended"]
         out, err = io.StringIO(), io.StringIO()
-        assert main([*argv, "--now", "2026-05-01T00:00:00Z", "--json"], stdout=out, stderr=err) == 0
+        assert (
+            main(
+                [*argv, "--now", "2026-05-01T00:00:00Z", "--format", "json"], stdout=out, stderr=err
+            )
+            == 0
+        )
         facts = json.loads(out.getvalue())[0]
         assert facts["late_by_seconds"] == 1200
         assert [d["name"] for d in facts["closed_dates"]] == ["Good Friday", "Easter Monday"]
         missing = io.StringIO()
         argv[3] = "Z"
         assert main(argv, stdout=io.StringIO(), stderr=missing) == 2
-        assert "no readable ticket with id 'Z'" in missing.getvalue()
+        assert "no ticket with id 'Z'" in missing.getvalue()
 
 
 class TestContractFromEvaluations:

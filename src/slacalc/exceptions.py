@@ -23,6 +23,8 @@ Messages name the field, the value and what was expected::
       x TicketError(ValueError)
         - TimelineError               unmatched pause/resume, events before opening, now < opened_at
       x BillingError(ValueError)      prices, quota ledger inputs
+      x InputFileError(ValueError)    a file that cannot be read as records at all: binary,
+                                      a header without a required column
     * SlacalcWarning(UserWarning)
 
 This module imports nothing from slacalc, so every other module can use it.
@@ -38,6 +40,7 @@ __all__ = [
     "CalendarError",
     "CalendarNeverOpensError",
     "DurationError",
+    "InputFileError",
     "InvalidWindowError",
     "NaiveDatetimeError",
     "OutOfRangeError",
@@ -214,3 +217,10 @@ class TimelineError(TicketError):
 
 class BillingError(SlacalcError, ValueError):
     """Bad input to prices, credits or the escalation ledger."""
+
+
+class InputFileError(SlacalcError, ValueError):
+    """A file of records that cannot be read at all: not text, or a header without a required column.
+
+    One bad row is never this error: a batch reports the row and goes on.
+    """

@@ -1,58 +1,78 @@
 """``slacalc credits``: service credits per contract from a file of tickets, for a billing run.
 
 One contract from flags (``--customer --term-start --term-end``), or many from
-a contracts file (CSV or JSON Lines with ``customer, term_start, term_end`` and
-optional ``plan``, ``term_price``, ``currency``) with a ``customer`` column in
-the tickets file. Each contract row gives the credit days earned, the days
-granted after the per-term cap, the extended term end and, when a term price
-is known, the money value of the days (days / days in term × term price,
-rounded half up to the cent). Bad ticket or contract rows are reported on
-stderr with their line number; good rows are all used; the exit code is 1
-when any row was bad.
+a contracts file (CSV, JSON Lines or JSON with ``customer, term_start,
+term_end`` and optional ``plan``, ``term_price``, ``currency``) with a
+``customer`` column in the tickets file. Each contract record gives the
+credit days earned, the days granted after the per-term cap, the extended
+term end and, when a term price is known, the money value of the days
+(days / days in term × term price, rounded half up to the cent). Bad ticket
+or contract rows are reported on stderr with their line number; good rows
+are all used; the exit code is 1 when any row was bad. A ticket id seen a
+second time is a bad row: a billing run counts each ticket once.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 from collections import defaultdict
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from datetime import date, datetime
+from decimal import Decimal, DecimalException, InvalidOperation
 from typing import IO, Any
 
+from slacalc._cli.options import (
+    CommandError,
+    Reporter,
+    add_input_options,
+    add_now,
+    add_output_options,
+    future_problem,
+    now_of,
+    open_output,
+    open_records,
+    output_format,
+)
 from slacalc._evaluation.credits import Contract, ContractCredits
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
-from slacalc._files.tickets import (
-    TICKET_COLUMNS,
-    BadRow,
-    open_input,
-    parse_instant,
-    read_records,
-    ticket_or_bad_row,
-)
+from slacalc._files.records import BadRow, shorten
+from slacalc._files.tickets import TICKET_COLUMNS, ticket_or_bad_row
+from slacalc._files.writers import Column, RecordSchema, RecordWriter
 from slacalc.exceptions import BillingError, SlacalcError
 
-__all__ = ["CREDIT_COLUMNS", "add_credits_command", "run_credits"]
+__all__ = ["CREDITS_RECORD", "CREDIT_COLUMNS", "add_credits_command", "run_credits"]
 
-CREDIT_COLUMNS = (
-    "customer",
-    "policy",
-    "plan",
-    "term_start",
-    "term_end",
-    "tickets",
-    "tickets_with_credits",
-    "earned_days",
-    "credit_days",
-    "capped",
-    "extended_term_end",
-    "term_price",
-    "currency",
-    "credit_value",
+CREDITS_RECORD = RecordSchema(
+    "credits",
+    "The service credits of one contract, as `slacalc credits` writes them "
+    "(`--format jsonl`: one per line; `--format json`: an array of them).",
+    (
+        Column("customer", "text", "the contract's customer"),
+        Column("policy", "text", "the policy (or family) of the contract's plan"),
+        Column("plan", "text", "the plan"),
+        Column("term_start", "date", "first day of the term"),
+        Column("term_end", "date", "first day after the term"),
+        Column("tickets", "integer", "tickets of the customer opened in the term"),
+        Column("tickets_with_credits", "integer", "of them, those that earned credit days"),
+        Column("earned_days", "integer", "credit days earned, before the per-term cap"),
+        Column("credit_days", "integer", "credit days granted, after the per-term cap"),
+        Column("capped", "boolean", "whether the per-term cap cut the days"),
+        Column("extended_term_end", "date", "term_end plus the credit days"),
+        Column("term_price", "decimal", "the term's price, when given", nullable=True),
+        Column("currency", "text", "currency of the term price", nullable=True),
+        Column(
+            "credit_value",
+            "decimal",
+            "credit days / days in the term × term price, half up to the cent (null without a price)",
+            nullable=True,
+        ),
+    ),
 )
+
+#: The columns of ``slacalc credits``, in order.
+CREDIT_COLUMNS = CREDITS_RECORD.names
+
+_CONTRACT_COLUMNS = ("customer", "term_start", "term_end")
 
 
 def add_credits_command(subparsers: Any) -> None:
@@ -64,7 +84,7 @@ def add_credits_command(subparsers: Any) -> None:
     )
     p.add_argument(
         "file",
-        help="tickets: CSV or JSON Lines (as for evaluate), with a customer column for --contracts",
+        help="tickets: CSV, JSON Lines or JSON (as for evaluate), with a customer column for --contracts",
     )
     p.add_argument(
         "--policy", required=True, help="built-in policy or family name, or a policy file"
@@ -75,7 +95,7 @@ def add_credits_command(subparsers: Any) -> None:
     p.add_argument(
         "--contracts",
         metavar="FILE",
-        help="contracts: CSV or JSON Lines (customer,term_start,term_end[,plan,term_price,currency])",
+        help="contracts: CSV, JSON Lines or JSON (customer,term_start,term_end[,plan,term_price,currency])",
     )
     p.add_argument("--customer", help="the one contract's customer (without --contracts)")
     p.add_argument("--term-start", help="first day of the term, YYYY-MM-DD (without --contracts)")
@@ -84,177 +104,235 @@ def add_credits_command(subparsers: Any) -> None:
         "--term-price", help="the term's price, a decimal amount, to value the credit days"
     )
     p.add_argument("--currency", default="", help="currency of the term price")
-    p.add_argument("--now", help="evaluate as of this instant (default: now)")
-    p.add_argument(
-        "--input-format",
-        choices=("csv", "jsonl"),
-        help="tickets format (default: from the file name)",
-    )
-    p.add_argument(
-        "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
-    )
+    add_now(p)
+    add_input_options(p, "tickets and contracts files")
+    add_output_options(p)
     p.set_defaults(handler=run_credits)
 
 
+def _text(value: object, field: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    msg = f"{field}: expected text; got {shorten(value)}"
+    raise BillingError(msg)
+
+
 def _date(value: object, field: str) -> date:
+    text = _text(value, field)
     try:
-        return date.fromisoformat(str(value).strip())
+        if len(text) != 10:
+            raise ValueError
+        return date.fromisoformat(text)
     except ValueError:
-        msg = f"{field}: invalid date {value!r}; expected YYYY-MM-DD"
+        msg = f"{field}: invalid date {shorten(value)}; expected YYYY-MM-DD"
         raise BillingError(msg) from None
 
 
 def _money(value: object, field: str) -> Decimal | None:
-    if value is None or str(value).strip() == "":
+    # engineer "core" adds a bounded money parser to the billing layer; until it is
+    # there, amounts are bounded here so that valuing them cannot overflow Decimal
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        msg = f"{field}: expected a decimal amount such as 6000.00; got {shorten(value)}"
+        raise BillingError(msg)
+    text = str(value).strip().replace("'", "").replace("_", "")
     try:
-        amount = Decimal(str(value).strip().replace("'", "").replace("_", ""))
+        amount = Decimal(text)
     except InvalidOperation:
-        msg = f"{field}: invalid amount {value!r}; expected a decimal number such as 6000.00"
+        msg = f"{field}: invalid amount {shorten(value)}; expected a decimal number such as 6000.00"
         raise BillingError(msg) from None
     if not amount.is_finite() or amount < 0:
-        msg = f"{field}: invalid amount {value!r}; expected a non-negative decimal number"
+        msg = f"{field}: invalid amount {shorten(value)}; expected a non-negative decimal number"
+        raise BillingError(msg)
+    if amount.adjusted() >= 15 or amount.as_tuple().exponent < -6:  # type: ignore[operator]
+        msg = f"{field}: amount {shorten(value)} is out of range; expected less than 10^15 with at most 6 decimals"
         raise BillingError(msg)
     return amount
 
 
-def _format(path: str, given: str | None) -> str:
-    if given:
-        return given
-    return "jsonl" if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
+class _Run:
+    def __init__(self, args: argparse.Namespace, reporter: Reporter) -> None:
+        self.args = args
+        self.reporter = reporter
 
+    def contracts(
+        self, policy: Any
+    ) -> list[tuple[int | None, Contract, Decimal | None, str, str | None]]:
+        args, reporter = self.args, self.reporter
+        found: list[tuple[int | None, Contract, Decimal | None, str, str | None]] = []
+        if not args.contracts:
+            missing = [
+                f for f in ("customer", "term_start", "term_end", "plan") if not getattr(args, f)
+            ]
+            if missing:
+                msg = f"give --contracts FILE, or --{missing[0].replace('_', '-')} (and the other contract flags: --customer, --plan, --term-start, --term-end)"
+                raise CommandError(msg)
+            contract = Contract(
+                args.customer,
+                policy.plan(args.plan),
+                _date(args.term_start, "--term-start"),
+                _date(args.term_end, "--term-end"),
+            )
+            found.append(
+                (None, contract, _money(args.term_price, "--term-price"), args.currency, None)
+            )
+            return found
+        with open_records(args, args.contracts, _CONTRACT_COLUMNS) as records:
+            for note in records.notes:
+                reporter.note(args.contracts, note)
+            for line, row in records:
+                if isinstance(row, BadRow):
+                    reporter.row(args.contracts, line, row.message)
+                    continue
+                try:
+                    plan_name = _text(row.get("plan"), "plan") or (args.plan or "")
+                    if not plan_name:
+                        msg = "plan: missing; give a plan column or --plan"
+                        raise BillingError(msg)
+                    customer = _text(row.get("customer"), "customer")
+                    if not customer:
+                        msg = "customer: missing; expected the customer's name"
+                        raise BillingError(msg)
+                    contract = Contract(
+                        customer,
+                        policy.plan(plan_name),
+                        _date(row.get("term_start"), "term_start"),
+                        _date(row.get("term_end"), "term_end"),
+                    )
+                    price = _money(row.get("term_price"), "term_price")
+                    currency = _text(row.get("currency"), "currency") or args.currency
+                except SlacalcError as exc:
+                    reporter.row(args.contracts, line, str(exc))
+                    continue
+                found.append((line, contract, price, currency, customer))
+        return found
 
-def _contract_rows(path: str, err: IO[str]) -> tuple[list[tuple[int, dict[str, Any]]], int]:
-    rows: list[tuple[int, dict[str, Any]]] = []
-    bad = 0
-    with open_input(path) as stream:
-        for line, record in read_records(
-            stream, _format(path, None), ("customer", "term_start", "term_end")
-        ):
-            if isinstance(record, BadRow):
-                err.write(f"{path}: line {line}: {record.message}\n")
-                bad += 1
-            else:
-                rows.append((line, record))
-    return rows, bad
+    def tickets(self, now: datetime, explicit: bool) -> dict[str | None, list[tuple[int, Ticket]]]:
+        args, reporter = self.args, self.reporter
+        by_customer: dict[str | None, list[tuple[int, Ticket]]] = defaultdict(list)
+        first_line: dict[str, int] = {}
+        with open_records(args, args.file, TICKET_COLUMNS) as records:
+            for note in records.notes:
+                reporter.note(args.file, note)
+            for line, record in records:
+                ticket = ticket_or_bad_row(line, record)
+                if isinstance(ticket, BadRow):
+                    reporter.row(args.file, line, ticket.message)
+                    continue
+                if ticket.id in first_line:
+                    reporter.row(
+                        args.file,
+                        line,
+                        f"ticket {ticket.id!r} is already on line {first_line[ticket.id]}; a billing run counts each ticket once",
+                    )
+                    continue
+                first_line[ticket.id] = line
+                problem = None if explicit else future_problem(ticket, now)
+                if problem is not None:
+                    reporter.row(args.file, line, problem)
+                    continue
+                key = None
+                if args.contracts and isinstance(record, dict):
+                    try:
+                        key = _text(record.get("customer"), "customer") or None
+                    except SlacalcError as exc:
+                        reporter.row(args.file, line, f"ticket {ticket.id!r}: {exc}")
+                        continue
+                by_customer[key].append((line, ticket))
+        return by_customer
 
 
 def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Handler of ``slacalc credits``."""
     from slacalc._policies.files import load_policy
 
+    reporter = Reporter(err, "credits")
+    fmt = output_format(args)
     policy = load_policy(args.policy)
-    now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)
-    bad = 0
-    contracts: list[
-        tuple[Contract, Decimal | None, str, str | None]
-    ] = []  # contract, price, currency, customer key
+    now, explicit = now_of(args)
+    run = _Run(args, reporter)
+    contracts = run.contracts(policy)
+    by_customer = run.tickets(now, explicit)
+
     if args.contracts:
-        rows, bad = _contract_rows(args.contracts, err)
-        for line, row in rows:
-            try:
-                plan_name = str(row.get("plan") or args.plan or "").strip()
-                if not plan_name:
-                    msg = "plan: missing; give a plan column or --plan"
-                    raise BillingError(msg)
-                customer = str(row.get("customer") or "").strip()
-                if not customer:
-                    msg = "customer: missing; expected the customer's name"
-                    raise BillingError(msg)
-                contract = Contract(
-                    customer,
-                    policy.plan(plan_name),
-                    _date(row.get("term_start"), "term_start"),
-                    _date(row.get("term_end"), "term_end"),
-                )
-                price = _money(row.get("term_price"), "term_price")
-                contracts.append(
-                    (contract, price, str(row.get("currency") or args.currency), customer)
-                )
-            except SlacalcError as exc:
-                err.write(f"{args.contracts}: line {line}: {exc}\n")
-                bad += 1
-    else:
-        missing = [
-            f for f in ("customer", "term_start", "term_end", "plan") if not getattr(args, f)
-        ]
-        if missing:
-            err.write(
-                f"slacalc credits: give --contracts FILE, or --{missing[0].replace('_', '-')} (and the other contract flags)\n"
+        known = {c[4] for c in contracts}
+        orphans = {k: len(v) for k, v in by_customer.items() if k not in known}
+        if orphans:
+            named = ", ".join(
+                f"{'(no customer)' if k is None else shorten(k, 40)}: {n}"
+                for k, n in sorted(orphans.items(), key=lambda kv: str(kv[0]))[:10]
             )
-            return 2
-        contract = Contract(
-            args.customer,
-            policy.plan(args.plan),
-            _date(args.term_start, "--term-start"),
-            _date(args.term_end, "--term-end"),
-        )
-        contracts.append((contract, _money(args.term_price, "--term-price"), args.currency, None))
+            reporter.warning(
+                f"{sum(orphans.values())} ticket(s) belong to no contract of {args.contracts} and are not counted ({named})"
+            )
 
-    by_customer: dict[str | None, list[Ticket]] = defaultdict(list)
-    with open_input(args.file) as stream:
-        records = read_records(stream, _format(args.file, args.input_format), TICKET_COLUMNS)
-        for line, record in records:
-            ticket = ticket_or_bad_row(line, record)
-            if isinstance(ticket, BadRow):
-                err.write(f"{args.file}: line {line}: {ticket.message}\n")
-                bad += 1
-                continue
-            assert not isinstance(record, BadRow)
-            key = str(record.get("customer") or "").strip() or None if args.contracts else None
-            by_customer[key].append(ticket)
-
-    results: list[tuple[ContractCredits, Decimal | None, str, int]] = []
-    for contract, price, currency, key in contracts:
+    rows: list[dict[str, Any]] = []
+    reported: set[int] = set()
+    for line, contract, price, currency, key in contracts:
         evaluations: list[Evaluation] = []
-        for ticket in by_customer.get(key, []):
+        for ticket_line, ticket in by_customer.get(key, []):
             try:  # evaluated once here, so a bad ticket is reported and the rest still count
                 evaluations.append(contract.plan.evaluate(ticket, now))
             except SlacalcError as exc:
-                err.write(f"{args.file}: ticket {ticket.id!r}: {exc}\n")
-                bad += 1
-        credits = contract.credits(evaluations)
+                if ticket_line not in reported:
+                    reported.add(ticket_line)
+                    reporter.row(args.file, ticket_line, str(exc))
+        where = args.contracts or "--customer"
+        try:
+            credits = contract.credits(evaluations)
+            value = None if price is None else credits.value(price)
+        except SlacalcError as exc:
+            reporter.row(where, line, f"contract {contract.customer!r}: {exc}")
+            continue
+        except (OverflowError, DecimalException) as exc:
+            # engineer "core" bounds these in the evaluation and billing layers; until then
+            # a contract whose numbers do not fit is one bad row, not a crash
+            reporter.row(
+                where,
+                line,
+                f"contract {contract.customer!r}: the credits do not fit ({type(exc).__name__}: {exc}); expected a term end before year 9999 and a smaller term price",
+            )
+            continue
         in_term = sum(
             1
             for e in evaluations
             if e.opened_at is not None
             and contract.term_start <= e.opened_at.date() < contract.term_end
         )
-        results.append((credits, price, currency, in_term))
+        rows.append(_record(credits, price, currency, in_term, value))
 
-    if args.format == "json":
-        out.write(
-            json.dumps([_json_row(c, p, cur, n) for c, p, cur, n in results], indent=2) + "\n"
-        )
-    else:
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CREDIT_COLUMNS)
-        for c, p, cur, n in results:
-            row = _json_row(c, p, cur, n)
-            writer.writerow([row[k] if row[k] is not None else "" for k in CREDIT_COLUMNS])
-    if bad:
-        err.write(f"{bad} bad row(s); every good row was used\n")
-        return 1
-    return 0
+    with open_output(args.out, out) as stream:
+        writer = RecordWriter(stream, fmt, CREDITS_RECORD)
+        writer.write_all(rows)
+        writer.close()
+    return reporter.summary(len(rows), "contracts")
 
 
-def _json_row(
-    credits: ContractCredits, price: Decimal | None, currency: str, tickets: int
+def _record(
+    credits: ContractCredits,
+    price: Decimal | None,
+    currency: str,
+    tickets: int,
+    value: Decimal | None,
 ) -> dict[str, Any]:
-    value = None if price is None else credits.value(price)
     return {
         "customer": credits.customer,
         "policy": credits.policy,
         "plan": credits.plan,
-        "term_start": credits.term_start.isoformat(),
-        "term_end": credits.term_end.isoformat(),
+        "term_start": credits.term_start,
+        "term_end": credits.term_end,
         "tickets": tickets,
         "tickets_with_credits": sum(1 for t in credits.tickets if t.days),
         "earned_days": credits.earned_days,
         "credit_days": credits.days,
         "capped": credits.capped,
-        "extended_term_end": credits.extended_term_end.isoformat(),
-        "term_price": None if price is None else str(price),
+        "extended_term_end": credits.extended_term_end,
+        "term_price": price,
         "currency": currency or None,
-        "credit_value": None if value is None else str(value),
+        "credit_value": value,
     }

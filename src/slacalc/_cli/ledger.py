@@ -1,10 +1,11 @@
 """``slacalc ledger``: a customer's escalation ledger from files, as CSV or JSON for a billing system.
 
-Purchases and cases come from CSV (with a header) or JSON Lines files; the
-format follows the file name (``.csv``; ``.jsonl``, ``.ndjson``, ``.json``),
-else the first character (``{`` is JSON Lines). Bad rows are reported on
-stderr as ``FILE:LINE: message`` and left out; every good row is kept, and
-the exit code is 1 when any row was bad. Columns (extra columns are
+Purchases and cases come from CSV/TSV (with a header), JSON Lines or JSON
+files, read by the reader every command shares (format from the file name or
+the first character, delimiter detected, ``--input-format`` /
+``--delimiter`` / ``--encoding`` to say otherwise). Bad rows are reported on
+stderr as ``FILE: line N: message`` and left out; every good row is kept,
+and the exit code is 1 when any row was bad. Columns (extra columns are
 ignored):
 
 * purchases: ``purchased_on`` (or ``date``), ``pack``, optional ``id``;
@@ -18,13 +19,9 @@ local date). Hours are decimal (``1.5``) or a duration (``10 minutes``,
 from __future__ import annotations
 
 import argparse
-import csv
-import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from slacalc._billing.ledger import (
@@ -37,37 +34,78 @@ from slacalc._billing.ledger import (
     find_pack,
 )
 from slacalc._billing.models import EscalationsModel
+from slacalc._cli.options import (
+    Reporter,
+    add_input_options,
+    add_output_options,
+    open_output,
+    open_records,
+    output_format,
+)
 from slacalc._engine.durations import Duration, parse_duration
+from slacalc._files.records import BadRow, shorten
+from slacalc._files.writers import DATE_PATTERN, Column, RecordSchema, RecordWriter, json_text
 from slacalc.exceptions import BillingError, DurationError, SlacalcError
 
-__all__ = ["LEDGER_COLUMNS", "add_ledger_command", "run_ledger"]
+__all__ = [
+    "LEDGER_COLUMNS",
+    "LEDGER_DOCUMENT_SCHEMA",
+    "LEDGER_RECORD",
+    "add_ledger_command",
+    "parse_date",
+    "parse_hours",
+    "run_ledger",
+]
 
-LEDGER_COLUMNS = (
-    "record",
-    "id",
-    "date",
-    "kind",
-    "hours",
-    "status",
-    "units_required",
-    "units",
-    "uncovered_units",
-    "covered_hours",
-    "consulting_hours",
-    "uncovered_hours",
-    "consulting_cost",
-    "currency",
-    "lot",
-    "source",
-    "valid_from",
-    "expires_on",
-    "used",
-    "remaining",
-    "lapsed",
+_MAX_HOURS = Decimal(1_000_000)
+
+LEDGER_RECORD = RecordSchema(
+    "ledger",
+    "One row of `slacalc ledger --format csv` (or jsonl): the `record` column says which "
+    "columns apply; the others are null.",
+    (
+        Column("record", "text", "what the row is", enum=("balance", "lot", "case", "draw")),
+        Column("id", "text", "the case (case, draw)", nullable=True),
+        Column("date", "date", "the balance date (balance, lot) or the case's date", nullable=True),
+        Column("kind", "text", "the case's kind", nullable=True),
+        Column("hours", "decimal", "the case's engineering hours", nullable=True),
+        Column(
+            "status",
+            "text",
+            "case: exempt, covered, partial, uncovered; lot: valid, expired, future",
+            nullable=True,
+        ),
+        Column("units_required", "integer", "escalations the case needs", nullable=True),
+        Column(
+            "units",
+            "integer",
+            "balance: usable units; lot: granted; case: consumed; draw: drawn",
+            nullable=True,
+        ),
+        Column("uncovered_units", "integer", "units the case lacked", nullable=True),
+        Column("covered_hours", "decimal", "hours covered by units", nullable=True),
+        Column("consulting_hours", "decimal", "hours billed as consulting", nullable=True),
+        Column("uncovered_hours", "decimal", "hours neither covered nor consulting", nullable=True),
+        Column("consulting_cost", "decimal", "the case's consulting cost", nullable=True),
+        Column("currency", "text", "currency of the consulting cost", nullable=True),
+        Column("lot", "text", "the lot (lot, draw)", nullable=True),
+        Column("source", "text", "included or pack", nullable=True),
+        Column("valid_from", "date", "first day the lot is usable", nullable=True),
+        Column("expires_on", "date", "first day the lot is no longer usable", nullable=True),
+        Column("used", "integer", "units of the lot used by the date", nullable=True),
+        Column(
+            "remaining",
+            "integer",
+            "units of the lot usable on the date (null for a future lot)",
+            nullable=True,
+        ),
+        Column("lapsed", "integer", "units of the lot that expired unused", nullable=True),
+    ),
 )
-"""Columns of ``slacalc ledger --format csv``; the ``record`` column says which apply."""
 
-_JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+#: Columns of ``slacalc ledger --format csv``; the ``record`` column says which apply.
+LEDGER_COLUMNS = LEDGER_RECORD.names
+
 _Item = TypeVar("_Item", Purchase, Case)
 
 
@@ -85,10 +123,10 @@ def add_ledger_command(subparsers: Any) -> None:
     p.add_argument(
         "--purchases",
         metavar="FILE",
-        help="pack purchases: CSV (purchased_on,pack[,id]) or JSON Lines",
+        help="pack purchases: CSV (purchased_on,pack[,id]), JSON Lines or JSON",
     )
     p.add_argument(
-        "--cases", metavar="FILE", help="cases: CSV (id,opened_on,hours,kind) or JSON Lines"
+        "--cases", metavar="FILE", help="cases: CSV (id,opened_on,hours,kind), JSON Lines or JSON"
     )
     p.add_argument(
         "--policy",
@@ -121,72 +159,12 @@ def add_ledger_command(subparsers: Any) -> None:
     p.add_argument(
         "--consulting", action="store_true", help="bill hours beyond one escalation as consulting"
     )
-    p.add_argument(
-        "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
-    )
+    add_input_options(p, "purchases and cases files")
+    add_output_options(p)
     p.set_defaults(handler=run_ledger)
 
 
 # ---------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    line: int
-    fields: dict[str, Any]
-
-
-class _Reporter:
-    def __init__(self, stderr: IO[str]) -> None:
-        self.stderr = stderr
-        self.bad = 0
-
-    def report(self, path: str, line: int, message: str) -> None:
-        self.bad += 1
-        self.stderr.write(f"{path}:{line}: {message}\n")
-
-
-def _is_jsonl(path: Path, text: str) -> bool:
-    if path.suffix.lower() in _JSONL_SUFFIXES:
-        return True
-    if path.suffix.lower() == ".csv":
-        return False
-    return text.lstrip().startswith("{")
-
-
-def _rows(path: Path, reporter: _Reporter) -> Iterator[_Row]:
-    text = path.read_text(encoding="utf-8-sig")
-    name = str(path)
-    if _is_jsonl(path, text):
-        for number, raw in enumerate(text.splitlines(), start=1):
-            if not raw.strip():
-                continue
-            try:
-                value = json.loads(raw, parse_float=Decimal)
-            except json.JSONDecodeError as exc:
-                reporter.report(name, number, f"invalid JSON: {exc.msg}")
-                continue
-            if not isinstance(value, dict):
-                reporter.report(name, number, f"expected a JSON object; got {type(value).__name__}")
-                continue
-            yield _Row(number, {str(k).strip().lower(): v for k, v in value.items()})
-        return
-    reader = csv.reader(text.splitlines(keepends=True))
-    header: list[str] | None = None
-    start = 1
-    for record in reader:
-        line = start
-        start = reader.line_num + 1
-        if not any(cell.strip() for cell in record):
-            continue
-        if header is None:
-            header = [h.strip().lower() for h in record]
-            continue
-        if len(record) > len(header):
-            reporter.report(name, line, f"{len(record)} fields but the header has {len(header)}")
-            continue
-        fields = {h: record[i] if i < len(record) else "" for i, h in enumerate(header)}
-        yield _Row(line, fields)
 
 
 def _text(fields: dict[str, Any], *names: str, required: bool = True) -> str:
@@ -195,7 +173,7 @@ def _text(fields: dict[str, Any], *names: str, required: bool = True) -> str:
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-            msg = f"{name}: expected text; got {json.dumps(value, default=str)}"
+            msg = f"{name}: expected text; got {shorten(value)}"
             raise BillingError(msg)
         text = str(value).strip()
         if text:
@@ -214,10 +192,10 @@ def parse_date(value: str, field: str) -> date:
             return date.fromisoformat(text)
         instant = datetime.fromisoformat(text)
     except ValueError:
-        msg = f"{field}: invalid date {value!r}; expected YYYY-MM-DD or an ISO 8601 instant with an offset"
+        msg = f"{field}: invalid date {shorten(value)}; expected YYYY-MM-DD or an ISO 8601 instant with an offset"
         raise BillingError(msg) from None
     if instant.tzinfo is None or instant.utcoffset() is None:
-        msg = f"{field}: instant {value!r} has no UTC offset; expected YYYY-MM-DD or an instant with an offset"
+        msg = f"{field}: instant {shorten(value)} has no UTC offset; expected YYYY-MM-DD or an instant with an offset"
         raise BillingError(msg)
     return instant.date()
 
@@ -229,7 +207,7 @@ def parse_hours(value: object, field: str = "hours") -> Decimal:
     converted with 28 significant digits (0.1666666666666666666666666667).
     """
     if isinstance(value, bool | float):
-        msg = f"{field}: invalid hours {value!r}; expected a decimal number or a duration"
+        msg = f"{field}: invalid hours {shorten(value)}; expected a decimal number or a duration"
         raise BillingError(msg)
     if isinstance(value, int | Decimal):
         number = Decimal(value)
@@ -241,14 +219,17 @@ def parse_hours(value: object, field: str = "hours") -> Decimal:
             try:
                 parsed = parse_duration(text, field)
             except DurationError:
-                msg = f"{field}: invalid hours {value!r}; expected a decimal number such as 1.5 or a duration such as '10 minutes'"
+                msg = f"{field}: invalid hours {shorten(value)}; expected a decimal number such as 1.5 or a duration such as '10 minutes'"
                 raise BillingError(msg) from None
             if not isinstance(parsed, Duration) or parsed.business_days:
-                msg = f"{field}: invalid hours {value!r}; expected engineering time, not business days"
+                msg = f"{field}: invalid hours {shorten(value)}; expected engineering time, not business days"
                 raise BillingError(msg) from None
             number = Decimal(parsed.fixed // timedelta(microseconds=1)) / Decimal(3_600_000_000)
     if not number.is_finite() or number < 0:
-        msg = f"{field}: invalid hours {value!r}; expected a number >= 0"
+        msg = f"{field}: invalid hours {shorten(value)}; expected a number >= 0"
+        raise BillingError(msg)
+    if number > _MAX_HOURS:
+        msg = f"{field}: {shorten(value)} hours is out of range; expected at most {_MAX_HOURS:,} hours for one case"
         raise BillingError(msg)
     return number
 
@@ -279,34 +260,34 @@ def _case(fields: dict[str, Any], model: EscalationsModel) -> Case:
 
 
 def _read_unique(
-    path: str, parse: Callable[[dict[str, Any]], _Item], label: str, reporter: _Reporter
+    args: argparse.Namespace,
+    path: str,
+    parse: Callable[[dict[str, Any]], _Item],
+    label: str,
+    reporter: Reporter,
 ) -> list[_Item]:
     """The records of *path* that parse, each id once; every other row is reported."""
     result: list[_Item] = []
     seen: dict[str, int] = {}
-    for row in _rows(Path(path), reporter):
-        try:
-            item = parse(row.fields)
-        except SlacalcError as exc:
-            reporter.report(path, row.line, str(exc))
-            continue
-        if item.id and item.id in seen:
-            reporter.report(
-                path, row.line, f"id: {label} {item.id!r} already on line {seen[item.id]}"
-            )
-            continue
-        if item.id:
-            seen[item.id] = row.line
-        result.append(item)
+    with open_records(args, path, ()) as records:
+        for note in records.notes:
+            reporter.note(path, note)
+        for line, fields in records:
+            if isinstance(fields, BadRow):
+                reporter.row(path, line, fields.message)
+                continue
+            try:
+                item = parse(fields)
+            except SlacalcError as exc:
+                reporter.row(path, line, str(exc))
+                continue
+            if item.id and item.id in seen:
+                reporter.row(path, line, f"id: {label} {item.id!r} already on line {seen[item.id]}")
+                continue
+            if item.id:
+                seen[item.id] = line
+            result.append(item)
     return result
-
-
-def _read_purchases(path: str, model: EscalationsModel, reporter: _Reporter) -> list[Purchase]:
-    return _read_unique(path, lambda fields: _purchase(fields, model), "purchase", reporter)
-
-
-def _read_cases(path: str, model: EscalationsModel, reporter: _Reporter) -> list[Case]:
-    return _read_unique(path, lambda fields: _case(fields, model), "case", reporter)
 
 
 def _escalations(policy_name: str, on: date) -> EscalationsModel:
@@ -323,14 +304,6 @@ def _escalations(policy_name: str, on: date) -> EscalationsModel:
 
 
 # ---------------------------------------------------------------------------- writing
-
-
-def _str(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
 
 
 def _lot_fields(row: LotBalance) -> dict[str, Any]:
@@ -371,12 +344,13 @@ def _cases_through(ledger: Ledger, on: date) -> tuple[CaseUsage, ...]:
     return tuple(u for u in ledger.cases if u.case.opened_on <= on)
 
 
-def _write_csv(ledger: Ledger, on: date, out: IO[str]) -> None:
-    writer = csv.DictWriter(out, fieldnames=LEDGER_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+def ledger_rows(ledger: Ledger, on: date) -> list[dict[str, Any]]:
+    """The rows of ``--format csv`` / ``jsonl``: the balance, the lots, each case and its draws."""
+    empty = dict.fromkeys(LEDGER_COLUMNS)
+    rows: list[dict[str, Any]] = []
 
     def emit(record: str, fields: dict[str, Any]) -> None:
-        writer.writerow({"record": record, **{k: _str(v) for k, v in fields.items()}})
+        rows.append({**empty, "record": record, **fields})
 
     balance = ledger.balance(on)
     emit("balance", {"date": on, "units": balance.units})
@@ -396,17 +370,11 @@ def _write_csv(ledger: Ledger, on: date, out: IO[str]) -> None:
                     "expires_on": draw.expires_on,
                 },
             )
+    return rows
 
 
-def _json_value(value: object) -> object:
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _write_json(ledger: Ledger, on: date, policy: str, out: IO[str]) -> None:
+def ledger_document(ledger: Ledger, on: date, policy: str) -> dict[str, Any]:
+    """The document of ``--format json`` (Python values; dates and decimals as they are)."""
     balance = ledger.balance(on)
     cases = []
     for usage in _cases_through(ledger, on):
@@ -414,49 +382,134 @@ def _write_json(ledger: Ledger, on: date, policy: str, out: IO[str]) -> None:
         cases.append(
             {
                 "id": case.id,
-                "opened_on": case.opened_on.isoformat(),
+                "opened_on": case.opened_on,
                 "kind": case.kind,
-                "hours": str(case.hours),
+                "hours": case.hours,
                 "status": usage.status,
                 "reason": usage.reason,
                 "units_required": usage.units_required,
                 "units_consumed": usage.units_consumed,
                 "uncovered_units": usage.uncovered_units,
-                "covered_hours": str(usage.covered_hours),
-                "consulting_hours": str(usage.consulting_hours),
-                "uncovered_hours": str(usage.uncovered_hours),
-                "consulting_cost": _json_value(usage.consulting_cost),
+                "covered_hours": usage.covered_hours,
+                "consulting_hours": usage.consulting_hours,
+                "uncovered_hours": usage.uncovered_hours,
+                "consulting_cost": usage.consulting_cost,
                 "currency": usage.currency,
                 "draws": [
                     {
                         "lot": d.lot,
                         "source": d.source,
                         "units": d.units,
-                        "expires_on": d.expires_on.isoformat(),
+                        "expires_on": d.expires_on,
                     }
                     for d in usage.draws
                 ],
             }
         )
     costs = [u.consulting_cost for u in ledger.cases if u.case.opened_on <= on]
-    document = {
+    return {
         "policy": policy,
         "plan": ledger.plan,
-        "contract_start": ledger.contract_start.isoformat(),
-        "contract_end": None if ledger.contract_end is None else ledger.contract_end.isoformat(),
+        "contract_start": ledger.contract_start,
+        "contract_end": ledger.contract_end,
         "included_per_year": ledger.included_per_year,
         "consulting": ledger.consulting,
         "currency": ledger.escalations.currency,
-        "on": on.isoformat(),
+        "on": on,
         "balance": balance.units,
-        "lots": [
-            {k: _json_value(v) for k, v in _lot_fields(row).items()} for row in ledger.lots_on(on)
-        ],
+        "lots": [_lot_fields(row) for row in ledger.lots_on(on)],
         "cases": cases,
         "uncovered": [u.case.id for u in ledger.uncovered() if u.case.opened_on <= on],
-        "consulting_total": str(sum((c for c in costs if c is not None), Decimal("0.00"))),
+        "consulting_total": sum((c for c in costs if c is not None), Decimal("0.00")),
     }
-    out.write(json.dumps(document, indent=2) + "\n")
+
+
+def _schema_of(columns: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": columns,
+        "required": list(columns) if required is None else required,
+        "additionalProperties": False,
+    }
+
+
+_DATE = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+_DATE_OR_NULL = {**_DATE, "type": ["string", "null"]}
+_INT = {"type": "integer"}
+_NUMBER = {"type": "number"}
+_TEXT = {"type": "string"}
+
+LEDGER_DOCUMENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "slacalc ledger document",
+    "description": "The document `slacalc ledger --format json` writes: hours and money are exact decimal numbers.",
+    **_schema_of(
+        {
+            "policy": _TEXT,
+            "plan": _TEXT,
+            "contract_start": _DATE,
+            "contract_end": _DATE_OR_NULL,
+            "included_per_year": {"type": ["integer", "null"]},
+            "consulting": {"type": "boolean"},
+            "currency": _TEXT,
+            "on": _DATE,
+            "balance": _INT,
+            "lots": {
+                "type": "array",
+                "items": _schema_of(
+                    {
+                        "lot": _TEXT,
+                        "source": {"type": "string", "enum": ["included", "pack"]},
+                        "units": _INT,
+                        "valid_from": _DATE,
+                        "expires_on": _DATE,
+                        "status": {"type": "string", "enum": ["valid", "expired", "future"]},
+                        "used": _INT,
+                        "remaining": {"type": ["integer", "null"]},
+                        "lapsed": _INT,
+                    }
+                ),
+            },
+            "cases": {
+                "type": "array",
+                "items": _schema_of(
+                    {
+                        "id": _TEXT,
+                        "opened_on": _DATE,
+                        "kind": _TEXT,
+                        "hours": _NUMBER,
+                        "status": {
+                            "type": "string",
+                            "enum": ["exempt", "covered", "partial", "uncovered"],
+                        },
+                        "reason": _TEXT,
+                        "units_required": _INT,
+                        "units_consumed": _INT,
+                        "uncovered_units": _INT,
+                        "covered_hours": _NUMBER,
+                        "consulting_hours": _NUMBER,
+                        "uncovered_hours": _NUMBER,
+                        "consulting_cost": {"type": ["number", "null"]},
+                        "currency": {"type": ["string", "null"]},
+                        "draws": {
+                            "type": "array",
+                            "items": _schema_of(
+                                {
+                                    "lot": _TEXT,
+                                    "source": {"type": "string", "enum": ["included", "pack"]},
+                                    "units": _INT,
+                                    "expires_on": _DATE,
+                                }
+                            ),
+                        },
+                    }
+                ),
+            },
+            "uncovered": {"type": "array", "items": _TEXT},
+            "consulting_total": _NUMBER,
+        }
+    ),
+}
 
 
 # ---------------------------------------------------------------------------- handler
@@ -464,35 +517,38 @@ def _write_json(ledger: Ledger, on: date, policy: str, out: IO[str]) -> None:
 
 def run_ledger(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     """Run ``slacalc ledger``: 0 when all is well, 1 when rows were bad, 2 when nothing could be computed."""
-    reporter = _Reporter(stderr)
-    try:
-        start = parse_date(args.contract_start, "--contract-start")
-        end = None if args.contract_end is None else parse_date(args.contract_end, "--contract-end")
-        on = None if args.on is None else parse_date(args.on, "--on")
-        model = _escalations(args.policy, start)
-        purchases = (
-            [] if args.purchases is None else _read_purchases(args.purchases, model, reporter)
-        )
-        cases = [] if args.cases is None else _read_cases(args.cases, model, reporter)
-        ledger = Ledger(
-            model,
-            args.plan,
-            start,
-            purchases,
-            cases,
-            consulting=args.consulting,
-            included_per_year=args.included,
-            contract_end=end,
-        )
-        when = ledger.last_date if on is None else on
-        if args.format == "json":
-            _write_json(ledger, when, args.policy, stdout)
+    reporter = Reporter(stderr, "ledger")
+    fmt = output_format(args)
+    start = parse_date(args.contract_start, "--contract-start")
+    end = None if args.contract_end is None else parse_date(args.contract_end, "--contract-end")
+    on = None if args.on is None else parse_date(args.on, "--on")
+    model = _escalations(args.policy, start)
+    purchases = (
+        []
+        if args.purchases is None
+        else _read_unique(args, args.purchases, lambda f: _purchase(f, model), "purchase", reporter)
+    )
+    cases = (
+        []
+        if args.cases is None
+        else _read_unique(args, args.cases, lambda f: _case(f, model), "case", reporter)
+    )
+    ledger = Ledger(
+        model,
+        args.plan,
+        start,
+        purchases,
+        cases,
+        consulting=args.consulting,
+        included_per_year=args.included,
+        contract_end=end,
+    )
+    when = ledger.last_date if on is None else on
+    with open_output(args.out, stdout) as stream:
+        if fmt == "json":
+            stream.write(json_text(ledger_document(ledger, when, args.policy), indent=2) + "\n")
         else:
-            _write_csv(ledger, when, stdout)
-    except (SlacalcError, OSError) as exc:
-        stderr.write(f"slacalc ledger: error: {exc}\n")
-        return 2
-    if reporter.bad:
-        stderr.write(f"slacalc ledger: {reporter.bad} bad row(s) left out\n")
-        return 1
-    return 0
+            writer = RecordWriter(stream, fmt, LEDGER_RECORD)
+            writer.write_all(ledger_rows(ledger, when))
+            writer.close()
+    return reporter.summary(len(purchases) + len(cases), "purchases and cases")

@@ -1,294 +1,75 @@
-"""The ``slacalc`` command line: a function of argv, so tests run it in-process."""
+"""The ``slacalc`` command line: a function of argv, so tests run it in-process.
+
+Each command lives in its own module (``evaluate``, ``explain``,
+``deadline``, ``policies`` with ``schema``, ``credits``, ``ledger``,
+``report``); what they share is in :mod:`slacalc._cli.options`. This module
+builds the parser and turns every outcome into one of the documented exit
+codes: 0 all good, 1 some rows bad (every good row processed), 2 a usage or
+input error stopped the command. A closed pipe ends the command quietly
+with 0, as ``slacalc evaluate … | head`` users expect.
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import json
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from slacalc._evaluation.evaluate import Evaluation, Outcome
-from slacalc._files.tickets import (
-    BadRow,
-    open_input,
-    parse_instant,
-    read_tickets,
-    ticket_from_mapping,
-)
-from slacalc._typing import METRICS
+from slacalc._cli.options import EXIT_STOPPED
 from slacalc.exceptions import SlacalcError
 
-__all__ = ["main"]
+__all__ = ["EXIT_BUG", "build_parser", "main", "version"]
 
-RESULT_COLUMNS = (
-    "id",
-    "status",
-    "due_at",
-    "late_by_seconds",
-    "credit_days",
-    "metric",
-    "class",
-    "target",
-    "stopped_at",
-    "elapsed_seconds",
-    "remaining_seconds",
-    "late_by_wall_seconds",
-    "policy",
-    "plan",
-)
-_PROGRESS_EVERY = 10_000
+#: The exit code of a bug in slacalc (an exception it did not expect), with a one-line message.
+EXIT_BUG = 70
 
 
-def seconds_text(value: timedelta | None) -> str:
-    """Exact seconds of a duration as text: ``1200`` or ``0.000001``; empty for None."""
-    if value is None:
-        return ""
-    us = value // timedelta(microseconds=1)
-    whole, frac = divmod(abs(us), 1_000_000)
-    sign = "-" if us < 0 else ""
-    return f"{sign}{whole}" if not frac else f"{sign}{whole}.{frac:06d}".rstrip("0")
+def version() -> str:
+    """The installed version of slacalc."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
 
-
-def _iso(value: datetime | None) -> str:
-    return "" if value is None else value.isoformat()
-
-
-def outcome_values(outcome: Outcome) -> list[Any]:
-    """One result row for *outcome*, in the order of :data:`RESULT_COLUMNS`."""
-    return [
-        outcome.ticket_id,
-        outcome.status,
-        _iso(outcome.due_at),
-        seconds_text(outcome.late_by),
-        outcome.credit_days,
-        outcome.metric,
-        outcome.klass or "",
-        outcome.target,
-        _iso(outcome.stopped_at),
-        seconds_text(outcome.elapsed),
-        seconds_text(outcome.remaining),
-        seconds_text(outcome.late_by_wall),
-        outcome.policy,
-        outcome.plan,
-    ]
-
-
-def outcome_row(outcome: Outcome) -> dict[str, Any]:
-    """One result row for *outcome* as a mapping (the columns of ``slacalc evaluate``)."""
-    return dict(zip(RESULT_COLUMNS, outcome_values(outcome), strict=True))
-
-
-def _load_plan(policy: str, plan: str) -> Any:
-    from slacalc._policies.files import load_policy
-
-    return load_policy(policy).plan(plan)
-
-
-def _now(text: str | None) -> datetime:
-    return datetime.now(UTC) if text is None else parse_instant("--now", text)
-
-
-def _input_format(path: str, given: str | None) -> str:
-    if given:
-        return given
-    return "jsonl" if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
-
-
-# ---------------------------------------------------------------------- commands
-
-
-def cmd_policies(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from slacalc._policies.files import builtin_policies, load_policy
-    from slacalc._policies.model import Policy
-
-    for name in builtin_policies():
-        policy = load_policy(name)
-        assert isinstance(policy, Policy)  # built-in names are versions, not families
-        until = (
-            f" until {policy.effective_until}" if getattr(policy, "effective_until", None) else ""
-        )
-        out.write(
-            f"{policy.name}: {policy.title} (effective from {policy.effective_from}{until})\n"
-        )
-        for plan in policy.plans.values():
-            targets = []
-            for metric in plan.metrics():
-                for klass, target in plan.targets[metric].items():
-                    targets.append(
-                        f"{klass}={target}"
-                        if metric == "initial_response"
-                        else f"{metric}:{klass}={target}"
-                    )
-            shown = "; ".join(t for t in targets if "=" in t)
-            out.write(f"  {plan.name:<22} {plan.title}\n")
-            if shown:
-                out.write(f"  {'':<22} {shown}\n")
-    return 0
-
-
-def cmd_deadline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    plan = _load_plan(args.policy, args.plan)
-    opened = parse_instant("--opened", args.opened)
-    due = plan.deadline(opened, args.severity, args.metric)
-    out.write(("none" if due is None else due.isoformat()) + "\n")
-    return 0
-
-
-def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    plan = _load_plan(args.policy, args.plan)
-    now = _now(args.now)
-    fmt = _input_format(args.file, args.format)
-    progress = err.isatty()
-    bad = good = 0
-    with open_input(args.file) as stream:
-        writer: Any = None
-        if args.output == "csv":
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(RESULT_COLUMNS)
-        for line, item in read_tickets(stream, fmt):
-            if isinstance(item, BadRow):
-                bad += 1
-                err.write(f"{args.file}: line {item.line}: {item.message}\n")
-                continue
-            try:
-                evaluation: Evaluation = plan.evaluate(item, now)
-                outcome = evaluation[args.metric]
-            except SlacalcError as exc:
-                bad += 1
-                err.write(f"{args.file}: line {line}: {exc}\n")
-                continue
-            if writer is not None:
-                writer.writerow(outcome_values(outcome))
-            else:
-                out.write(json.dumps(outcome_row(outcome)) + "\n")
-            good += 1
-            if progress and good % _PROGRESS_EVERY == 0:
-                err.write(f"\r{good:,} tickets evaluated, {bad} bad rows")
-                err.flush()
-    if progress:
-        err.write(f"\r{good:,} tickets evaluated, {bad} bad rows\n")
-    if bad:
-        err.write(f"{bad} bad row(s); the other {good} were evaluated\n")
-        return 1
-    return 0
-
-
-def cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    plan = _load_plan(args.policy, args.plan)
-    now = _now(args.now)
-    if args.file:
-        wanted = None
-        with open_input(args.file) as stream:
-            for _, item in read_tickets(stream, _input_format(args.file, args.format)):
-                if not isinstance(item, BadRow) and item.id == args.id:
-                    wanted = item
-                    break
-        if wanted is None:
-            err.write(f"{args.file}: no readable ticket with id {args.id!r}\n")
-            return 2
-        ticket = wanted
-    else:
-        if not (args.opened and args.severity):
-            err.write("explain: give FILE --id ID, or --opened and --severity\n")
-            return 2
-        ticket = ticket_from_mapping(
-            {
-                "id": args.id or "ticket",
-                "opened_at": args.opened,
-                "severity": args.severity,
-                "responded_at": args.responded,
-                "channel": args.channel,
-            }
-        )
-    evaluation = plan.evaluate(ticket, now)
-    if args.json:
-        out.write(json.dumps(evaluation.facts(), indent=2) + "\n")
-    else:
-        out.write(evaluation.explain() + "\n")
-    return 0
-
-
-def cmd_schema(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from slacalc._policies.files import policy_schema
-
-    out.write(json.dumps(policy_schema(), indent=2, sort_keys=True) + "\n")
-    return 0
-
-
-# ---------------------------------------------------------------------- parser
+    try:
+        return installed("slacalc")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``slacalc``."""
+    from slacalc._cli.credits import add_credits_command
+    from slacalc._cli.deadline import add_deadline_command
+    from slacalc._cli.evaluate import add_evaluate_command
+    from slacalc._cli.explain import add_explain_command
+    from slacalc._cli.ledger import add_ledger_command
+    from slacalc._cli.policies import add_policies_commands
+    from slacalc._cli.report import add_report_command
+
     parser = argparse.ArgumentParser(
         prog="slacalc",
         description="Exact support-terms arithmetic: deadlines, breaches and service credits.",
+        epilog="Exit codes: 0 all good; 1 some rows bad (every good row processed); 2 a usage or input error stopped the command.",
     )
+    parser.add_argument("--version", action="version", version=f"slacalc {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("policies", help="list the built-in policies and their plans")
-    p.set_defaults(handler=cmd_policies)
-
-    def policy_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--policy", required=True, help="built-in policy or family name, or a policy file"
-        )
-        p.add_argument("--plan", required=True, help="plan name within the policy")
-
-    p = sub.add_parser("deadline", help="print when a response is due")
-    policy_args(p)
-    p.add_argument(
-        "--severity", required=True, help="severity (or escalation class for escalation_response)"
-    )
-    p.add_argument("--opened", required=True, help="when the clock starts, ISO 8601 with offset")
-    p.add_argument("--metric", default="initial_response", choices=METRICS)
-    p.set_defaults(handler=cmd_deadline)
-
-    p = sub.add_parser("evaluate", help="evaluate a file of tickets, one result row per ticket")
-    p.add_argument(
-        "file", help="CSV (id,opened_at,severity,responded_at[,channel]) or JSON Lines; - for stdin"
-    )
-    policy_args(p)
-    p.add_argument("--now", help="evaluate as of this instant (default: now)")
-    p.add_argument("--metric", default="initial_response", choices=METRICS)
-    p.add_argument(
-        "--format", choices=("csv", "jsonl"), help="input format (default: from the file name)"
-    )
-    p.add_argument(
-        "--output", choices=("csv", "jsonl"), default="csv", help="output format (default csv)"
-    )
-    p.set_defaults(handler=cmd_evaluate)
-
-    p = sub.add_parser("explain", help="explain how one ticket's numbers came about")
-    p.add_argument("file", nargs="?", help="ticket file to read the ticket from (with --id)")
-    policy_args(p)
-    p.add_argument("--id", help="ticket id (in FILE)")
-    p.add_argument("--opened", help="opened at, ISO 8601 with offset (without FILE)")
-    p.add_argument("--severity", help="severity (without FILE)")
-    p.add_argument("--responded", help="first response, ISO 8601 with offset (without FILE)")
-    p.add_argument("--channel", help="channel (without FILE)")
-    p.add_argument("--now", help="evaluate as of this instant (default: now)")
-    p.add_argument(
-        "--format", choices=("csv", "jsonl"), help="input format (default: from the file name)"
-    )
-    p.add_argument("--json", action="store_true", help="print the facts as JSON")
-    p.set_defaults(handler=cmd_explain)
-
-    p = sub.add_parser("schema", help="print the JSON Schema of policy files")
-    p.set_defaults(handler=cmd_schema)
-
-    from slacalc._cli.credits import add_credits_command
-    from slacalc._cli.ledger import add_ledger_command
-    from slacalc._cli.report import add_report_command
-
+    add_policies_commands(sub)
+    add_deadline_command(sub)
+    add_evaluate_command(sub)
+    add_explain_command(sub)
     add_ledger_command(sub)
     add_credits_command(sub)
     add_report_command(sub)
     return parser
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: point stdout at /dev/null so the interpreter's last flush is silent."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def main(
@@ -298,13 +79,42 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        code: int = args.handler(args, out, err)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error (argparse said why)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_STOPPED)
+    command = args.command
+    try:
+        code_: int = args.handler(args, out, err)
+        out.flush()
+    except BrokenPipeError:
+        if out is sys.stdout:
+            _quiet_stdout()
+        return 0
     except SlacalcError as exc:
-        err.write(f"slacalc {args.command}: error: {exc}\n")
-        return 2
+        _say(err, f"slacalc {command}: error: {exc}")
+        return EXIT_STOPPED
     except OSError as exc:
-        err.write(f"slacalc {args.command}: error: {exc}\n")
-        return 2
-    return code
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _say(err, f"slacalc {command}: error: {where}{exc.strerror or exc}")
+        return EXIT_STOPPED
+    except KeyboardInterrupt:
+        _say(err, f"slacalc {command}: interrupted")
+        return 130
+    except Exception as exc:
+        if os.environ.get("SLACALC_TRACEBACK"):
+            raise
+        _say(
+            err,
+            f"slacalc {command}: internal error: {type(exc).__name__}: {exc}. This is a bug in "
+            "slacalc: please report it with the command line (SLACALC_TRACEBACK=1 shows where it happened)",
+        )
+        return EXIT_BUG
+    return code_
+
+
+def _say(err: IO[str], message: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        err.write(message + "\n")

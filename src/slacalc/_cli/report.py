@@ -9,12 +9,28 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from slacalc._files.tickets import parse_instant
-from slacalc._typing import METRICS
+from slacalc._cli.options import (
+    EXIT_STOPPED,
+    CommandError,
+    Reporter,
+    add_input_options,
+    add_metric,
+    add_now,
+    add_policy_options,
+    add_tz,
+    future_problem,
+    now_of,
+    open_output,
+    open_records,
+    zone_of,
+)
+from slacalc._files.records import INPUT_FORMATS, BadRow
+from slacalc._files.tickets import TICKET_COLUMNS, DuplicateIds, ticket_from_mapping
+from slacalc.exceptions import SlacalcError
 
 __all__ = ["add_report_command", "cmd_report", "read_ticket_frame"]
 
@@ -34,17 +50,18 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "file",
-        help="tickets: CSV (id,opened_at,severity,responded_at[,channel][,customer]) or JSON Lines",
+        help="tickets: CSV (id,opened_at,severity,responded_at[,channel][,customer]), JSON Lines or JSON",
     )
-    p.add_argument(
-        "--policy", required=True, help="built-in policy or family name, or a policy file"
-    )
-    p.add_argument("--plan", required=True, help="plan name within the policy")
+    add_policy_options(p)
     p.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
-    p.add_argument("--now", help="evaluate as of this instant, ISO 8601 with offset (default: now)")
-    p.add_argument("--metric", default="initial_response", choices=METRICS)
+    add_now(p)
+    add_metric(p)
+    add_input_options(p, "tickets file")
     p.add_argument(
-        "--format", choices=("csv", "jsonl"), help="input format (default: from the file name)"
+        "--format",
+        dest="old_input_format",
+        choices=INPUT_FORMATS,
+        help="deprecated spelling of --input-format (the report itself is always HTML)",
     )
     p.add_argument(
         "--by", default="customer", help="column to total credits by (default customer, if present)"
@@ -56,28 +73,40 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
         "--goal", type=float, default=0.95, help="attainment goal drawn on the plot (default 0.95)"
     )
     p.add_argument("--title", help="page title (default: from policy and plan)")
+    add_tz(p)
     p.set_defaults(handler=cmd_report)
     return p
 
 
 def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    """Handler of ``slacalc report``: 0 when every row was read, 1 with bad rows (still written), 2 without the extra."""
+    """Handler of ``slacalc report``: 0 when every row was read, 1 with bad rows (still written), 2 when stopped."""
     try:
         import matplotlib  # noqa: F401
         import pandas  # noqa: F401
     except ImportError as exc:
         err.write(f"slacalc report: {exc.name} is missing; {_EXTRA_HINT}\n")
-        return 2
+        return EXIT_STOPPED
     from slacalc._analysis.frames import evaluate_frame
     from slacalc._analysis.report import render_report
 
-    now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)
-    fmt = args.format or (
-        "jsonl" if Path(args.file).suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
-    )
-    frame, unreadable = read_ticket_frame(args.file, fmt)
+    reporter = Reporter(err, "report")
+    if args.old_input_format:
+        reporter.warning("--format is deprecated here; use --input-format")
+        if args.input_format not in (None, args.old_input_format):
+            msg = f"--format {args.old_input_format} and --input-format {args.input_format} disagree; give --input-format only"
+            raise CommandError(msg)
+        args.input_format = args.old_input_format
+    zone = zone_of(args)
+    now, explicit = now_of(args)
+    frame, unreadable, seen = read_ticket_frame(args, reporter, None if explicit else now)
     result = evaluate_frame(
-        frame, args.policy, args.plan, now=now, metric=args.metric, errors="collect"
+        frame,
+        args.policy,
+        args.plan,
+        now=now,
+        metric=args.metric,
+        errors="collect",
+        tz=None if zone is None else str(zone),
     )
     bad: list[tuple[int, str | None, str]] = [(line, None, message) for line, message in unreadable]
     bad += [
@@ -88,7 +117,9 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     ]
     bad.sort(key=lambda b: b[0])
     for line, _, message in bad:
-        err.write(f"{args.file}: line {line}: {message}\n")
+        reporter.row(args.file, line, message)
+    if seen:
+        reporter.warning(seen.warning() or "")
     page = render_report(
         result.outcomes,
         bad,
@@ -102,37 +133,78 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         title=args.title,
         source=Path(args.file).name,
     )
-    Path(args.out).write_text(page, encoding="utf-8")
+    with open_output(args.out, out) as stream:
+        stream.write(page)
     outcomes = result.outcomes
-    counts = outcomes["status"].value_counts()
+    evaluated = outcomes.drop(index=result.bad.index.unique(), errors="ignore")
+    counts = evaluated["status"].value_counts()
     out.write(
-        f"wrote {args.out}: {len(outcomes)} tickets, {int(counts.get('met', 0))} met, "
+        f"wrote {args.out}: {len(evaluated)} tickets, {int(counts.get('met', 0))} met, "
         f"{int(counts.get('breached', 0))} breached, "
-        f"{int(outcomes['credit_days'].sum())} credit days, {len(bad)} bad row(s)\n"
+        f"{int(evaluated['credit_days'].sum())} credit days, {len({b[0] for b in bad})} bad row(s)\n"
     )
     return 1 if bad else 0
 
 
-def read_ticket_frame(path: str, fmt: str) -> tuple[Any, list[tuple[int, str]]]:
-    """Tickets as a frame of text indexed by file line, and the lines that are not rows at all."""
-    import pandas as pd
+def read_ticket_frame(
+    args: argparse.Namespace, reporter: Reporter, now: datetime | None = None
+) -> tuple[Any, list[tuple[int, str]], DuplicateIds]:
+    """The readable tickets of ``args.file`` as a frame of text indexed by file line.
 
-    from slacalc._files.tickets import TICKET_COLUMNS, BadRow, open_input, read_records
+    Also the rows that are not tickets (line, why) and the ids seen twice.
+    Each record is checked as ``slacalc evaluate`` checks it (types, NUL
+    bytes, instants), so the frame holds text the frame engine can read;
+    with *now* (when ``--now`` was not given), a ticket with an instant
+    after it is a bad row too.
+    """
+    import pandas as pd
 
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     unreadable: list[tuple[int, str]] = []
-    with open_input(path) as stream:
-        for line, record in read_records(stream, fmt, TICKET_COLUMNS):
+    seen = DuplicateIds()
+    with open_records(args, args.file, TICKET_COLUMNS) as source:
+        for note in source.notes:
+            reporter.note(args.file, note)
+        for line, record in source:
             if isinstance(record, BadRow):
                 unreadable.append((line, record.message))
                 continue
+            try:
+                ticket = ticket_from_mapping(record)
+            except SlacalcError as exc:
+                unreadable.append((line, str(exc)))
+                continue
+            problem = None if now is None else future_problem(ticket, now)
+            if problem is not None:
+                unreadable.append((line, problem))
+                continue
+            nested = next(
+                (k for k, v in record.items() if k != "events" and isinstance(v, list | dict)),
+                None,
+            )
+            if nested is not None:
+                kind = "a list" if isinstance(record[nested], list) else "an object"
+                unreadable.append(
+                    (line, f"ticket {ticket.id!r}: {nested}: expected text or a number; got {kind}")
+                )
+                continue
+            seen.add(ticket.id, line)
             if isinstance(record.get("events"), list):
-                record["events"] = json.dumps(record["events"])
-            records.append(record)
+                record["events"] = json.dumps(record["events"], default=str)
+            records.append({k: _cell(v) for k, v in record.items()})
             lines.append(line)
     frame = pd.DataFrame.from_records(records, index=pd.Index(lines, name="line", dtype="int64"))
     for name in ("id", "opened_at", "severity"):
         if name not in frame.columns:
             frame[name] = pd.Series(dtype=object)
-    return frame, unreadable
+    return frame, unreadable, seen
+
+
+def _cell(value: Any) -> Any:
+    """A record value as frame text: the frame engine reads text (numbers as their digits)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)

@@ -1,20 +1,37 @@
-"""Reading tickets from CSV and JSON Lines, one row at a time, reporting bad rows."""
+"""Tickets from records (CSV rows, JSON objects): the fields, their types, their instants.
+
+A record's values must have the types their fields take: text for ids,
+instants and channels (a whole number is fine for an id, a severity or an
+escalation class), a list of ``{at, kind, value}`` objects (or its JSON text
+in CSV) for ``events``. Anything else, a JSON list where a channel belongs
+for instance, is a bad row, never turned into text.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import json
-import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import IO, Any
+from decimal import Decimal
+from typing import Any
 
 from slacalc._evaluation.tickets import Event, Ticket
+from slacalc._files.records import BadRow, RecordFile, shorten
 from slacalc.exceptions import SlacalcError, TicketError
 
-__all__ = ["BadRow", "parse_instant", "read_records", "read_tickets", "ticket_from_mapping"]
+__all__ = [
+    "EVENT_COLUMNS",
+    "TICKET_COLUMNS",
+    "BadRow",
+    "DuplicateIds",
+    "parse_instant",
+    "read_tickets",
+    "ticket_from_mapping",
+    "ticket_or_bad_row",
+]
+
+#: The columns every ticket file has.
+TICKET_COLUMNS = ("id", "opened_at", "severity")
 
 #: Optional CSV columns that become events: column -> (event kind, value column or None).
 EVENT_COLUMNS: dict[str, tuple[str, str | None]] = {
@@ -24,40 +41,101 @@ EVENT_COLUMNS: dict[str, tuple[str, str | None]] = {
     "resolved_at": ("resolved", None),
 }
 
+_EXAMPLE = "2026-04-02T18:00:00+02:00"
 
-@dataclass(frozen=True, slots=True)
-class BadRow:
-    """A row that could not be read: its line number in the file and why."""
 
-    line: int
-    message: str
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, int | float | Decimal):
+        return "a number"
+    return type(value).__name__
 
 
 def parse_instant(field: str, value: object, ident: str | None = None) -> datetime:
-    """An aware datetime from an ISO 8601 string with an offset (or ``Z``)."""
+    """An aware datetime from an ISO 8601 string with an offset (or ``Z``).
+
+    >>> parse_instant("opened_at", "2026-04-02T18:00:00+02:00").isoformat()
+    '2026-04-02T18:00:00+02:00'
+    """
     where = f"ticket {ident!r}: " if ident else ""
+    expected = f"expected ISO 8601 with an offset, e.g. {_EXAMPLE}"
     if isinstance(value, datetime):
         dt = value
     elif isinstance(value, str):
+        text = value.strip()
+        # fromisoformat is lenient with characters it does not expect (a NUL, for one)
+        if len(text) > 64 or not text.isprintable() or not text.isascii():
+            msg = f"{where}{field}: invalid instant {shorten(value)}; {expected}"
+            raise TicketError(msg)
         try:
-            dt = datetime.fromisoformat(value.strip())
+            dt = datetime.fromisoformat(text)
         except ValueError:
-            msg = f"{where}{field}: invalid instant {value!r}; expected ISO 8601 with an offset, e.g. 2026-04-02T18:00:00+02:00"
+            msg = f"{where}{field}: invalid instant {shorten(value)}; {expected}"
             raise TicketError(msg) from None
     else:
-        msg = f"{where}{field}: invalid instant {value!r}; expected ISO 8601 with an offset, e.g. 2026-04-02T18:00:00+02:00"
+        msg = f"{where}{field}: expected an instant as text ({expected}); got {_kind(value)} {shorten(value)}"
         raise TicketError(msg)
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        msg = f"{where}{field}: instant {value!r} has no UTC offset; expected e.g. 2026-04-02T18:00:00+02:00 (naive times are never assumed local)"
+    try:
+        offset = dt.utcoffset()
+    except (ValueError, OverflowError, TypeError) as exc:  # a tzinfo that answers nonsense
+        msg = f"{where}{field}: instant {shorten(value)} has an invalid UTC offset ({exc}); expected an offset strictly between -24:00 and +24:00"
+        raise TicketError(msg) from None
+    if dt.tzinfo is None or offset is None:
+        msg = f"{where}{field}: instant {shorten(value)} has no UTC offset; expected e.g. {_EXAMPLE} (naive times are never assumed local)"
         raise TicketError(msg)
     return dt
 
 
-def _opt(row: Mapping[str, Any], key: str) -> Any:
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(
+    row: Mapping[str, Any], key: str, ident: str | None, *, whole: bool = False, strip: bool = True
+) -> str | None:
+    """The text of field *key* (None when absent or blank); a number only if *whole*."""
     value = row.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _missing(value):
         return None
-    return value
+    if isinstance(value, str):
+        return value.strip() if strip else value
+    if whole and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    where = f"ticket {ident!r}: " if ident else ""
+    expected = "text or a whole number" if whole else "text"
+    msg = f"{where}{key}: expected {expected}; got {_kind(value)} {shorten(value)}"
+    raise TicketError(msg)
+
+
+def _events(raw: Any, ident: str) -> list[Event]:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except (ValueError, RecursionError):
+            msg = f"ticket {ident!r}: events: invalid JSON {shorten(raw)}; expected a list of {{at, kind, value}}"
+            raise TicketError(msg) from None
+    if not isinstance(raw, list | tuple):
+        msg = (
+            f"ticket {ident!r}: events: expected a list of {{at, kind, value}}; got {shorten(raw)}"
+        )
+        raise TicketError(msg)
+    events: list[Event] = []
+    for item in raw:
+        if not isinstance(item, Mapping) or "at" not in item or "kind" not in item:
+            msg = f"ticket {ident!r}: events: invalid event {shorten(item)}; expected an object with at, kind and value"
+            raise TicketError(msg)
+        kind = _text(item, "kind", ident)
+        if kind is None:
+            msg = f"ticket {ident!r}: events: event {shorten(item)} has no kind; expected e.g. pause, resume, severity"
+            raise TicketError(msg)
+        value = _text(item, "value", ident, whole=True)
+        events.append(Event(parse_instant("events.at", item["at"], ident), kind, value))
+    return events
 
 
 def ticket_from_mapping(row: Mapping[str, Any]) -> Ticket:
@@ -67,127 +145,55 @@ def ticket_from_mapping(row: Mapping[str, Any]) -> Ticket:
     ``channel``, ``events`` (JSON: a list of ``{"at", "kind", "value"}``), and
     the optional CSV columns ``escalated_at`` + ``escalation``,
     ``escalation_responded_at``, ``dispatched_at``, ``resolved_at``.
+
+    >>> ticket_from_mapping({"id": "T-1", "opened_at": "2026-03-02T09:00:00+01:00", "severity": 2}).severity
+    '2'
+    >>> ticket_from_mapping({"id": "T-1", "opened_at": "2026-03-02T09:00:00+01:00", "severity": 2, "channel": ["ticket"]})
+    Traceback (most recent call last):
+      ...
+    slacalc.exceptions.TicketError: ticket 'T-1': channel: expected text; got a list ['ticket']
     """
-    missing = [k for k in ("id", "opened_at", "severity") if _opt(row, k) is None]
+    missing = [k for k in TICKET_COLUMNS if _missing(row.get(k))]
     if missing:
         msg = f"missing required field {missing[0]!r}; expected id, opened_at and severity"
         raise TicketError(msg)
-    ident = str(row["id"]).strip()
+    ident = _text(row, "id", None, whole=True)
+    assert ident is not None
     opened = parse_instant("opened_at", row["opened_at"], ident)
-    responded = _opt(row, "responded_at")
+    severity = _text(row, "severity", ident, whole=True)
+    assert severity is not None
+    channel = _text(row, "channel", ident, strip=False)
+    responded = row.get("responded_at")
     events: list[Event] = []
     raw_events = row.get("events")
-    if raw_events:
-        if isinstance(raw_events, str):
-            try:
-                raw_events = json.loads(raw_events)
-            except json.JSONDecodeError:
-                msg = f"ticket {ident!r}: events: invalid JSON {raw_events!r}; expected a list of {{at, kind, value}}"
-                raise TicketError(msg) from None
-        if not isinstance(raw_events, list):
-            msg = f"ticket {ident!r}: events: expected a list of {{at, kind, value}}; got {raw_events!r}"
-            raise TicketError(msg)
-        for item in raw_events:
-            if not isinstance(item, Mapping) or "at" not in item or "kind" not in item:
-                msg = f"ticket {ident!r}: events: invalid event {item!r}; expected an object with at, kind and value"
-                raise TicketError(msg)
-            value = item.get("value")
-            events.append(
-                Event(
-                    parse_instant("events.at", item["at"], ident),
-                    str(item["kind"]),
-                    None if value is None else str(value),
-                )
-            )
+    if raw_events is not None and not (isinstance(raw_events, str) and not raw_events.strip()):
+        events += _events(raw_events, ident)
     for column, (kind, value_column) in EVENT_COLUMNS.items():
-        if column not in row:
+        if _missing(row.get(column)):
             continue
-        at = _opt(row, column)
-        if at is not None:
-            value = None if value_column is None else _opt(row, value_column)
-            if kind == "escalation" and value is None:
-                value = "normal"
-            events.append(
-                Event(parse_instant(column, at, ident), kind, None if value is None else str(value))
-            )
+        value = None if value_column is None else _text(row, value_column, ident, whole=True)
+        if kind == "escalation" and value is None:
+            value = "normal"
+        events.append(Event(parse_instant(column, row[column], ident), kind, value))
     return Ticket(
         ident,
         opened,
-        str(row["severity"]),
-        channel=_opt(row, "channel"),
-        responded_at=None if responded is None else parse_instant("responded_at", responded, ident),
+        severity,
+        channel=channel,
+        responded_at=None
+        if _missing(responded)
+        else parse_instant("responded_at", responded, ident),
         events=events,
     )
 
 
-@contextlib.contextmanager
-def open_input(path: str) -> Iterator[IO[str]]:
-    """The ticket file (standard input for ``-``, left open: it is not ours)."""
-    if path == "-":
-        yield sys.stdin
-        return
-    # utf-8-sig: spreadsheet exports often start with a byte-order mark
-    with open(path, encoding="utf-8-sig", newline="") as stream:
-        yield stream
-
-
-TICKET_COLUMNS = ("id", "opened_at", "severity")
-
-
-def read_tickets(stream: IO[str], fmt: str) -> Iterator[tuple[int, Ticket | BadRow]]:
-    """Yield ``(line, ticket)`` or ``(line, BadRow)`` for every data row of *stream*."""
-    for line, record in read_records(stream, fmt, TICKET_COLUMNS):
-        yield line, ticket_or_bad_row(line, record)
-
-
-def read_records(
-    stream: IO[str], fmt: str, required: Sequence[str] = ()
-) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
-    """Yield ``(line, record)`` for every data row of a CSV or JSON Lines *stream*.
-
-    CSV needs a header (names are stripped and lower-cased) naming at least
-    the *required* columns; JSON Lines holds one object per line. A row that
-    is not a record at all (wrong number of fields, invalid JSON) comes as a
-    :class:`BadRow` with its line number; blank lines are skipped.
-    """
-    if fmt == "jsonl":
-        for line, text in enumerate(stream, start=1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield line, BadRow(line, f"invalid JSON: {exc.msg} at column {exc.colno}")
-                continue
-            if not isinstance(obj, dict):
-                yield (
-                    line,
-                    BadRow(line, f"expected a JSON object per line; got {type(obj).__name__}"),
-                )
-                continue
-            yield line, obj
-        return
-    reader = csv.reader(stream)
-    header = [h.strip().lower() for h in next(reader, [])]
-    if not header:
-        return
-    missing = [k for k in required if k not in header]
-    if missing:
-        expected = ",".join(required)
-        yield 1, BadRow(1, f"header: missing column {missing[0]!r}; expected at least {expected}")
-        return
-    width = len(header)
-    for values in reader:
-        line = reader.line_num
-        if not values or all(not v.strip() for v in values):
-            continue
-        if len(values) != width:
-            yield (
-                line,
-                BadRow(line, f"expected {width} fields ({','.join(header)}); got {len(values)}"),
-            )
-            continue
-        yield line, dict(zip(header, values, strict=True))
+def _ident(row: Mapping[str, Any]) -> str | None:
+    value = row.get("id")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def ticket_or_bad_row(line: int, row: Mapping[str, Any] | BadRow) -> Ticket | BadRow:
@@ -197,16 +203,70 @@ def ticket_or_bad_row(line: int, row: Mapping[str, Any] | BadRow) -> Ticket | Ba
     try:
         return ticket_from_mapping(row)
     except SlacalcError as exc:
-        return BadRow(line, str(exc))
+        return BadRow(line, str(exc), _ident(row))
 
 
-def tickets_or_raise(rows: Iterable[tuple[int, Ticket | BadRow]]) -> list[Ticket]:
-    """All tickets, or a TicketError listing every bad row."""
-    good: list[Ticket] = []
-    bad: list[BadRow] = []
-    for _, item in rows:
-        (bad if isinstance(item, BadRow) else good).append(item)  # type: ignore[arg-type]
-    if bad:
-        msg = "; ".join(f"line {b.line}: {b.message}" for b in bad)
-        raise TicketError(msg)
-    return good
+def read_tickets(
+    records: Iterable[tuple[int, Mapping[str, Any] | BadRow]],
+) -> Iterator[tuple[int, Ticket | BadRow]]:
+    """``(line, ticket)`` or ``(line, BadRow)`` for every record of a ticket file.
+
+    *records* is a :class:`~slacalc._files.records.RecordFile` opened with
+    :data:`TICKET_COLUMNS` required, or any ``(line, record)`` pairs.
+    """
+    for line, record in records:
+        yield line, ticket_or_bad_row(line, record)
+
+
+class DuplicateIds:
+    """Ticket ids seen more than once in a file, for one warning at the end.
+
+    >>> seen = DuplicateIds()
+    >>> for line, ident in [(2, "A"), (3, "B"), (4, "A"), (5, "A")]:
+    ...     seen.add(ident, line)
+    >>> seen.warning()
+    "1 ticket id appears more than once, each row counted: 'A' (again on lines 4, 5)"
+    """
+
+    def __init__(self) -> None:
+        self._seen: set[str] = set()
+        self._again: dict[str, list[int]] = {}
+
+    def add(self, ident: str, line: int) -> bool:
+        """Note *ident* read on *line*; True when it was seen before."""
+        if ident in self._seen:
+            self._again.setdefault(ident, []).append(line)
+            return True
+        self._seen.add(ident)
+        return False
+
+    def __bool__(self) -> bool:
+        return bool(self._again)
+
+    def warning(self, shown: int = 10, verb: str = "each row counted") -> str | None:
+        """One sentence naming the repeated ids (the first *shown* of them), or None."""
+        if not self._again:
+            return None
+        items = list(self._again.items())
+        listed = "; ".join(
+            f"{shorten(ident, 40)} (again on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines[:5]))}{', …' if len(lines) > 5 else ''})"
+            for ident, lines in items[:shown]
+        )
+        more = f"; and {len(items) - shown} more" if len(items) > shown else ""
+        count = len(items)
+        noun = "ticket id appears" if count == 1 else "ticket ids appear"
+        return f"{count} {noun} more than once, {verb}: {listed}{more}"
+
+
+def open_tickets(
+    path: str,
+    *,
+    input_format: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    required: tuple[str, ...] = TICKET_COLUMNS,
+) -> RecordFile:
+    """A :class:`RecordFile` of tickets (the header must name :data:`TICKET_COLUMNS`)."""
+    return RecordFile(
+        path, required, input_format=input_format, delimiter=delimiter, encoding=encoding
+    )

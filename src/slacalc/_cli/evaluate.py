@@ -1,0 +1,198 @@
+"""``slacalc evaluate``: one result record per ticket of a file, streamed."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import tzinfo
+from typing import IO, Any
+
+from slacalc._cli.options import (
+    CommandError,
+    Reporter,
+    add_input_options,
+    add_metric,
+    add_now,
+    add_output_options,
+    add_policy_options,
+    add_tz,
+    check_metric,
+    future_problem,
+    load_plan,
+    now_of,
+    open_output,
+    open_records,
+    output_format,
+    zone_of,
+)
+from slacalc._evaluation.evaluate import Outcome
+from slacalc._files.records import BadRow
+from slacalc._files.tickets import TICKET_COLUMNS, DuplicateIds, read_tickets
+from slacalc._files.writers import OUTPUT_FORMATS, Column, RecordSchema, RecordWriter
+from slacalc._typing import METRICS
+from slacalc.exceptions import SlacalcError
+
+__all__ = [
+    "EVALUATE_RECORD",
+    "RESULT_COLUMNS",
+    "add_evaluate_command",
+    "cmd_evaluate",
+    "outcome_row",
+]
+
+_STATUSES = ("met", "breached", "pending", "not_applicable")
+
+EVALUATE_RECORD = RecordSchema(
+    "evaluate",
+    "One ticket's outcome for one metric, as `slacalc evaluate` writes it "
+    "(`--format jsonl`: one per line; `--format json`: an array of them).",
+    (
+        Column("id", "text", "the ticket id"),
+        Column("status", "text", "how the metric came out", enum=_STATUSES),
+        Column("due_at", "instant", "when the objective ran out (null without one)", nullable=True),
+        Column(
+            "late_by_seconds",
+            "seconds",
+            "time past due in the policy's lateness measure, exact to the microsecond (0 when met)",
+        ),
+        Column("credit_days", "integer", "service-credit days earned by this metric"),
+        Column("metric", "text", "the metric judged", enum=METRICS),
+        Column(
+            "class",
+            "text",
+            "the severity (or escalation class) whose target applied",
+            nullable=True,
+        ),
+        Column("target", "text", "the objective in words, e.g. '2 business hours on extended'"),
+        Column(
+            "stopped_at", "instant", "when the clock stopped (null while it runs)", nullable=True
+        ),
+        Column("elapsed_seconds", "seconds", "business time the clock used, pauses excluded"),
+        Column(
+            "remaining_seconds",
+            "seconds",
+            "business time left at --now (null once the clock stopped)",
+            nullable=True,
+        ),
+        Column(
+            "late_by_wall_seconds", "seconds", "wall-clock time from due to the stop (or --now)"
+        ),
+        Column("policy", "text", "the policy version that judged the ticket"),
+        Column("plan", "text", "the plan"),
+    ),
+)
+
+#: The columns of ``slacalc evaluate``, in order.
+RESULT_COLUMNS = EVALUATE_RECORD.names
+
+_PROGRESS_EVERY = 10_000
+
+
+def outcome_row(outcome: Outcome, zone: tzinfo | None = None) -> dict[str, Any]:
+    """The result record of *outcome* (Python values; instants in *zone* when given)."""
+    due, stopped = outcome.due_at, outcome.stopped_at
+    if zone is not None:
+        due = None if due is None else due.astimezone(zone)
+        stopped = None if stopped is None else stopped.astimezone(zone)
+    return {
+        "id": outcome.ticket_id,
+        "status": outcome.status,
+        "due_at": due,
+        "late_by_seconds": outcome.late_by,
+        "credit_days": outcome.credit_days,
+        "metric": outcome.metric,
+        "class": outcome.klass,
+        "target": outcome.target,
+        "stopped_at": stopped,
+        "elapsed_seconds": outcome.elapsed,
+        "remaining_seconds": outcome.remaining,
+        "late_by_wall_seconds": outcome.late_by_wall,
+        "policy": outcome.policy,
+        "plan": outcome.plan,
+    }
+
+
+def add_evaluate_command(sub: Any) -> None:
+    """Register ``evaluate``."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        "evaluate",
+        help="evaluate a file of tickets, one result record per ticket",
+        description=(
+            "Judge every ticket of FILE against a plan and write one record per ticket for one "
+            "metric. Bad rows are reported on standard error with their line and left out; "
+            "every good row is written. Exit 0: all good; 1: some rows bad; 2: stopped."
+        ),
+    )
+    p.add_argument(
+        "file",
+        help="tickets: CSV/TSV (id,opened_at,severity[,responded_at,channel,…]), JSON Lines or a JSON array; - for stdin",
+    )
+    add_policy_options(p)
+    add_now(p)
+    add_metric(p)
+    add_input_options(p, "tickets file")
+    add_output_options(p)
+    p.add_argument(
+        "--output",
+        dest="output_alias",
+        choices=OUTPUT_FORMATS,
+        help="deprecated spelling of --format",
+    )
+    add_tz(p)
+    p.set_defaults(handler=cmd_evaluate)
+
+
+def _format(args: argparse.Namespace, reporter: Reporter) -> str:
+    alias = getattr(args, "output_alias", None)
+    if alias is None:
+        return output_format(args)
+    reporter.warning("--output is deprecated; use --format (the output format)")
+    if args.format is not None and args.format != alias:
+        msg = (
+            f"--format {args.format} and --output {alias} disagree: --format is now the output "
+            "format and --output its old spelling; give the input format as --input-format"
+        )
+        raise CommandError(msg)
+    return str(alias)
+
+
+def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    """Handler of ``slacalc evaluate``."""
+    reporter = Reporter(err, "evaluate")
+    fmt = _format(args, reporter)
+    zone = zone_of(args)
+    plan = load_plan(args.policy, args.plan)
+    check_metric(plan, args.metric)
+    now, explicit = now_of(args)
+    progress = err.isatty()
+    good = 0
+    seen = DuplicateIds()
+    with open_records(args, args.file, TICKET_COLUMNS) as records:
+        for note in records.notes:
+            reporter.note(args.file, note)
+        with open_output(args.out, out) as stream:
+            writer = RecordWriter(stream, fmt, EVALUATE_RECORD)
+            for line, item in read_tickets(records):
+                if isinstance(item, BadRow):
+                    reporter.row(args.file, line, item.message)
+                    continue
+                seen.add(item.id, line)
+                problem = None if explicit else future_problem(item, now)
+                if problem is not None:
+                    reporter.row(args.file, line, problem)
+                    continue
+                try:
+                    outcome = plan.evaluate(item, now)[args.metric]
+                except SlacalcError as exc:
+                    reporter.row(args.file, line, str(exc))
+                    continue
+                writer.write(outcome_row(outcome, zone))
+                good += 1
+                if progress and good % _PROGRESS_EVERY == 0:
+                    err.write(f"\r{good:,} tickets evaluated, {reporter.bad} bad rows")
+                    err.flush()
+            writer.close()
+    if progress:
+        err.write(f"\r{good:,} tickets evaluated, {reporter.bad} bad rows\n")
+    if seen:
+        reporter.warning(seen.warning() or "")
+    return reporter.summary(good, "tickets")

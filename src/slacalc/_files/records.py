@@ -1,0 +1,783 @@
+"""One reader of record files for every command: CSV, TSV, JSON Lines and JSON.
+
+:class:`RecordFile` opens a file (or standard input), finds its format and
+encoding, and yields ``(line, record)`` for every data row, where *record* is
+a ``dict`` (keys stripped and lower-cased) or a :class:`BadRow` saying why the
+row cannot be read. A bad row never stops the reading: the rows before and
+after it still come out. What stops it is an :class:`InputFileError`, raised
+when the file is opened: a binary file, a header without a required column,
+an unknown encoding.
+
+The rules, written once (``docs/cli.md`` has them for users):
+
+* **Format**: given, or from the file name (``.csv``; ``.tsv``/``.tab``;
+  ``.jsonl``/``.ndjson``; ``.json``), else from the first character (``{``
+  JSON Lines, ``[`` a JSON array, anything else CSV).
+* **Encoding**: UTF-8, with or without a byte-order mark; a UTF-16 (or
+  UTF-32) byte-order mark is honoured; another encoding only when given.
+  Every physical line is decoded on its own, so an undecodable byte is an
+  error of the row it is in, never of the file.
+* **CSV**: the delimiter is given, or detected on the header (comma,
+  semicolon or tab; :class:`csv.Sniffer`, checked against the required
+  columns); fields may be up to :data:`FIELD_LIMIT` characters; a row with
+  fewer fields than the header has empty trailing fields, one with more
+  (non-empty) fields is a bad row; a quote that is never closed is reported
+  at the line where its record starts, and the lines after that line are
+  read again as rows of their own.
+* **JSON**: an array of objects, or objects one after the other (JSON Lines,
+  also pretty-printed); numbers with a fraction are read as exact
+  :class:`~decimal.Decimal`; ``NaN`` and ``Infinity`` are refused.
+* **Every value**: a NUL character or a lone surrogate (an undecodable byte)
+  anywhere makes the row bad, naming the field.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import json
+import re
+import sys
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, NamedTuple, cast
+
+from slacalc.exceptions import InputFileError
+
+__all__ = [
+    "FIELD_LIMIT",
+    "INPUT_FORMATS",
+    "BadRow",
+    "RecordFile",
+    "format_from_name",
+    "read_records",
+    "shorten",
+]
+
+#: The input formats, as ``--input-format`` names them.
+INPUT_FORMATS = ("csv", "tsv", "jsonl", "json")
+
+#: File name endings and the format they mean.
+SUFFIXES = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+}
+
+#: The longest CSV field read, in characters (the csv module's default is 128 KiB).
+FIELD_LIMIT = 16 * 1024 * 1024
+
+#: Delimiters that CSV detection considers.
+DELIMITERS = (",", ";", "\t")
+
+_CHUNK = 64 * 1024
+
+#: Starts of files that are certainly not text, and what they are.
+_MAGIC = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook is one)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel (.xls) or Office document"),
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"BZh", "a bzip2-compressed file"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+
+_EXPORT_HINT = "export it as CSV (UTF-8) or JSON Lines"
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    """A row that could not be read or used: the line its record starts on, and why.
+
+    *ident* is the row's id when it could be read (so that ``explain --id``
+    can say why the ticket it looks for is unusable).
+    """
+
+    line: int
+    message: str
+    ident: str | None = None
+
+
+class _Line(NamedTuple):
+    number: int
+    text: str
+    #: Why the line's bytes do not decode (None when they do), e.g. "byte 0xE9 at column 12".
+    problem: str | None
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """``repr`` of *value*, cut in the middle when longer than *limit* characters.
+
+    >>> shorten("x" * 200_000, 20)
+    "'xxxxxx…xxxxxx' (200,000 characters)"
+    """
+    text = _display(value) if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return text
+    keep = max(limit - 6, 4) // 2
+    size = f" ({len(value):,} characters)" if isinstance(value, str) else ""
+    return f"{text[:keep]}…{text[-keep:]}{size}"
+
+
+def _display(text: str) -> str:
+    """repr of *text*, with each undecodable byte (a surrogate escape) shown as ``\\xNN``."""
+    shown = repr(text)
+    return re.sub(r"\\udc([89a-f][0-9a-f])", r"\\x\1", shown)
+
+
+def format_from_name(path: str) -> str | None:
+    """The format a file name implies (``None`` for standard input or an unknown ending)."""
+    if path == "-":
+        return None
+    return SUFFIXES.get(Path(path).suffix.lower())
+
+
+# ---------------------------------------------------------------------- decoding
+
+
+def _codec_name(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        msg = f"--encoding: unknown encoding {encoding!r}; expected a name such as utf-8, utf-16, cp1252 or latin-1"
+        raise InputFileError(msg) from None
+
+
+def _wide(codec: str) -> tuple[int, str] | None:
+    """(code unit size, byte order) of UTF-16 / UTF-32 codecs, whose lines do not split on b'\\n'."""
+    match = re.fullmatch(r"utf-(16|32)(-(le|be))?", codec)
+    if match is None:
+        return None
+    return int(match.group(1)) // 8, match.group(3) or "le"
+
+
+def _decode(raw: bytes, codec: str) -> tuple[str, str | None]:
+    try:
+        return raw.decode(codec), None
+    except UnicodeDecodeError as exc:
+        # surrogateescape keeps each undecodable byte as U+DC80..U+DCFF, so the field
+        # it is in can be named; the codecs of UTF-16/32 cannot do that, they replace.
+        handler = "surrogateescape" if _wide(codec) is None else "replace"
+        try:
+            text = raw.decode(codec, handler)
+        except UnicodeDecodeError:
+            text = raw.decode(codec, "replace")
+        bad = raw[exc.start : exc.end]
+        return text, f"byte {' '.join(f'0x{b:02X}' for b in bad[:4])} at column {exc.start + 1}"
+
+
+def _byte_lines(stream: IO[bytes], codec: str) -> Iterator[bytes]:
+    wide = _wide(codec)
+    if wide is None:
+        yield from stream
+        return
+    size, order = wide
+    newline = "\n".encode(f"utf-{size * 8}-{order}")
+    buffer = b""
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        buffer += chunk
+        start = 0
+        while True:
+            found = buffer.find(newline, start)
+            if found < 0:
+                break
+            if found % size:  # the bytes of a newline that straddle two code units
+                start = found + 1
+                continue
+            yield buffer[: found + size]
+            buffer = buffer[found + size :]
+            start = 0
+    if buffer:
+        yield buffer
+
+
+def _lines(stream: IO[bytes], codec: str) -> Iterator[_Line]:
+    for number, raw in enumerate(_byte_lines(stream, codec), start=1):
+        text, problem = _decode(raw, codec)
+        yield _Line(number, text, problem)
+
+
+def _what_binary(head: bytes) -> str | None:
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    return None
+
+
+# ---------------------------------------------------------------------- values
+
+
+_BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
+
+
+def _value_problem(value: str, decode_problem: str | None, codec: str) -> str | None:
+    """Why a text value cannot be used (a NUL, an undecodable byte), or None."""
+    if decode_problem is not None and ("\ufffd" in value or _BAD_CHAR.search(value)):
+        return f"not valid {_codec_label(codec)} text ({decode_problem} of its line) in {shorten(value)}; {_encoding_hint(codec)}"
+    found = _BAD_CHAR.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    if char == "\x00":
+        return f"contains a NUL character in {shorten(value)}; expected text without NUL bytes"
+    return f"contains an invalid character U+{ord(char):04X} (a lone surrogate) in {shorten(value)}; expected text"
+
+
+def _codec_label(codec: str) -> str:
+    return {"utf-8": "UTF-8", "utf-8-sig": "UTF-8"}.get(codec, codec)
+
+
+def _encoding_hint(codec: str) -> str:
+    if codec in ("utf-8", "utf-8-sig"):
+        return "expected UTF-8 (save the file as 'CSV UTF-8', or give --encoding cp1252 for a Windows export)"
+    return f"expected {codec} text"
+
+
+def _walk_problem(value: Any, key: str, decode_problem: str | None, codec: str) -> str | None:
+    """The first unusable text in a JSON value, as ``field: why``."""
+    if isinstance(value, str):
+        problem = _value_problem(value, decode_problem, codec)
+        return None if problem is None else f"{key}: {problem}"
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _walk_problem(k, f"{key} (a key)", decode_problem, codec) or _walk_problem(
+                v, f"{key}.{k}", decode_problem, codec
+            )
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _walk_problem(v, f"{key}[{i}]", decode_problem, codec)
+            if found:
+                return found
+    return None
+
+
+def _refuse_constant(name: str) -> Any:
+    msg = f"{name} is not a number JSON allows; expected a finite number or text"
+    raise ValueError(msg)
+
+
+def _decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(parse_float=Decimal, parse_constant=_refuse_constant)
+
+
+def _json_error(exc: ValueError | RecursionError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg} at column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: nested too deeply; expected an object of fields"
+    return f"invalid JSON: {exc}"
+
+
+# ---------------------------------------------------------------------- the reader
+
+
+class RecordFile:
+    """An open file of records; iterate it for ``(line, dict | BadRow)``.
+
+    *path* is a file name or ``-`` for standard input (or give an open binary
+    *stream*). *required* are the columns a CSV header must have. Opening
+    reads the start of the file and raises :class:`InputFileError` when the
+    file cannot be records at all. Use it as a context manager.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        required: Sequence[str] = (),
+        *,
+        input_format: str | None = None,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+        stream: IO[bytes] | None = None,
+    ) -> None:
+        self.path = path
+        self.required = tuple(required)
+        #: Remarks for the user about how the file was read (a JSON array in a .jsonl file).
+        self.notes: list[str] = []
+        self.header: tuple[str, ...] | None = None
+        self._own = stream is None
+        if input_format is not None and input_format not in INPUT_FORMATS:
+            msg = f"--input-format: unknown format {input_format!r}; expected one of {', '.join(INPUT_FORMATS)}"
+            raise InputFileError(msg)
+        if delimiter is not None:
+            delimiter = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(delimiter, delimiter)
+            if len(delimiter) != 1 or delimiter in '"\r\n':
+                msg = f"--delimiter: invalid delimiter {delimiter!r}; expected one character such as ',', ';' or '\\t'"
+                raise InputFileError(msg)
+        self._delimiter = delimiter
+        if stream is None:
+            stream = _open(path)
+        if not hasattr(stream, "peek"):
+            stream = io.BufferedReader(cast(Any, stream))
+        self._stream: Any = stream
+        try:
+            self._open(input_format, encoding)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- context manager
+
+    def __enter__(self) -> RecordFile:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file (never standard input)."""
+        if self._own and self.path != "-":
+            self._stream.close()
+
+    # -- opening
+
+    def _open(self, input_format: str | None, encoding: str | None) -> None:
+        stream = self._stream
+        head: bytes = stream.peek(4096)[:4096]
+        what = _what_binary(head)
+        if what is not None:
+            msg = f"{self.path}: this is {what}, not a text file of records; {_EXPORT_HINT}"
+            raise InputFileError(msg)
+        codec, bom = self._codec(head, encoding)
+        if bom:
+            stream.read(bom)
+        self.codec = codec
+        self._source: Iterator[_Line] = _lines(stream, codec)
+        self._pushback: deque[_Line] = deque()
+        first = self._first_line()
+        fmt = input_format or format_from_name(self.path)
+        if first is not None and "\x00" in first.text and _wide(codec) is None:
+            msg = (
+                f"{self.path}: line {first.number} holds NUL bytes: this looks like a binary file, "
+                f"or UTF-16 text without a byte-order mark; {_EXPORT_HINT}"
+            )
+            raise InputFileError(msg)
+        start = "" if first is None else first.text.lstrip()[:1]
+        if fmt is None:
+            fmt = {"{": "jsonl", "[": "json"}.get(start, "csv")
+        if fmt == "jsonl" and start == "[":
+            self.notes.append(
+                "the file holds a JSON array, not JSON Lines (one object per line); "
+                "read as a JSON array (name it .json, or give --input-format json)"
+            )
+            fmt = "json"
+        self.format = fmt
+        if fmt in ("csv", "tsv"):
+            self._open_csv(first)
+
+    def _codec(self, head: bytes, encoding: str | None) -> tuple[str, int]:
+        boms = (
+            (codecs.BOM_UTF32_LE, "utf-32-le"),
+            (codecs.BOM_UTF32_BE, "utf-32-be"),
+            (codecs.BOM_UTF8, "utf-8"),
+            (codecs.BOM_UTF16_LE, "utf-16-le"),
+            (codecs.BOM_UTF16_BE, "utf-16-be"),
+        )
+        for bom, codec in boms:
+            if head.startswith(bom):
+                return codec, len(bom)
+        if encoding is None:
+            return "utf-8", 0
+        codec = _codec_name(encoding)
+        if codec == "utf-8-sig":  # a byte-order mark is handled above
+            codec = "utf-8"
+        if codec in ("utf-16", "utf-32"):
+            codec += "-le"
+        return codec, 0
+
+    def _first_line(self) -> _Line | None:
+        """The first line that is not blank (pushed back, to be read again)."""
+        for line in self._source:
+            self._pushback.append(line)
+            if line.text.strip():
+                return line
+        return None
+
+    def _next_line(self) -> _Line | None:
+        if self._pushback:
+            return self._pushback.popleft()
+        return next(self._source, None)
+
+    # -- CSV
+
+    def _open_csv(self, first: _Line | None) -> None:
+        if csv.field_size_limit() < FIELD_LIMIT:
+            csv.field_size_limit(FIELD_LIMIT)
+        if first is None:
+            self.header = ()
+            self._delimiter = self._delimiter or ","
+            return
+        if first.problem is not None:
+            msg = f"{self.path}: line {first.number} (the header): not valid {_codec_label(self.codec)} text ({first.problem}); {_encoding_hint(self.codec)}"
+            raise InputFileError(msg)
+        if self._delimiter is None:
+            self._delimiter = "\t" if self.format == "tsv" else self._sniff(first.text)
+        self._consumed: list[_Line] = []
+        self._reader = self._csv_reader()
+        fields: list[str] = []
+        try:
+            while not fields:  # blank lines before the header
+                fields = next(self._reader)
+        except csv.Error as exc:
+            msg = f"{self.path}: line {first.number} (the header): {exc}; expected column names separated by {self._delimiter!r}"
+            raise InputFileError(msg) from None
+        except StopIteration:  # pragma: no cover - first is not blank
+            pass
+        header = [h.strip().lower() for h in fields]
+        for name in header:
+            problem = _value_problem(name, None, self.codec)
+            if problem:
+                msg = f"{self.path}: line {first.number} (the header): {problem}"
+                raise InputFileError(msg)
+        seen: set[str] = set()
+        for name in header:
+            if name and name in seen:
+                msg = f"{self.path}: line {first.number} (the header): column {name!r} appears twice; expected each column once"
+                raise InputFileError(msg)
+            seen.add(name)
+        missing = [k for k in self.required if k not in seen]
+        if missing:
+            shown = ", ".join(h for h in header if h) or "nothing"
+            hint = ""
+            others = [d for d in DELIMITERS if d != self._delimiter and d in first.text]
+            if others:
+                hint = f"; if the columns are separated by {others[0]!r}, give --delimiter {others[0]!r}"
+            msg = (
+                f"{self.path}: line {first.number} (the header): missing column {missing[0]!r}; "
+                f"expected at least {', '.join(self.required)} (the header has {shown}){hint}"
+            )
+            raise InputFileError(msg)
+        self.header = tuple(header)
+        self._header_line = first.number
+
+    def _sniff(self, text: str) -> str:
+        """The delimiter of a header line: the sniffer's guess if it yields the required columns."""
+        candidates: list[str] = []
+        with contextlib.suppress(csv.Error):
+            candidates.append(csv.Sniffer().sniff(text, delimiters="".join(DELIMITERS)).delimiter)
+        counted = sorted(DELIMITERS, key=lambda d: -text.count(d))
+        candidates += [d for d in counted if d not in candidates and text.count(d)]
+        if not candidates:
+            return ","
+        if self.required:
+            for delimiter in candidates:
+                with contextlib.suppress(csv.Error):
+                    names = {
+                        h.strip().lower() for h in next(csv.reader([text], delimiter=delimiter))
+                    }
+                    if all(k in names for k in self.required):
+                        return delimiter
+        return candidates[0]
+
+    def _feed(self) -> Iterator[str]:
+        while True:
+            line = self._next_line()
+            if line is None:
+                return
+            self._consumed.append(line)
+            yield line.text
+
+    def _csv_reader(self) -> Iterator[list[str]]:
+        assert self._delimiter is not None
+        return csv.reader(
+            self._feed(), delimiter=self._delimiter, quotechar='"', doublequote=True, strict=True
+        )
+
+    def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
+        header = self.header or ()
+        width = len(header)
+        while True:
+            self._consumed = []
+            try:
+                fields = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                lines = self._consumed
+                if not lines:  # pragma: no cover - the csv module reads before it fails
+                    return
+                yield lines[0].number, BadRow(lines[0].number, self._csv_error(str(exc), lines))
+                # read the lines after the record's first line again, as rows of their own
+                self._pushback.extendleft(reversed(lines[1:]))
+                self._reader = self._csv_reader()
+                continue
+            lines = self._consumed
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            start = lines[0].number
+            problem = next((ln.problem for ln in lines if ln.problem), None)
+            if len(fields) > width and any(f.strip() for f in fields[width:]):
+                span = (
+                    f" (the record runs over lines {start}-{lines[-1].number}: is a quote unbalanced?)"
+                    if len(lines) > 1
+                    else ""
+                )
+                names = ", ".join(h for h in header)
+                yield (
+                    start,
+                    BadRow(
+                        start,
+                        f"{len(fields)} fields but the header has {width} ({names}); expected at most {width}{span}",
+                    ),
+                )
+                continue
+            record: dict[str, Any] = {}
+            bad: str | None = None
+            for name, value in zip(header, fields, strict=False):
+                if not name:
+                    continue
+                why = _value_problem(value, problem, self.codec)
+                if why is not None and bad is None:
+                    bad = f"{name}: {why}"
+                record[name] = value
+            if bad is None and problem is not None:
+                bad = f"not valid {_codec_label(self.codec)} text ({problem}); {_encoding_hint(self.codec)}"
+            if bad is None:
+                for extra in fields[width:]:
+                    bad = _value_problem(extra, None, self.codec)
+                    if bad:
+                        break
+            if bad is not None:
+                ident = record.get("id")
+                shown = ident if isinstance(ident, str) and not _BAD_CHAR.search(ident) else None
+                yield start, BadRow(start, bad, shown.strip() if shown else None)
+                continue
+            for name in header[len(fields) :]:
+                if name:
+                    record[name] = ""
+            yield start, record
+
+    def _csv_error(self, message: str, lines: list[_Line]) -> str:
+        start, end = lines[0].number, lines[-1].number
+        if message.startswith("unexpected end of data"):
+            return (
+                f"a quoted field is never closed: the quote opened here runs to the end of the file "
+                f"(line {end}); expected a closing '\"' (the lines after this one are read again as rows)"
+            )
+        if message.startswith("field larger than field limit"):
+            if end > start:
+                return (
+                    f"a quoted field is not closed within {FIELD_LIMIT // (1024 * 1024)} MiB "
+                    f"(lines {start}-{end}); expected a closing '\"' (the lines after this one are read again as rows)"
+                )
+            return f"a field is longer than {FIELD_LIMIT // (1024 * 1024)} MiB; expected shorter fields"
+        if "expected after" in message:
+            return (
+                f"text after a closing quote in {shorten(lines[0].text.rstrip(), 80)}; "
+                f"expected {self._delimiter!r} or the end of the line after '\"'"
+            )
+        if "new-line character" in message:
+            return (
+                "a carriage return inside a field that is not quoted; expected the field in quotes"
+            )
+        return f"unreadable CSV ({message})"
+
+    # -- JSON
+
+    def _jsonl_rows(self) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
+        decoder = _decoder()
+        while True:
+            line = self._next_line()
+            if line is None:
+                return
+            if not line.text.strip():
+                continue
+            try:
+                value = decoder.decode(line.text)
+            except (ValueError, RecursionError) as exc:
+                if line.problem is not None:
+                    message = f"not valid {_codec_label(self.codec)} text ({line.problem}); {_encoding_hint(self.codec)}"
+                else:
+                    message = _json_error(exc)
+                yield line.number, BadRow(line.number, message)
+                continue
+            yield line.number, self._json_record(line.number, value, line.problem)
+
+    def _json_record(self, number: int, value: Any, problem: str | None) -> dict[str, Any] | BadRow:
+        if not isinstance(value, dict):
+            kind = {list: "an array", str: "text", bool: "true/false", type(None): "null"}.get(
+                type(value), "a number"
+            )
+            return BadRow(number, f"expected a JSON object of fields; got {kind}")
+        record = {str(k).strip().lower(): v for k, v in value.items()}
+        ident = record.get("id")
+        shown = ident.strip() if isinstance(ident, str) and not _BAD_CHAR.search(ident) else None
+        for key, item in record.items():
+            why = _walk_problem(key, "a field name", problem, self.codec) or _walk_problem(
+                item, key, problem, self.codec
+            )
+            if why is not None:
+                return BadRow(number, why, shown)
+        if problem is not None:
+            return BadRow(
+                number,
+                f"not valid {_codec_label(self.codec)} text ({problem}); {_encoding_hint(self.codec)}",
+                shown,
+            )
+        return record
+
+    def _json_rows(self) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
+        """A JSON array of objects, or JSON values one after the other."""
+        texts: list[str] = []
+        problems: list[tuple[int, str]] = []  # (line number, problem)
+        starts: list[int] = []  # offset of each line in the text
+        offset = 0
+        first_number = None
+        while True:
+            line = self._next_line()
+            if line is None:
+                break
+            if first_number is None:
+                first_number = line.number
+            starts.append(offset)
+            texts.append(line.text)
+            offset += len(line.text)
+            if line.problem is not None:
+                problems.append((line.number, line.problem))
+        text = "".join(texts)
+        base = first_number or 1
+
+        def line_of(pos: int) -> int:
+            lo, hi = 0, len(starts) - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if starts[mid] <= pos:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            return base + lo
+
+        def problem_in(a: int, b: int) -> str | None:
+            return next((p for n, p in problems if a <= n <= b), None)
+
+        decoder = _decoder()
+        ws = re.compile(r"\s*")
+        pos = ws.match(text, 0).end()  # type: ignore[union-attr]
+        in_array = text.startswith("[", pos)
+        if in_array:
+            pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
+        opened_at = line_of(0)
+        resync = re.compile(r"\n[ \t\r]*(?=\{)")
+
+        def skip_to_next_object(after: int) -> int:
+            found = resync.search(text, after)
+            return len(text) if found is None else found.end()
+
+        while pos < len(text):
+            if in_array and text.startswith("]", pos):
+                rest = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
+                if rest < len(text):
+                    n = line_of(rest)
+                    yield n, BadRow(n, "text after the end of the JSON array; expected nothing")
+                return
+            start = pos
+            try:
+                value, end = decoder.raw_decode(text, pos)
+            except (ValueError, RecursionError) as exc:
+                where = exc.pos if isinstance(exc, json.JSONDecodeError) else start
+                n = line_of(start)
+                problem = problem_in(n, line_of(where))
+                message = (
+                    f"not valid {_codec_label(self.codec)} text ({problem}); {_encoding_hint(self.codec)}"
+                    if problem
+                    else _json_error(exc)
+                    + (f" (line {line_of(where)})" if line_of(where) != n else "")
+                )
+                yield n, BadRow(n, message)
+                pos = skip_to_next_object(max(where, start))
+                continue
+            n = line_of(start)
+            yield n, self._json_record(n, value, problem_in(n, line_of(max(end - 1, start))))
+            pos = ws.match(text, end).end()  # type: ignore[union-attr]
+            if not in_array:
+                continue
+            if text.startswith(",", pos):
+                pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
+            elif not text.startswith("]", pos):
+                if pos >= len(text):
+                    break
+                m = line_of(pos)
+                yield m, BadRow(m, "expected ',' or ']' after an object of the JSON array")
+                pos = skip_to_next_object(pos)
+        if in_array:
+            n = line_of(max(len(text) - 1, 0))
+            yield (
+                n,
+                BadRow(
+                    n,
+                    f"the JSON array opened on line {opened_at} is not closed; expected ']' at the end (is the file cut short?)",
+                ),
+            )
+
+    # -- iterating
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
+        if self.format in ("csv", "tsv"):
+            if self.header:
+                yield from self._csv_rows()
+        elif self.format == "jsonl":
+            yield from self._jsonl_rows()
+        else:
+            yield from self._json_rows()
+
+
+def _open(path: str) -> IO[bytes]:
+    if path == "-":
+        stdin = sys.stdin
+        buffer = getattr(stdin, "buffer", None)
+        if buffer is not None:
+            return buffer  # type: ignore[no-any-return]
+        return io.BytesIO(stdin.read().encode("utf-8"))
+    try:
+        return open(path, "rb")  # closed by RecordFile.close
+    except IsADirectoryError:
+        msg = f"{path}: is a folder; expected a file of records"
+        raise InputFileError(msg) from None
+    except FileNotFoundError:
+        msg = f"{path}: no such file"
+        raise InputFileError(msg) from None
+    except OSError as exc:
+        msg = f"{path}: cannot be read ({exc.strerror or exc})"
+        raise InputFileError(msg) from None
+
+
+def read_records(
+    stream: IO[str] | IO[bytes], fmt: str | None = None, required: Sequence[str] = ()
+) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
+    """``(line, record)`` for every data row of an open *stream* (text or binary).
+
+    The same reading as :class:`RecordFile`; a header without a *required*
+    column raises :class:`InputFileError`.
+    """
+    binary: IO[bytes]
+    if isinstance(stream, io.TextIOBase) or hasattr(stream, "encoding"):
+        buffer = getattr(stream, "buffer", None)
+        text = cast(IO[str], stream)
+        binary = buffer if buffer is not None else io.BytesIO(text.read().encode("utf-8"))
+    else:
+        binary = cast(IO[bytes], stream)
+    with RecordFile("<stream>", required, input_format=fmt, stream=binary) as records:
+        yield from records
