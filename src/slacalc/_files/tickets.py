@@ -223,7 +223,7 @@ class DuplicateIds:
 
     >>> seen = DuplicateIds()
     >>> for line, ident in [(2, "A"), (3, "B"), (4, "A"), (5, "A")]:
-    ...     seen.add(ident, line)
+    ...     _ = seen.add(ident, line)
     >>> seen.warning()
     "1 ticket id appears more than once, each row counted: 'A' (again on lines 4, 5)"
     """
