@@ -282,7 +282,7 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 if ticket_line not in reported:
                     reported.add(ticket_line)
                     reporter.row(args.file, ticket_line, str(exc))
-        where = args.contracts or "--customer"
+        where = args.contracts or "slacalc credits"
         try:
             credits = contract.credits(evaluations)
             value = None if price is None else credits.value(price)

@@ -41,9 +41,10 @@ def no_deadline_reason(plan: Any, severity: str, metric: str) -> str:
         return f"{where} sets no target for {metric} (it targets {', '.join(plan.metrics())})"
     target = plan.target(metric, severity)
     objective = target.objective
+    what = "escalation class" if metric == "escalation_response" else "severity"
     if isinstance(objective, NoObjective):
-        return f"{metric} for {target.klass} on {where} is {objective}: no time is promised"
-    return f"{metric} for {target.klass} on {where} has no calendar to count on"
+        return f"{metric} for {what} {target.klass} on {where} is {objective}: no time is promised"
+    return f"{metric} for {what} {target.klass} on {where} has no calendar to count on"
 
 
 def cmd_deadline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -378,7 +378,7 @@ class RecordFile:
         start = "" if first is None else first.text.lstrip()[:1]
         if fmt is None:
             fmt = {"{": "jsonl", "[": "json"}.get(start, "csv")
-        if fmt == "jsonl" and start == "[":
+        if fmt == "jsonl" and first is not None and re.match(r"\s*\[\s*(\{|$)", first.text):
             self.notes.append(
                 "the file holds a JSON array, not JSON Lines (one object per line); "
                 "read as a JSON array (name it .json, or give --input-format json)"

@@ -10,6 +10,7 @@ for instance, is a bad row, never turned into text.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +43,7 @@ EVENT_COLUMNS: dict[str, tuple[str, str | None]] = {
 }
 
 _EXAMPLE = "2026-04-02T18:00:00+02:00"
+_OFFSET = re.compile(r"T[\d:.,]+([+-](\d{2}):?\d{2}(?::?\d{2}(?:\.\d+)?)?)$")
 
 
 def _kind(value: object) -> str:
@@ -75,7 +77,11 @@ def parse_instant(field: str, value: object, ident: str | None = None) -> dateti
         try:
             dt = datetime.fromisoformat(text)
         except ValueError:
-            msg = f"{where}{field}: invalid instant {shorten(value)}; {expected}"
+            written = _OFFSET.search(text)
+            if written is not None and int(written.group(2)) >= 24:
+                msg = f"{where}{field}: instant {shorten(value)} has the offset {written.group(1)}, out of range; expected an offset strictly between -24:00 and +24:00"
+            else:
+                msg = f"{where}{field}: invalid instant {shorten(value)}; {expected}"
             raise TicketError(msg) from None
     else:
         msg = f"{where}{field}: expected an instant as text ({expected}); got {_kind(value)} {shorten(value)}"
