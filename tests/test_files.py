@@ -331,6 +331,39 @@ class TestJSON:
         assert good(result) == ["A", "C"]
         assert bad(result)[0][0] == 3
 
+    def test_damage_that_swallows_the_next_object(self) -> None:
+        """a stray '[' or a missing '}' costs its own row only: reading goes on at the next object."""
+        one = json.dumps({"id": "A", "opened_at": OPENED, "severity": 1})
+        two = json.dumps({"id": "B", "opened_at": OPENED, "severity": 1})
+        for broken in ("[" + one, one[:-1]):
+            data = f"[\n  {broken},\n  {two}\n]\n"
+            result = rows(data.encode(), "t.json")
+            assert good(result) == ["B"], broken
+            assert bad(result)[0][0] == 2
+
+    def test_array_on_one_line(self) -> None:
+        """in an array written on one line, a broken object is skipped to the next one."""
+        one = json.dumps({"id": "A", "opened_at": OPENED, "severity": 1})
+        two = json.dumps({"id": "B", "opened_at": OPENED, "severity": 1})
+        data = f"[{one[:-1]}, {two}]"
+        assert good(rows(data.encode(), "t.json")) == ["B"]
+
+    def test_pretty_printed_objects_resync_at_their_indentation(self) -> None:
+        """after a broken pretty-printed ticket, nested event objects are not taken for tickets."""
+        tickets = [
+            {
+                "id": "A",
+                "opened_at": OPENED,
+                "severity": 1,
+                "events": [{"at": OPENED, "kind": "pause"}],
+            },
+            {"id": "B", "opened_at": OPENED, "severity": 1},
+        ]
+        text = json.dumps(tickets, indent=2).replace('"id": "A",', '"id": "A",,', 1)
+        result = rows(text.encode(), "t.json")
+        assert good(result) == ["B"]
+        assert len(bad(result)) == 1
+
     def test_array_cut_short(self) -> None:
         """an array that is never closed keeps its objects and says the file looks cut short."""
         data = f'[{{"id": "A", "opened_at": "{OPENED}", "severity": 1}},\n'

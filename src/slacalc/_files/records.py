@@ -33,6 +33,7 @@ The rules, written once (``docs/cli.md`` has them for users):
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import contextlib
 import csv
@@ -640,7 +641,12 @@ class RecordFile:
         return record
 
     def _json_rows(self) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
-        """A JSON array of objects, or JSON values one after the other."""
+        """A JSON array of objects, or JSON values one after the other.
+
+        After a part that cannot be read, reading goes on at the next line
+        that starts an object at the indentation of the array's objects (any
+        object's line if there is none), so one broken object costs one row.
+        """
         texts: list[str] = []
         problems: list[tuple[int, str]] = []  # (line number, problem)
         starts: list[int] = []  # offset of each line in the text
@@ -661,67 +667,92 @@ class RecordFile:
         base = first_number or 1
 
         def line_of(pos: int) -> int:
-            lo, hi = 0, len(starts) - 1
-            while lo < hi:
-                mid = (lo + hi + 1) // 2
-                if starts[mid] <= pos:
-                    lo = mid
-                else:
-                    hi = mid - 1
-            return base + lo
+            return base + max(bisect.bisect_right(starts, pos) - 1, 0)
 
         def problem_in(a: int, b: int) -> str | None:
             return next((p for n, p in problems if a <= n <= b), None)
 
         decoder = _decoder()
         ws = re.compile(r"\s*")
-        pos = ws.match(text, 0).end()  # type: ignore[union-attr]
+
+        def skip(pos: int) -> int:
+            return ws.match(text, pos).end()  # type: ignore[union-attr]
+
+        pos = skip(0)
         in_array = text.startswith("[", pos)
         if in_array:
-            pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
+            pos = skip(pos + 1)
         opened_at = line_of(0)
-        resync = re.compile(r"\n[ \t\r]*(?=\{)")
+        indent: int | None = None
+        object_line = re.compile(r"\n([ \t]*)\{")
 
-        def skip_to_next_object(after: int) -> int:
-            found = resync.search(text, after)
-            return len(text) if found is None else found.end()
+        same_line = re.compile(r",\s*\{")
+
+        def next_object(start: int, after: int | None = None) -> int:
+            """Where to read on after a bad part that starts at *start* (its error at *after*).
+
+            The next line after *start*'s that opens an object at the array's
+            indentation, else any line that opens one, else (an array on one
+            line) the next ``, {`` after the error.
+            """
+            fallback = None
+            for found in object_line.finditer(text, start):
+                if indent is None or len(found.group(1)) == indent:
+                    return found.end() - 1
+                if fallback is None:
+                    fallback = found.end() - 1
+            if fallback is not None:
+                return fallback
+            for inline in same_line.finditer(text, start + 1):
+                if inline.end() - 1 >= (after or start):
+                    return inline.end() - 1
+            return len(text)
+
+        def unreadable(at: int, exc: ValueError | RecursionError) -> BadRow:
+            where = exc.pos if isinstance(exc, json.JSONDecodeError) else at
+            n = line_of(at)
+            problem = problem_in(n, line_of(where))
+            if problem:
+                return BadRow(
+                    n,
+                    f"not valid {_codec_label(self.codec)} text ({problem}); {_encoding_hint(self.codec)}",
+                )
+            later = f" (line {line_of(where)})" if line_of(where) != n else ""
+            return BadRow(n, _json_error(exc) + later)
 
         while pos < len(text):
-            if in_array and text.startswith("]", pos):
-                rest = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-                if rest < len(text):
-                    n = line_of(rest)
-                    yield n, BadRow(n, "text after the end of the JSON array; expected nothing")
-                return
+            if text.startswith("]", pos) and in_array:
+                rest = skip(pos + 1)
+                if rest >= len(text):
+                    return
+                n = line_of(rest)
+                yield n, BadRow(n, "text after the end of the JSON array; expected nothing")
+                pos = next_object(pos, pos)
+                continue
             start = pos
+            if indent is None:
+                indent = start - (text.rfind("\n", 0, start) + 1)
             try:
                 value, end = decoder.raw_decode(text, pos)
             except (ValueError, RecursionError) as exc:
+                bad = unreadable(start, exc)
+                yield bad.line, bad
                 where = exc.pos if isinstance(exc, json.JSONDecodeError) else start
-                n = line_of(start)
-                problem = problem_in(n, line_of(where))
-                message = (
-                    f"not valid {_codec_label(self.codec)} text ({problem}); {_encoding_hint(self.codec)}"
-                    if problem
-                    else _json_error(exc)
-                    + (f" (line {line_of(where)})" if line_of(where) != n else "")
-                )
-                yield n, BadRow(n, message)
-                pos = skip_to_next_object(max(where, start))
+                pos = next_object(start, where)
                 continue
             n = line_of(start)
-            yield n, self._json_record(n, value, problem_in(n, line_of(max(end - 1, start))))
-            pos = ws.match(text, end).end()  # type: ignore[union-attr]
-            if not in_array:
+            record = self._json_record(n, value, problem_in(n, line_of(max(end - 1, start))))
+            yield n, record
+            if not isinstance(value, dict):  # what it holds may be rows: read its lines again
+                pos = next_object(start)
                 continue
+            pos = skip(end)
             if text.startswith(",", pos):
-                pos = ws.match(text, pos + 1).end()  # type: ignore[union-attr]
-            elif not text.startswith("]", pos):
-                if pos >= len(text):
-                    break
+                pos = skip(pos + 1)
+            elif pos < len(text) and not text.startswith("]", pos) and in_array:
                 m = line_of(pos)
                 yield m, BadRow(m, "expected ',' or ']' after an object of the JSON array")
-                pos = skip_to_next_object(pos)
+                pos = next_object(pos, pos)
         if in_array:
             n = line_of(max(len(text) - 1, 0))
             yield (

@@ -43,6 +43,9 @@ EVENT_COLUMNS: dict[str, tuple[str, str | None]] = {
 }
 
 _EXAMPLE = "2026-04-02T18:00:00+02:00"
+#: Characters an id, a severity, a channel or an event kind never holds: C0/C1 controls
+#: (a tab or a newline inside a quoted CSV field, for one) and Unicode line separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _OFFSET = re.compile(r"T[\d:.,]+([+-](\d{2}):?\d{2}(?::?\d{2}(?:\.\d+)?)?)$")
 
 
@@ -109,6 +112,11 @@ def _text(
     if _missing(value):
         return None
     if isinstance(value, str):
+        bad = _CONTROL.search(value)
+        if bad is not None:
+            where = f"ticket {ident!r}: " if ident else ""
+            msg = f"{where}{key}: {shorten(value)} holds the control character U+{ord(bad.group()):04X}; expected one line of text"
+            raise TicketError(msg)
         return value.strip() if strip else value
     if whole and isinstance(value, int) and not isinstance(value, bool):
         return str(value)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -78,6 +79,17 @@ def _decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+#: Characters JSON allows raw in a string that line-splitting readers take for line ends.
+_LINE_ENDS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+_LINE_END = re.compile("[\u2028\u2029\x85]")
+
+
+def _json_string(text: str) -> str:
+    """A JSON string: UTF-8 kept readable, but never a character a JSON Lines reader splits on."""
+    encoded = json.dumps(text, ensure_ascii=False)
+    return _LINE_END.sub(lambda m: _LINE_ENDS[m.group()], encoded)
+
+
 def json_text(value: Any, indent: int | None = None, _level: int = 0) -> str:
     """*value* as JSON text, with decimals as exact numbers and instants as ISO 8601.
 
@@ -97,13 +109,13 @@ def json_text(value: Any, indent: int | None = None, _level: int = 0) -> str:
     if isinstance(value, float):
         return json.dumps(value, allow_nan=False)
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return _json_string(value)
     if isinstance(value, datetime | date):
         return json.dumps(value.isoformat())
     if isinstance(value, timedelta):
         return json_text(seconds(value))
     if isinstance(value, Mapping):
-        items = [(json.dumps(str(k), ensure_ascii=False), v) for k, v in value.items()]
+        items = [(_json_string(str(k)), v) for k, v in value.items()]
         if not items:
             return "{}"
         if indent is None:
