@@ -98,10 +98,14 @@ class Messy:
 
 
 @st.composite
-def damage(draw: st.DrawFn, original: bytes) -> bytes:
-    """*original* with one kind of damage."""
+def damage(draw: st.DrawFn, original: bytes, structure: bytes) -> bytes:
+    """*original* with one kind of damage; *structure* are the format's own punctuation bytes."""
     op = draw(st.sampled_from(["insert", "delete", "replace", "truncate", "junk"]))
-    pieces = st.one_of(st.sampled_from(NASTY), st.binary(min_size=1, max_size=6))
+    pieces = st.one_of(
+        st.sampled_from([bytes([b]) for b in structure]),
+        st.sampled_from(NASTY),
+        st.binary(min_size=1, max_size=6),
+    )
     at = draw(st.integers(0, len(original)))
     if op == "insert":
         return original[:at] + draw(pieces) + original[at:]
@@ -129,14 +133,15 @@ def messy_files(draw: st.DrawFn, kind: str = "tickets") -> Messy:
     header = None
     if delimiter is not None and delimiter != "array":
         header = delimiter.join(fields).encode()
+    structure = b'",\n' + (b"[]{}:" if header is None else delimiter.encode())
     target = draw(st.integers(-1 if header is not None else 0, n - 1))
     if target == -1:
         assert header is not None
-        header = draw(damage(header))
+        header = draw(damage(header, structure))
         good = ids
         first = True
     else:
-        damaged = draw(damage(rows[target]))
+        damaged = draw(damage(rows[target], structure))
         # the damage must not forge another row's id (that row would be a duplicate)
         assume(not any(i.encode() in damaged for j, i in enumerate(ids) if j != target))
         rows[target] = damaged
@@ -181,7 +186,7 @@ def in_folder(case: Messy) -> tuple[tempfile.TemporaryDirectory[str], str]:
 
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -251,8 +251,15 @@ class TestCSVRecords:
     def test_width(self) -> None:
         """short rows get empty trailing fields; long ones are bad unless the extras are empty."""
         data = HEADER + f"A,{OPENED},1\n" + f"B,{OPENED},1,,,\n" + f"C,{OPENED},1,,extra\n"
+        data += ticket_line("D")
         result = rows(data.encode())
-        assert good(result) == ["A", "B"]
+        assert good(result) == ["A", "B", "D"]
+        assert result[-1][1] == {
+            "id": "D",
+            "opened_at": OPENED,
+            "severity": "1",
+            "responded_at": "",
+        }
         assert result[0][1]["responded_at"] == ""
         assert bad(result) == [
             (

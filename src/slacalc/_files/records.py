@@ -210,8 +210,10 @@ def _byte_lines(stream: IO[bytes], codec: str) -> Iterator[bytes]:
 
 def _lines(stream: IO[bytes], codec: str) -> Iterator[_Line]:
     for number, raw in enumerate(_byte_lines(stream, codec), start=1):
-        text, problem = _decode(raw, codec)
-        yield _Line(number, text, problem)
+        try:
+            yield _Line(number, raw.decode(codec), None)
+        except UnicodeDecodeError:
+            yield _Line(number, *_decode(raw, codec))
 
 
 def _what_binary(head: bytes) -> str | None:
@@ -510,6 +512,8 @@ class RecordFile:
     def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
         header = self.header or ()
         width = len(header)
+        names = header
+        all_named = all(header)
         while True:
             self._consumed = []
             try:
@@ -526,26 +530,41 @@ class RecordFile:
                 self._reader = self._csv_reader()
                 continue
             lines = self._consumed
-            if not fields or all(not f.strip() for f in fields):
+            if not fields or not any(fields) or all(not f.strip() for f in fields):
                 continue
             start = lines[0].number
-            problem = next((ln.problem for ln in lines if ln.problem), None)
+            if len(lines) == 1:
+                problem = lines[0].problem
+                clean = problem is None and not _BAD_CHAR.search(lines[0].text)
+            else:
+                problem = next((ln.problem for ln in lines if ln.problem), None)
+                clean = problem is None and not any(_BAD_CHAR.search(ln.text) for ln in lines)
             if len(fields) > width and any(f.strip() for f in fields[width:]):
                 span = (
                     f" (the record runs over lines {start}-{lines[-1].number}: is a quote unbalanced?)"
                     if len(lines) > 1
                     else ""
                 )
-                names = ", ".join(h for h in header)
+                columns = ", ".join(h for h in header)
                 yield (
                     start,
                     BadRow(
                         start,
-                        f"{len(fields)} fields but the header has {width} ({names}); expected at most {width}{span}",
+                        f"{len(fields)} fields but the header has {width} ({columns}); expected at most {width}{span}",
                     ),
                 )
                 continue
-            record: dict[str, Any] = {}
+            if clean:  # the common case: no field to look into
+                record = dict(zip(names, fields, strict=False))
+                if not all_named:
+                    record.pop("", None)
+                if len(fields) < width:
+                    for name in header[len(fields) :]:
+                        if name:
+                            record[name] = ""
+                yield start, record
+                continue
+            record = {}
             bad: str | None = None
             for name, value in zip(header, fields, strict=False):
                 if not name:
@@ -561,15 +580,15 @@ class RecordFile:
                     bad = _value_problem(extra, None, self.codec)
                     if bad:
                         break
-            if bad is not None:
-                ident = record.get("id")
-                shown = ident if isinstance(ident, str) and not _BAD_CHAR.search(ident) else None
-                yield start, BadRow(start, bad, shown.strip() if shown else None)
+            if bad is None:
+                for name in header[len(fields) :]:
+                    if name:
+                        record[name] = ""
+                yield start, record
                 continue
-            for name in header[len(fields) :]:
-                if name:
-                    record[name] = ""
-            yield start, record
+            ident = record.get("id")
+            shown = ident if isinstance(ident, str) and not _BAD_CHAR.search(ident) else None
+            yield start, BadRow(start, bad, shown.strip() if shown else None)
 
     def _csv_error(self, message: str, lines: list[_Line]) -> str:
         start, end = lines[0].number, lines[-1].number

@@ -109,9 +109,11 @@ def _text(
 ) -> str | None:
     """The text of field *key* (None when absent or blank); a number only if *whole*."""
     value = row.get(key)
-    if _missing(value):
+    if value is None:
         return None
     if isinstance(value, str):
+        if not value or value.isspace():
+            return None
         bad = _CONTROL.search(value)
         if bad is not None:
             where = f"ticket {ident!r}: " if ident else ""
@@ -183,12 +185,13 @@ def ticket_from_mapping(row: Mapping[str, Any]) -> Ticket:
     if raw_events is not None and not (isinstance(raw_events, str) and not raw_events.strip()):
         events += _events(raw_events, ident)
     for column, (kind, value_column) in EVENT_COLUMNS.items():
-        if _missing(row.get(column)):
+        at = row.get(column)
+        if at is None or (type(at) is str and not at.strip()):
             continue
         value = None if value_column is None else _text(row, value_column, ident, whole=True)
         if kind == "escalation" and value is None:
             value = "normal"
-        events.append(Event(parse_instant(column, row[column], ident), kind, value))
+        events.append(Event(parse_instant(column, at, ident), kind, value))
     return Ticket(
         ident,
         opened,
