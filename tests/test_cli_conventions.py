@@ -273,7 +273,7 @@ class TestExitCodes:
         assert code == 1
         assert [r["id"] for r in csv.DictReader(io.StringIO(out))] == ["A", "C"]
         assert f"{path}: line 3: ticket 'B': opened_at: invalid instant 'yesterday'" in err
-        assert err.endswith("1 bad row(s) left out; the other 2 tickets were processed\n")
+        assert err.endswith("slacalc evaluate: 1 bad row left out; 2 tickets processed\n")
 
     @pytest.mark.parametrize(
         "argv",

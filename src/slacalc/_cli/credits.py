@@ -310,7 +310,7 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         writer = RecordWriter(stream, fmt, CREDITS_RECORD)
         writer.write_all(rows)
         writer.close()
-    return reporter.summary(len(rows), "contracts")
+    return reporter.summary(len(rows), "contract", "contracts")
 
 
 def _record(

@@ -195,4 +195,4 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write(f"\r{good:,} tickets evaluated, {reporter.bad} bad rows\n")
     if seen:
         reporter.warning(seen.warning() or "")
-    return reporter.summary(good, "tickets")
+    return reporter.summary(good, "ticket", "tickets")

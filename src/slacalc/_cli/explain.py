@@ -138,7 +138,8 @@ def _from_file(args: argparse.Namespace, reporter: Reporter) -> Ticket:
         return found[0][1]
     if bad_of_id:
         first = bad_of_id[0]
-        msg = f"{args.file}: line {first.line}: ticket {args.id!r} cannot be read: {first.message}"
+        why = first.message.removeprefix(f"ticket {args.id!r}: ")
+        msg = f"{args.file}: line {first.line}: ticket {args.id!r} cannot be read: {why}"
         raise CommandError(msg)
     msg = f"{args.file}: no ticket with id {args.id!r}"
     if unreadable:

@@ -551,4 +551,4 @@ def run_ledger(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             writer = RecordWriter(stream, fmt, LEDGER_RECORD)
             writer.write_all(ledger_rows(ledger, when))
             writer.close()
-    return reporter.summary(len(purchases) + len(cases), "purchases and cases")
+    return reporter.summary(len(purchases) + len(cases), "purchase or case", "purchases and cases")

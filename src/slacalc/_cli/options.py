@@ -247,11 +247,13 @@ class Reporter:
         """How a file was read, when it is not what its name says."""
         self.stderr.write(f"{path}: note: {message}\n")
 
-    def summary(self, good: int, noun: str = "rows") -> int:
-        """The closing line when rows were bad, and the exit code."""
+    def summary(self, good: int, noun: str = "row", nouns: str = "rows") -> int:
+        """The closing line when rows were bad (``2 bad rows left out; 998 tickets processed``), and the exit code."""
         if self.bad:
+            rows = "row" if self.bad == 1 else "rows"
+            done = f"{good} {noun if good == 1 else nouns}"
             self.stderr.write(
-                f"slacalc {self.command}: {self.bad} bad row(s) left out; the other {good} {noun} were processed\n"
+                f"slacalc {self.command}: {self.bad} bad {rows} left out; {done} processed\n"
             )
             return EXIT_BAD_ROWS
         return EXIT_OK
