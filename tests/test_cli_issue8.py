@@ -157,7 +157,7 @@ def test_explain_says_why_the_ticket_is_unreadable_issue_8(tmp_path: Path) -> No
     code, out, err = run("explain", path, "--id", "T-1", *POLICY, "--now", NOW)
     assert (code, out) == (2, "")
     assert (
-        f"{path}: line 3: ticket 'T-1' cannot be read: ticket 'T-1': responded_at: invalid instant 'half past nine'"
+        f"{path}: line 3: ticket 'T-1' cannot be read: responded_at: invalid instant 'half past nine'"
         in err
     )
 
