@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from slacalc._evaluation.tickets import Event, Ticket
-from slacalc._files.records import BadRow, RecordFile, shorten
+from slacalc._files.records import BadRow, shorten
 from slacalc.exceptions import SlacalcError, TicketError
 
 __all__ = [
@@ -273,17 +273,3 @@ class DuplicateIds:
         count = len(items)
         noun = "ticket id appears" if count == 1 else "ticket ids appear"
         return f"{count} {noun} more than once, {verb}: {listed}{more}"
-
-
-def open_tickets(
-    path: str,
-    *,
-    input_format: str | None = None,
-    delimiter: str | None = None,
-    encoding: str | None = None,
-    required: tuple[str, ...] = TICKET_COLUMNS,
-) -> RecordFile:
-    """A :class:`RecordFile` of tickets (the header must name :data:`TICKET_COLUMNS`)."""
-    return RecordFile(
-        path, required, input_format=input_format, delimiter=delimiter, encoding=encoding
-    )
