@@ -307,6 +307,15 @@ class TestExitCodes:
             "sets no target for resolution; it targets initial_response, escalation_response" in err
         )
 
+    def test_now_out_of_range_stops(self) -> None:
+        """--now outside 1970-2200 is one usage error, not one bad row per ticket."""
+        code, out, err = run(*COMMANDS["evaluate"][:-2], "--now", "2300-01-01T00:00:00Z")
+        assert (code, out) == (2, "")
+        assert err == (
+            "slacalc evaluate: error: --now 2300-01-01T00:00:00+00:00 is out of range; "
+            "expected an instant in the years 1970 to 2200\n"
+        )
+
     def test_missing_file(self) -> None:
         """a file that does not exist is exit 2 with its name."""
         code, _, err = run("evaluate", "/nonexistent/t.csv", "--policy", "zitadel-2023", "--plan", "extended")  # fmt: skip

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from slacalc._engine.calendar import to_us
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import INPUT_FORMATS, RecordFile
 from slacalc._files.tickets import parse_instant
@@ -165,7 +166,9 @@ def now_of(args: argparse.Namespace) -> tuple[datetime, bool]:
     text = getattr(args, "now", None)
     if text is None:
         return datetime.now(UTC), False
-    return parse_instant("--now", text), True
+    now = parse_instant("--now", text)
+    to_us(now, "--now")  # out of the years 1970-2200: one error now, not one per row
+    return now, True
 
 
 def future_problem(ticket: Ticket, now: datetime) -> str | None:
