@@ -257,7 +257,7 @@ def _add(value: object) -> tuple[tuple[date, str], ...]:
     for key, name in value.items():
         day = _date("holidays.add", key)
         if not isinstance(name, str) or not name.strip():
-            msg = f"holidays.add['{day.isoformat()}']: invalid name {name!r}; expected the holiday's name"
+            msg = f"holidays.add: invalid name {name!r} for {day.isoformat()}; expected the holiday's name"
             raise HolidaySourceError(msg)
         out[day] = " ".join(name.split())
     return tuple(sorted(out.items()))

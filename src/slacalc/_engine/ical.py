@@ -36,6 +36,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -61,6 +62,7 @@ _DURATION_RE = re.compile(
 )
 _UNTIL_RE = re.compile(r"(?<![A-Z])UNTIL=([0-9TZ]+)", re.IGNORECASE)
 _FREQ_RE = re.compile(r"(?<![A-Z])FREQ=([A-Z]*)", re.IGNORECASE)
+_COUNT_RE = re.compile(r"(?<![A-Z])COUNT=", re.IGNORECASE)
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 _FREQS = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 _WHEN_EXPECTED = "a date (YYYYMMDD) or a date-time (YYYYMMDDTHHMMSS, with Z for UTC)"
@@ -385,7 +387,9 @@ def _compile_rule(text: str, start: _When, frame_tz: tzinfo) -> _rrule.rrule:
             else:
                 wall = until.wall
             text = text[: match.start(1)] + wall.strftime("%Y%m%dT%H%M%S") + text[match.end(1) :]
-    rule = _rrule.rrulestr(text, dtstart=start.wall, ignoretz=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # dateutil warns of what RFC 5545 forbids: refuse it
+        rule = _rrule.rrulestr(text, dtstart=start.wall, ignoretz=True)
     assert isinstance(rule, _rrule.rrule)
     return rule
 
@@ -508,11 +512,15 @@ class _Parser:
         vtimezones: dict[str, tuple[str, str | None, int]] = {}
         seen_calendar = False
         for line, raw in self.lines(text):
+            if not stack and raw.strip().upper() != "BEGIN:VCALENDAR":
+                where = "after END:VCALENDAR" if seen_calendar else "at the start of the file"
+                raise self.error(
+                    line,
+                    f"{_short(raw)} {where}; expected BEGIN:VCALENDAR: an iCalendar (.ics) file",
+                )
             prop = self.content(line, raw)
             if prop.name == "BEGIN":
                 kind = prop.value.strip().upper()
-                if not stack and kind != "VCALENDAR":
-                    raise self.invalid(prop, "BEGIN:VCALENDAR first: an iCalendar (.ics) file")
                 if not _NAME_RE.fullmatch(kind):
                     raise self.invalid(prop, "a component name such as VEVENT")
                 stack.append((kind, line))
@@ -524,11 +532,6 @@ class _Parser:
                 elif kind == "VTIMEZONE" and len(stack) == 2:
                     tz_lines, tz_id, tz_location, tz_line = [raw], None, None, line
                 continue
-            if not stack:
-                raise self.error(
-                    line,
-                    f"{prop.name}: found before BEGIN:VCALENDAR; expected an iCalendar (.ics) file",
-                )
             if prop.name == "END":
                 kind = prop.value.strip().upper()
                 open_kind, open_line = stack[-1]
@@ -737,6 +740,8 @@ class _Parser:
                 got,
             )
         until = _UNTIL_RE.search(text)
+        if until is not None and _COUNT_RE.search(text):
+            raise self.invalid(prop, "COUNT or UNTIL, not both (RFC 5545 3.3.10)")
         if until is not None and _parse_until(until[1]) is None:
             raise self.invalid(prop, _WHEN_EXPECTED + " after UNTIL=", f"UNTIL={until[1]}")
         try:
@@ -744,7 +749,7 @@ class _Parser:
             rule.between(
                 start.wall, start.wall + timedelta(days=731)
             )  # errors that show only when iterating
-        except (ValueError, TypeError, KeyError, IndexError) as exc:
+        except (ValueError, TypeError, KeyError, IndexError, Warning) as exc:
             raise self.invalid(
                 prop,
                 f"a recurrence rule such as FREQ=YEARLY;BYMONTH=8;BYMONTHDAY=1 (RFC 5545 3.3.10): {exc}",
