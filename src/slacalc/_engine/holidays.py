@@ -216,7 +216,9 @@ def _package(value: Mapping[str, object]) -> HolidaySpec | None:
             )
             raise UnknownHolidayRegionError(msg)
         return None
-    categories = value.get("categories") or ("public",)
+    categories = value.get("categories")
+    if categories is None:
+        categories = ("public",)
     if isinstance(categories, str):
         categories = (categories,)
     if not isinstance(categories, list | tuple):
