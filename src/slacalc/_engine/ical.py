@@ -36,7 +36,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 import warnings
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -163,7 +165,7 @@ class IcalFeed:
     _events: tuple[_Event, ...]
     _zones: tuple[_Zone, ...]
     _cache: dict[tuple[int, str], dict[date, str]]
-    _rules: dict[tuple[int, int, str], _rrule.rrule]
+    _rules: dict[tuple[int, int, str], _Occurrences]
     _tzinfos: dict[str, tzinfo]
     _hash: int
 
@@ -294,7 +296,7 @@ class IcalFeed:
             starts.add(start.wall)
         for k in range(len(event.rrules)):
             rule = self._rule(index, k, event, frame_tz)
-            starts.update(rule.between(lo, hi, inc=True))
+            starts.update(rule.between(lo, hi))
         for extra in event.rdates:
             wall = self._wall_in(extra, start, frame_tz, cal_tz)
             if start.all_day:
@@ -357,12 +359,43 @@ class IcalFeed:
             )
         return found
 
-    def _rule(self, index: int, k: int, event: _Event, frame_tz: tzinfo) -> _rrule.rrule:
+    def _rule(self, index: int, k: int, event: _Event, frame_tz: tzinfo) -> _Occurrences:
         key = (index, k, str(frame_tz))
         rule = self._rules.get(key)
         if rule is None:
-            rule = self._rules[key] = _compile_rule(event.rrules[k], event.start, frame_tz)
+            rule = self._rules[key] = _Occurrences(
+                _compile_rule(event.rrules[k], event.start, frame_tz)
+            )
         return rule
+
+
+class _Occurrences:
+    """The occurrences of one rule, generated once in order and looked up by bisection.
+
+    ``rrule.between`` starts from DTSTART on every call, so asking year by
+    year would cost the square of the years; here each occurrence is made once.
+    """
+
+    __slots__ = ("_done", "_lock", "_rule", "_seen")
+
+    def __init__(self, rule: _rrule.rrule) -> None:
+        self._rule: Iterator[datetime] = iter(rule)
+        self._seen: list[datetime] = []
+        self._done = False
+        self._lock = threading.Lock()  # one generator, possibly several threads asking
+
+    def between(self, lo: datetime, hi: datetime) -> list[datetime]:
+        """The occurrences in ``[lo, hi]``, in order."""
+        seen = self._seen
+        if not self._done and (not seen or seen[-1] <= hi):
+            with self._lock:
+                while not self._done and (not seen or seen[-1] <= hi):
+                    following = next(self._rule, None)
+                    if following is None:
+                        self._done = True
+                    else:
+                        seen.append(following)
+        return seen[bisect_left(seen, lo) : bisect_right(seen, hi)]
 
 
 def _resolved(zone: _Zone) -> tzinfo:
