@@ -201,6 +201,8 @@ def parse_holiday_spec(value: object, timezone: str = "UTC") -> HolidaySource | 
             "switched either on or off"
         )
         raise HolidaySourceError(msg)
+    if not feeds and not add and not remove:
+        return package  # e.g. {"country": "CH", "ical": None}: the package alone
     sources = HolidaySources(package, feeds, add, remove, timezone)
     _check_removed(sources)
     return sources
