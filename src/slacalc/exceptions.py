@@ -11,7 +11,9 @@ Messages name the field, the value and what was expected::
         - InvalidWindowError          "25:00-26:00", empty or overlapping windows
         - UnknownWeekdayError         a day key that is not mon..sun
         - UnknownTimeZoneError        a time zone zoneinfo does not know
-        - UnknownHolidayRegionError   a holidays country/subdivision/category
+        - HolidaySourceError          a holiday source that cannot be used (keys, add/remove dates)
+          - UnknownHolidayRegionError a holidays country/subdivision/category
+          - HolidayFeedError          an iCal feed: unreadable, malformed, or a URL
         - CalendarNeverOpensError     add/next_open on a calendar with no open time
       x DurationError(ValueError)     "4 fortnights", "PT4X"
       x PolicyError(ValueError)
@@ -38,6 +40,8 @@ __all__ = [
     "CalendarError",
     "CalendarNeverOpensError",
     "DurationError",
+    "HolidayFeedError",
+    "HolidaySourceError",
     "InvalidWindowError",
     "NaiveDatetimeError",
     "OutOfRangeError",
@@ -128,8 +132,16 @@ class UnknownTimeZoneError(CalendarError):
         )
 
 
-class UnknownHolidayRegionError(CalendarError):
+class HolidaySourceError(CalendarError):
+    """A calendar's holiday source that cannot be used as given."""
+
+
+class UnknownHolidayRegionError(HolidaySourceError):
     """A country, subdivision or category that the holidays package does not have."""
+
+
+class HolidayFeedError(HolidaySourceError):
+    """An iCalendar (``.ics``) holiday feed that cannot be read: the message names file, line and property."""
 
 
 class CalendarNeverOpensError(CalendarError):

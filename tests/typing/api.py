@@ -43,6 +43,17 @@ custom = Calendar(
     special={"2026-12-24": "08:00-12:00"},
     business_day=timedelta(hours=8),
 )
+feed = slacalc.IcalFeed.read("examples/company_holidays.ics")
+feed_dates: tuple[date, ...] = feed.dates(2026, "Europe/Zurich")
+feed_names: dict[date, str] = feed.names(2026)
+from_feed = Calendar(
+    timezone="Europe/Zurich",
+    holidays={"ical": "company_holidays.ics", "add": {"2026-12-24": "Heiligabend"}},
+)
+from_feed_object = Calendar(holidays=feed)
+sources = from_feed.holidays
+if isinstance(sources, slacalc.HolidaySources):
+    added: tuple[tuple[date, str], ...] = sources.add
 
 loaded = load_policy("zitadel-2023")
 assert isinstance(loaded, Policy)

@@ -21,7 +21,8 @@ from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
-from slacalc._engine.holidays import HolidaySpec, parse_holiday_spec
+from slacalc._engine.holidays import HolidaySource, HolidaySources, HolidaySpec, parse_holiday_spec
+from slacalc._engine.ical import IcalFeed
 from slacalc._engine.windows import DAY, Window, parse_date, parse_special, parse_weekly
 from slacalc.exceptions import (
     CalendarError,
@@ -199,7 +200,7 @@ class _Spec:
     """What a weekly-hours calendar was built from, in normalised form."""
 
     weekly: tuple[tuple[Window, ...], ...]
-    holidays: HolidaySpec | None
+    holidays: HolidaySource | None
     closed: frozenset[date]
     special: tuple[tuple[date, tuple[Window, ...]], ...]
 
@@ -248,14 +249,14 @@ class Calendar:
         self,
         timezone: str | ZoneInfo = "UTC",
         hours: Mapping[str, str | list[str]] | str = "24x7",
-        holidays: Mapping[str, Any] | HolidaySpec | str | None = None,
+        holidays: Mapping[str, Any] | HolidaySpec | HolidaySources | IcalFeed | str | None = None,
         closed: Iterable[date | str] = (),
         special: Mapping[date | str, str | list[str]] | None = None,
         business_day: timedelta | str | None = None,
     ) -> None:
         self._tz, self._tzname = _zone(timezone)
         weekly = parse_weekly(hours)
-        holiday_spec = parse_holiday_spec(holidays)
+        holiday_spec = parse_holiday_spec(holidays, self._tzname)
         if isinstance(closed, str | date):
             closed = [closed]
         closed_dates = frozenset(parse_date("closed", d) for d in closed)
@@ -370,7 +371,7 @@ class Calendar:
         return self._business_day
 
     @property
-    def holidays(self) -> HolidaySpec | None:
+    def holidays(self) -> HolidaySource | None:
         """Where the calendar's holidays come from (None for combined calendars or none)."""
         return None if self._spec is None else self._spec.holidays
 

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slacalc._billing.models import EscalationsModel, PriceModel
 from slacalc._engine.calendar import Calendar
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
+from slacalc._engine.ical import feed_path
 from slacalc._policies.model import (
     ALL,
     ESCALATION_CLASSES,
@@ -85,14 +86,29 @@ class _Model(BaseModel):
 
 
 class HolidaysModel(_Model):
-    """``[calendars.<name>.holidays]``: public holidays from the ``holidays`` package."""
+    """``[calendars.<name>.holidays]``: holidays from the ``holidays`` package and/or iCal feeds.
 
-    country: str
+    At least one of ``country``, ``ical`` and ``add`` is needed.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [{"required": ["country"]}, {"required": ["ical"]}, {"required": ["add"]}]
+        }
+    )
+
+    country: str | None = None
     """ISO 3166-1 country code: ZITADEL "public holidays in Switzerland" → ``CH``."""
     subdiv: str | None = None
     """Subdivision: ZITADEL "Kanton St. Gallen" → ``SG``; freistilbox (Düsseldorf) → ``NW``."""
     categories: tuple[str, ...] = ("public",)
     """``holidays`` categories; only public holidays close the calendar unless asked for more."""
+    ical: str | tuple[str, ...] | None = None
+    """iCalendar (.ics) file(s) whose events are holidays, named by their SUMMARY; a relative path is read from the policy file's directory. No URLs: slacalc never fetches."""
+    add: dict[date, str] = Field(default_factory=dict)
+    """Dates switched on as holidays, with their names, e.g. ``{ "2026-12-31" = "Silvester" }``."""
+    remove: tuple[date, ...] = ()
+    """Dates switched off: working days although the country or a feed has them, e.g. ``["2026-01-02"]``."""
 
 
 class CalendarModel(_Model):
@@ -532,9 +548,12 @@ class _PlanParts:
 
 
 class _Builder:
-    def __init__(self, doc: PolicyModel, problems: _Problems) -> None:
+    def __init__(
+        self, doc: PolicyModel, problems: _Problems, base_dir: str | os.PathLike[str] | None
+    ) -> None:
         self.doc = doc
         self.problems = problems
+        self.base_dir = base_dir
         self.calendars: dict[str, Calendar] = {}
         self.parts: dict[str, _PlanParts | None] = {}
 
@@ -624,7 +643,7 @@ class _Builder:
         for name, model in self.doc.calendars.items():
             kwargs: dict[str, Any] = {"timezone": model.timezone, "hours": model.hours}
             if model.holidays is not None:
-                kwargs["holidays"] = model.holidays.model_dump()
+                kwargs["holidays"] = self._holidays(model.holidays)
             if model.closed:
                 kwargs["closed"] = model.closed
             if model.special:
@@ -635,6 +654,15 @@ class _Builder:
                 self.calendars[name] = Calendar(**kwargs)
             except SlacalcError as exc:
                 self.problems.add(*_calendar_problem(name, model, str(exc)))
+
+    def _holidays(self, model: HolidaysModel) -> dict[str, Any]:
+        """The calendar's ``holidays`` argument; feed paths resolved against the file's directory."""
+        out = model.model_dump(exclude_defaults=True)
+        if isinstance(model.ical, str):
+            out["ical"] = feed_path(model.ical, self.base_dir)
+        elif model.ical is not None:
+            out["ical"] = [feed_path(p, self.base_dir) for p in model.ical]
+        return out
 
     def _calendar_ref(self, name: str | None, path: Path_) -> str | None:
         """*name* itself; an unknown name is reported at *path* (targets using it are then skipped)."""
@@ -868,10 +896,19 @@ def _calendar_problem(name: str, model: CalendarModel, message: str) -> tuple[Pa
 
 
 def build_policy(
-    doc: PolicyModel, *, origin: str = "<policy>", text: str | None = None, fmt: Format = "toml"
+    doc: PolicyModel,
+    *,
+    origin: str = "<policy>",
+    text: str | None = None,
+    fmt: Format = "toml",
+    base_dir: str | os.PathLike[str] | None = None,
 ) -> Policy:
-    """The runtime :class:`Policy` of a validated document; cross-reference problems raise PolicyFileError."""
-    return _Builder(doc, _Problems(origin, text, fmt)).build()
+    """The runtime :class:`Policy` of a validated document; cross-reference problems raise PolicyFileError.
+
+    Relative paths in it (iCal holiday feeds) are read from *base_dir*, or
+    from the current directory when it is None.
+    """
+    return _Builder(doc, _Problems(origin, text, fmt), base_dir).build()
 
 
 # --------------------------------------------------------------------------- reading
@@ -909,8 +946,18 @@ def read_policy_document(
         raise AssertionError from None  # pragma: no cover - a ValidationError always has errors
 
 
-def read_policy(text: str, *, fmt: Format = "toml", origin: str = "<string>") -> Policy:
+def read_policy(
+    text: str,
+    *,
+    fmt: Format = "toml",
+    origin: str = "<string>",
+    base_dir: str | os.PathLike[str] | None = None,
+) -> Policy:
     """A :class:`Policy` from the text of a policy file.
+
+    Relative paths in it (iCal holiday feeds) are read from *base_dir*: the
+    file's directory when :func:`load_policy` reads a file, else the current
+    directory.
 
     >>> text = '''
     ... name = "mine"
@@ -929,7 +976,7 @@ def read_policy(text: str, *, fmt: Format = "toml", origin: str = "<string>") ->
     ('2 business hours on office', '1 business day on office')
     """
     doc = read_policy_document(text, fmt=fmt, origin=origin)
-    return build_policy(doc, origin=origin, text=text, fmt=fmt)
+    return build_policy(doc, origin=origin, text=text, fmt=fmt, base_dir=base_dir)
 
 
 def _read_file(path: Path) -> Policy:
@@ -949,7 +996,10 @@ def _read_file(path: Path) -> Policy:
         msg = f"invalid policy file {origin}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected UTF-8"
         raise PolicyFileError(msg) from None
     return read_policy(
-        text.removeprefix("\ufeff"), fmt="toml" if suffix == ".toml" else "json", origin=origin
+        text.removeprefix("\ufeff"),
+        fmt="toml" if suffix == ".toml" else "json",
+        origin=origin,
+        base_dir=path.parent,
     )
 
 
