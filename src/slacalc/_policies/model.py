@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -308,18 +308,33 @@ class Plan:
         return Target(metric, canonical, NOT_APPLICABLE, None, None)
 
     def deadline(
-        self, opened_at: datetime, severity: str | int, metric: str = "initial_response"
+        self,
+        opened_at: datetime,
+        severity: str | int,
+        metric: str = "initial_response",
+        *,
+        tz: str | tzinfo | None = None,
     ) -> datetime | None:
-        """When *metric* is due for a ticket opened at *opened_at*; None without an objective."""
+        """When *metric* is due for a ticket opened at *opened_at*; None without an objective.
+
+        The instant is in the target calendar's zone, or in *tz* (a zone name
+        or a ``tzinfo``; ``tz="UTC"`` for a database that stores UTC).
+        """
         from slacalc._evaluation.evaluate import deadline
 
-        return deadline(self, opened_at, severity, metric)
+        return deadline(self, opened_at, severity, metric, tz=tz)
 
-    def evaluate(self, ticket: Any, now: datetime | None = None) -> Evaluation:
-        """Judge *ticket* against this plan (see ``slacalc._evaluation.evaluate.evaluate``)."""
+    def evaluate(
+        self, ticket: Any, now: datetime | None = None, *, tz: str | tzinfo | None = None
+    ) -> Evaluation:
+        """Judge *ticket* against this plan (see ``slacalc._evaluation.evaluate.evaluate``).
+
+        Every instant of the result is in the target calendars' zones, or in
+        *tz* (a zone name or a ``tzinfo``) when given.
+        """
         from slacalc._evaluation.evaluate import evaluate
 
-        return evaluate(self, ticket, now)
+        return evaluate(self, ticket, now, tz=tz)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -552,11 +567,18 @@ class FamilyPlan:
         return self.family.at(when).plan(self.name)
 
     def deadline(
-        self, opened_at: datetime, severity: str | int, metric: str = "initial_response"
+        self,
+        opened_at: datetime,
+        severity: str | int,
+        metric: str = "initial_response",
+        *,
+        tz: str | tzinfo | None = None,
     ) -> datetime | None:
-        """:meth:`Plan.deadline` of the version in force at *opened_at*."""
-        return self.at(opened_at).deadline(opened_at, severity, metric)
+        """:meth:`Plan.deadline` of the version in force at *opened_at* (in *tz* when given)."""
+        return self.at(opened_at).deadline(opened_at, severity, metric, tz=tz)
 
-    def evaluate(self, ticket: Any, now: datetime | None = None) -> Evaluation:
-        """:meth:`Plan.evaluate` of the version in force when *ticket* was opened."""
-        return self.at(ticket.opened_at).evaluate(ticket, now)
+    def evaluate(
+        self, ticket: Any, now: datetime | None = None, *, tz: str | tzinfo | None = None
+    ) -> Evaluation:
+        """:meth:`Plan.evaluate` of the version in force when *ticket* was opened (in *tz* when given)."""
+        return self.at(ticket.opened_at).evaluate(ticket, now, tz=tz)
