@@ -57,6 +57,14 @@ ALL = "all"
 #: The classes of ``escalation_response`` targets.
 ESCALATION_CLASSES: tuple[str, ...] = ("urgent", "normal")
 
+#: Bounds of a credit rule, in the policy schema too (docs/policies.md, "Bounds"):
+#: sane terms, and every credit sum stays a small exact integer (numpy int64 in frames)
+#: and every extended term end a real date.
+MAX_AWARD_DAYS = 365
+MAX_CAP_DAYS = 3650
+MIN_CREDIT_PER = timedelta(minutes=1)
+MAX_CREDIT_PER = timedelta(days=365)
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -212,6 +220,21 @@ class CreditRule:
     cap_days_per_term: int | None = None
     metrics: tuple[str, ...] = ("initial_response",)
     channels: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.per, timedelta) or not (
+            MIN_CREDIT_PER <= self.per <= MAX_CREDIT_PER
+        ):
+            msg = (
+                f"credits.per: invalid value {_short_repr(self.per)}; expected a duration from "
+                "1 minute to 8760 hours (365 days), such as timedelta(minutes=15)"
+            )
+            raise PolicyError(msg)
+        _check_whole("credits.award_days", self.award_days, 1, MAX_AWARD_DAYS)
+        for name in ("cap_days_per_ticket", "cap_days_per_term"):
+            value = getattr(self, name)
+            if value is not None:
+                _check_whole(f"credits.{name}", value, 0, MAX_CAP_DAYS)
 
     def earns(self, metric: str, channel: str | None) -> bool:
         """Whether a breach of *metric* on a ticket from *channel* earns credits (None = unknown channel)."""
@@ -453,6 +476,17 @@ class Policy:
         if metric == "escalation_response":
             return self.escalation_class(value)
         return self.severity(value)
+
+
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}…{text[-12:]}"
+
+
+def _check_whole(field: str, value: object, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        msg = f"{field}: invalid value {_short_repr(value)}; expected a whole number from {lo} to {hi}"
+        raise PolicyError(msg)
 
 
 def _normalise(text: str) -> str:
