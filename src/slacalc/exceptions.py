@@ -10,7 +10,7 @@ Messages name the field, the value and what was expected::
         - OutOfRangeError             an instant outside 1970-2200
         - InvalidWindowError          "25:00-26:00", empty or overlapping windows
         - UnknownWeekdayError         a day key that is not mon..sun
-        - UnknownTimeZoneError        a time zone zoneinfo does not know
+        - UnknownTimeZoneError        a time zone zoneinfo does not know, or a broken tzinfo
         - HolidaySourceError          a holiday source that cannot be used (keys, add/remove dates)
           - UnknownHolidayRegionError a holidays country/subdivision/category
           - HolidayFeedError          an iCal feed: unreadable, malformed, or a URL
@@ -122,13 +122,22 @@ class UnknownWeekdayError(CalendarError):
 
 
 class UnknownTimeZoneError(CalendarError):
-    """A time-zone name that the IANA database does not know."""
+    """A time zone that cannot be used: a name the IANA database does not know, or a broken tzinfo."""
 
     @classmethod
-    def for_key(cls, key: object) -> UnknownTimeZoneError:
-        """Build the error for the unknown zone *key*."""
+    def for_key(cls, key: object, field: str = "timezone") -> UnknownTimeZoneError:
+        """Build the error for the unknown zone *key* given as *field*."""
+        tail = ", or a tzinfo" if field != "timezone" else ""
         return cls(
-            f"timezone: unknown time zone {key!r}; expected an IANA name such as 'Europe/Zurich' or 'UTC'"
+            f"{field}: unknown time zone {key!r}; expected an IANA name such as 'Europe/Zurich' or 'UTC'{tail}"
+        )
+
+    @classmethod
+    def for_tzinfo(cls, value: object, field: str, reason: str) -> UnknownTimeZoneError:
+        """Build the error for a tzinfo *value* in *field* that cannot express instants."""
+        return cls(
+            f"{field}: unusable tzinfo {value!r}: {reason}; expected a tzinfo whose utcoffset() "
+            "is a timedelta strictly between -24 and 24 hours, e.g. ZoneInfo('UTC')"
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 try:
@@ -28,7 +28,7 @@ from slacalc._analysis.vectorised import (
     plan_metrics,
     resolve_plan,
 )
-from slacalc._engine.calendar import to_us
+from slacalc._engine.calendar import resolve_tz, to_us
 from slacalc._files.tickets import parse_instant
 from slacalc._typing import METRICS
 from slacalc.exceptions import TicketError, UnknownMetricError
@@ -99,7 +99,7 @@ def evaluate_frame(
     *,
     errors: Literal["raise", "mark"] = ...,
     prefix: str = ...,
-    tz: str | None = ...,
+    tz: str | tzinfo | None = ...,
 ) -> Any: ...
 
 
@@ -114,7 +114,7 @@ def evaluate_frame(
     *,
     errors: Literal["collect"],
     prefix: str = ...,
-    tz: str | None = ...,
+    tz: str | tzinfo | None = ...,
 ) -> FrameResult: ...
 
 
@@ -128,7 +128,7 @@ def evaluate_frame(
     *,
     errors: Errors = "raise",
     prefix: str = "",
-    tz: str | None = None,
+    tz: str | tzinfo | None = None,
 ) -> Any:
     """Judge every ticket of *df* against *plan*: the input rows with the outcome columns added.
 
@@ -154,8 +154,10 @@ def evaluate_frame(
     ``stopped_at``, ``elapsed``, ``remaining``, ``late_by``,
     ``late_by_wall``, ``credit_days`` and ``policy_version``. Each value is
     the one :meth:`Plan.evaluate` gives for the row's ticket and *metric*.
-    Instants are in the zone of the plan's calendars (UTC when they differ,
-    or *tz*). Sub-microsecond parts of ``datetime64[ns]`` values are dropped.
+    Instants are in the zone of the plan's calendars (UTC when they differ),
+    or in *tz* (a zone name or a ``tzinfo``; ``tz="UTC"`` for a database that
+    stores UTC; an unknown name raises ``UnknownTimeZoneError``).
+    Sub-microsecond parts of ``datetime64[ns]`` values are dropped.
 
     Bad rows (missing or unreadable instants, naive ones, an unknown
     severity, a response before opening, ``now`` before opening, no policy
@@ -250,12 +252,12 @@ def _now(now: datetime | str | None) -> datetime:
     return moment
 
 
-def _instants(values: Any, index: Any, zone: str) -> Any:
+def _instants(values: Any, index: Any, zone: str | tzinfo) -> Any:
     series = pd.Series(values.view("M8[us]"), index=index)
     return series.dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
-def _outcome_series(columns: dict[str, Any], index: Any, zone: str) -> dict[str, Any]:
+def _outcome_series(columns: dict[str, Any], index: Any, zone: str | tzinfo) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, values in columns.items():
         if name in ("due_at", "stopped_at"):
@@ -310,7 +312,7 @@ def attainment(
     freq: str | None = "M",
     *,
     on: str = "opened_at",
-    tz: str | None = None,
+    tz: str | tzinfo | None = None,
     prefix: str = "",
 ) -> Any:
     """Share of objectives met, per group and period, with counts per status and credit totals.
@@ -320,8 +322,9 @@ def attainment(
     *prefix* first, so ``"class"`` finds ``"extended.class"`` in a
     :func:`what_if` frame) and by the period (``freq``: a pandas period alias
     such as ``"M"``, ``"Q"``, ``"W"``; None for no periods) in which the
-    column *on* falls. Periods are read in *tz*, by default the zone of the
-    ``due_at`` column (the plan's calendars), so a month is the calendar's month.
+    column *on* falls. Periods are read in *tz* (a zone name or a ``tzinfo``),
+    by default the zone of the ``due_at`` column (the plan's calendars), so a
+    month is the calendar's month.
 
     Columns: ``tickets``, one count per status (``met``, ``breached``,
     ``pending``, ``not_applicable``, ``invalid``), ``attainment``
@@ -376,16 +379,19 @@ def attainment(
     return table
 
 
-def _periods(outcomes: Any, on: str, freq: str, tz: str | None, prefix: str) -> Any:
+def _periods(outcomes: Any, on: str, freq: str, tz: str | tzinfo | None, prefix: str) -> Any:
     if on not in outcomes.columns:
         msg = f"on: the frame has no column {on!r}; expected the column of opening instants"
         raise TicketError(msg)
-    zone = tz
+    zone: Any = None
+    if tz is not None:
+        resolved = resolve_tz(tz)
+        zone = tz.strip() if isinstance(tz, str) else resolved
     if zone is None:
         for name in (prefix + "due_at", on):
             dtype = outcomes[name].dtype if name in outcomes.columns else None
             if isinstance(dtype, pd.DatetimeTZDtype):
-                zone = str(dtype.tz)
+                zone = dtype.tz
                 break
     instants = parse_instants(outcomes[on], on)
     wall = pd.DatetimeIndex(instants.us.view("M8[us]"))
@@ -405,14 +411,15 @@ def what_if(
     metric: str = "initial_response",
     *,
     errors: Literal["raise", "mark"] = "raise",
-    tz: str | None = None,
+    tz: str | tzinfo | None = None,
 ) -> Any:
     """The same tickets under several plans, side by side.
 
     The input frame with, for each plan, the outcome columns of
     :func:`evaluate_frame` named ``"<plan>.<column>"`` (``extended.status``,
-    ``custom.credit_days`` …), all judged at the same *now*. Summarise one
-    plan with ``attainment(result, prefix="extended.")``.
+    ``custom.credit_days`` …), all judged at the same *now*, with instants
+    in *tz* when given (as in :func:`evaluate_frame`). Summarise one plan
+    with ``attainment(result, prefix="extended.")``.
     """
     moment = _now(now)
     out = df.copy(deep=False)

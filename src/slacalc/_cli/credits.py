@@ -18,10 +18,11 @@ import csv
 import json
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from slacalc._billing.prices import parse_money
 from slacalc._evaluation.credits import Contract, ContractCredits
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
@@ -107,15 +108,7 @@ def _date(value: object, field: str) -> date:
 def _money(value: object, field: str) -> Decimal | None:
     if value is None or str(value).strip() == "":
         return None
-    try:
-        amount = Decimal(str(value).strip().replace("'", "").replace("_", ""))
-    except InvalidOperation:
-        msg = f"{field}: invalid amount {value!r}; expected a decimal number such as 6000.00"
-        raise BillingError(msg) from None
-    if not amount.is_finite() or amount < 0:
-        msg = f"{field}: invalid amount {value!r}; expected a non-negative decimal number"
-        raise BillingError(msg)
-    return amount
+    return parse_money(str(value), field)
 
 
 def _format(path: str, given: str | None) -> str:

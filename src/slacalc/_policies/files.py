@@ -40,6 +40,10 @@ from slacalc._engine.ical import feed_path
 from slacalc._policies.model import (
     ALL,
     ESCALATION_CLASSES,
+    MAX_AWARD_DAYS,
+    MAX_CAP_DAYS,
+    MAX_CREDIT_PER,
+    MIN_CREDIT_PER,
     CreditRule,
     FrozenMap,
     Plan,
@@ -196,18 +200,18 @@ class PlanModel(_Model):
 class CreditsModel(_Model):
     """``[credits]``: ZITADEL 2023 "For every 15 minutes exceeding the stated objective, 1 day will be added"."""
 
-    per: str = "15 minutes"
-    """Lateness period that earns one award ("every 15 minutes")."""
-    award_days: int = Field(default=1, ge=1)
-    """Days of term extension per period ("1 day will be added as extension to the current term")."""
+    per: str = Field(default="15 minutes", min_length=1, max_length=100)
+    """Lateness period that earns one award ("every 15 minutes"): a fixed duration from 1 minute to 8760 hours (365 days)."""
+    award_days: int = Field(default=1, ge=1, le=MAX_AWARD_DAYS)
+    """Days of term extension per period ("1 day will be added as extension to the current term"), 1 to 365."""
     rounding: Rounding = "ceil"
     """``ceil``: every started period counts (any failure entitles to credits); ``floor``: full periods only."""
     measure: Measure = "business"
     """Lateness in business time on the target's calendar, or wall time."""
-    cap_days_per_ticket: int | None = Field(default=None, ge=0)
-    """Most days one ticket can earn (none in the seeds)."""
-    cap_days_per_term: int | None = Field(default=None, ge=0)
-    """Most days a contract term can earn (none in the seeds)."""
+    cap_days_per_ticket: int | None = Field(default=None, ge=0, le=MAX_CAP_DAYS)
+    """Most days one ticket can earn, 0 to 3650 (none in the seeds)."""
+    cap_days_per_term: int | None = Field(default=None, ge=0, le=MAX_CAP_DAYS)
+    """Most days a contract term can earn, 0 to 3650 (none in the seeds)."""
     metrics: tuple[Metric, ...] = ("initial_response",)
     """Metrics whose breaches earn credits (ZITADEL 2023: initial response and escalation response)."""
     channels: tuple[str, ...] | None = None
@@ -493,6 +497,14 @@ def _expected(err: Mapping[str, Any]) -> str:
         return f"at least {n} item{'' if n == 1 else 's'}"
     if kind.startswith(("date_", "datetime_")):
         return "a date (YYYY-MM-DD)"
+    if kind == "decimal_max_digits":
+        return f"a decimal number of at most {ctx.get('max_digits')} digits in all"
+    if kind == "decimal_max_places":
+        return f"a decimal number with at most {ctx.get('decimal_places')} decimal places"
+    if kind == "decimal_whole_digits":
+        return f"a decimal number with at most {ctx.get('whole_digits')} digits before the point"
+    if kind == "finite_number":
+        return "a finite number"
     msg = str(err["msg"])
     msg = re.sub(r"a valid dictionary or instance of \w+", "a table", msg)
     msg = msg.replace("a valid dictionary", "a table").replace("a valid tuple", "an array")
@@ -833,11 +845,12 @@ class _Builder:
             if (
                 isinstance(parsed, NoObjective)
                 or parsed.business_days
-                or parsed.fixed <= timedelta(0)
+                or not MIN_CREDIT_PER <= parsed.fixed <= MAX_CREDIT_PER
             ):
                 self.problems.add(
                     ("credits", "per"),
-                    f"invalid value {model.per!r}; expected a positive amount of hours or minutes such as '15 minutes'",
+                    f"invalid value {_short(model.per)}; expected a positive amount of hours or "
+                    "minutes, from 1 minute to 8760 hours (365 days), such as '15 minutes'",
                 )
             else:
                 per = parsed.fixed
