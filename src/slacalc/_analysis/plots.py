@@ -25,6 +25,7 @@ from slacalc.exceptions import TicketError
 __all__ = ["plot_attainment", "plot_credits", "plot_response_times"]
 
 _GOAL_COLOUR = "#b2182b"
+_MARKERS = ("o", "s", "D", "^", "v", "P")
 
 
 def _metric_words(outcomes: Any) -> str:
@@ -84,14 +85,25 @@ def plot_attainment(
     shares: list[float] = []
     if span is not None:
         xs = np.asarray([p.ordinal for p in span], dtype=float)
+        drawn = 0
         for group, rows in table.groupby(level=by, sort=False):
             values = rows.droplevel(by)["attainment"].reindex(span).to_numpy(dtype=float)
             if np.isnan(values).all():  # no verdict in any period (or no objective at all)
                 continue
             shares.extend(values[~np.isnan(values)])
             label = f"severity {group}" if by == "class" else str(group)
-            # NaN where a period has no verdict: matplotlib leaves a gap there
-            axes.plot(xs, values, marker="o", linewidth=2, label=label)
+            # NaN where a period has no verdict: matplotlib leaves a gap there. Markers shrink
+            # and change shape line by line, so points at the same place stay visible.
+            axes.plot(
+                xs,
+                values,
+                marker=_MARKERS[drawn % len(_MARKERS)],
+                markersize=max(4.0, 8.0 - 1.0 * drawn),
+                linewidth=2,
+                label=label,
+                zorder=2 + drawn,
+            )
+            drawn += 1
         empty = sorted(set(span) - set(found))
         for period in empty:
             axes.axvspan(period.ordinal - 0.5, period.ordinal + 0.5, color="#000000", alpha=0.05, linewidth=0)

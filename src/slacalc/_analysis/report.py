@@ -52,6 +52,11 @@ def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else words or word + 's'}"
 
 
+def _noun(count: int, word: str, words: str | None = None) -> str:
+    """The noun of :func:`plural` alone: ``ticket`` for 1, ``tickets`` otherwise."""
+    return plural(count, word, words).split(" ", 1)[1]
+
+
 @dataclass(frozen=True, slots=True)
 class PricedContract:
     """A contract, the price of its term (None when unknown) and the price's currency."""
@@ -115,7 +120,10 @@ def _when(value: Any) -> str:
 
 
 def _span(value: Any) -> str:
-    """``19 h 0 min 44 s``: a duration to the second, for reading (the data keep microseconds)."""
+    """``19 h 44 s``, ``38 h``, ``1 min 5 s``: a duration to the second, for reading.
+
+    Units that are zero are left out (``0 s`` for nothing at all); the data keep microseconds.
+    """
     import pandas as pd
 
     if value is None or pd.isna(value):
@@ -123,12 +131,8 @@ def _span(value: Any) -> str:
     seconds = int(value // pd.Timedelta(seconds=1))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if hours or minutes:
-        parts.append(f"{minutes} min")
-    if secs or not parts:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
+    parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n]
+    return " ".join(parts) or "0 s"
 
 
 def _percent(share: float) -> str:
@@ -351,7 +355,12 @@ def render_report(
 
     share = _percent(met / (met + breached)) if met + breached else "n/a"
     cards = [
-        ("tickets", f"{len(valid):,}", "evaluated" + (", bad rows apart" if bad_lines else ""), ""),
+        (
+            _noun(len(valid), "ticket"),
+            f"{len(valid):,}",
+            "evaluated" + (", bad rows apart" if bad_lines else ""),
+            "",
+        ),
         ("objectives met", share, f"{met:,} of {plural(met + breached, 'ticket')} judged", ""),
         ("met", f"{met:,}", "", ""),
         (f"{stopped_word} late", f"{len(late_rows):,}", "breached", "bad" if len(late_rows) else ""),
@@ -364,12 +373,17 @@ def render_report(
         ("pending", f"{int(statuses.get('pending', 0)):,}", "open, not due yet", ""),
         ("not applicable", f"{int(statuses.get('not_applicable', 0)):,}", "no objective", ""),
         (
-            "credit days owed",
+            _noun(credits_total, "credit day", "credit days") + " owed",
             f"{credits_total:,}",
             f"worth {_money(worth)} on priced contracts" if any(worth.values()) else "",
             "bad" if credits_total else "",
         ),
-        ("bad rows", f"{bad_lines:,}", "not counted as tickets", "bad" if bad_lines else ""),
+        (
+            _noun(bad_lines, "bad row"),
+            f"{bad_lines:,}",
+            "not counted as tickets",
+            "bad" if bad_lines else "",
+        ),
     ]
     parts = [
         "<!DOCTYPE html>",
