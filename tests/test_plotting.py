@@ -187,12 +187,14 @@ class TestAttainmentAxes:
     def test_a_period_without_verdict_is_a_gap_in_its_line(self) -> None:
         """Class 1 has only pending tickets in February: its line breaks there, class 2's does not."""
         frame = judged(
-            shares("2026-01", "1", 1, 0)
-            + [("2026-02-02 10:00", "1", "pending")]
-            + shares("2026-03", "1", 1, 1)
-            + shares("2026-01", "2", 1, 0)
-            + shares("2026-02", "2", 1, 0)
-            + shares("2026-03", "2", 1, 0)
+            [
+                *shares("2026-01", "1", 1, 0),
+                ("2026-02-02 10:00", "1", "pending"),
+                *shares("2026-03", "1", 1, 1),
+                *shares("2026-01", "2", 1, 0),
+                *shares("2026-02", "2", 1, 0),
+                *shares("2026-03", "2", 1, 0),
+            ]
         )
         one, two = plot_attainment(frame, goal=None).axes[0].get_lines()[:2]
         assert np.isnan(one.get_ydata()[1])
@@ -237,7 +239,10 @@ class TestResponseTimes:
     def test_one_panel_per_severity_with_objective(self, outcomes: Any, tmp_path: Path) -> None:
         """Panels for severities 1-4, each marking its objective (1, 2, 12, 24 business hours)."""
         figure = plot_response_times(outcomes)
-        assert figure.get_suptitle() == "Business time to initial response (clock stopped; objective dashed)"  # type: ignore[attr-defined]
+        assert (
+            figure.get_suptitle()
+            == "Business time to initial response (clock stopped; objective dashed)"
+        )  # type: ignore[attr-defined]
         panels = figure.axes
         assert [p.get_title() for p in panels] == [
             "severity 1: 3 tickets, 2 late",

@@ -581,14 +581,15 @@ class TestInBrowser:
         assert inked.mean() > 0.02, f"only {inked.mean():.1%} of the page is not white"
         # ink all the way down to the bad rows and contracts, not just the top of the page
         assert inked[2400:].mean() > 0.005
-        # severity 1's line (matplotlib's first colour, #1f77b4), the credit bars (#d6604d) and
-        # the shaded months without tickets (5 % black on white: #f2f2f2) come from the PNGs
-        # (exactly: the table headers' #f4f4f4 is 2 units away)
-        for colour, within in (
-            ((0x1F, 0x77, 0xB4), 0.02),
-            ((0xD6, 0x60, 0x4D), 0.02),
-            ((0xF2, 0xF2, 0xF2), 0.003),
+        # severity 1's line (matplotlib's first colour, #1f77b4) and the credit bars (#d6604d)
+        # come from the PNGs, and the four months without tickets are a wide band shaded 5 %
+        # black on white (#f2f2f2, tens of thousands of pixels; antialiasing elsewhere on the
+        # page makes a few thousand at most)
+        for colour, within, least in (
+            ((0x1F, 0x77, 0xB4), 0.02, 200),
+            ((0xD6, 0x60, 0x4D), 0.02, 200),
+            ((0xF2, 0xF2, 0xF2), 0.003, 30_000),
         ):
             target = [c / 255 for c in colour]
             close = (abs(pixels - target) < within).all(axis=2).sum()
-            assert close > 200, f"colour {colour} painted on only {close} pixels"
+            assert close > least, f"colour {colour} painted on only {close} pixels"

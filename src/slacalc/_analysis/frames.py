@@ -344,7 +344,6 @@ def period_frequency(freq: object, field: str = "freq") -> tuple[str, str]:
     return found
 
 
-
 def attainment(
     outcomes: Any,
     by: str | Sequence[str] | None = "class",
@@ -432,15 +431,21 @@ def _class_labels(classes: Any, status: Any, name: str) -> Any:
 
     A categorical key, so that groupby sorts the classes first and the two labels after them.
     """
-    values = classes.to_numpy(dtype=object, na_value=None)
+    values = classes.to_numpy(dtype=object, na_value=None, copy=True)
     missing = pd.isna(values)
-    known = sorted(pd.unique(values[~missing]), key=str)
+    known = sorted(pd.unique(values[~missing]), key=_natural)
     bad = np.asarray(status == "invalid", dtype=bool)
     values[missing & bad] = INVALID
     values[missing & ~bad] = NO_OBJECTIVE
     labels = [label for label in (NO_OBJECTIVE, INVALID) if label not in known]
     categories = pd.Categorical(values, categories=known + labels, ordered=True)
     return pd.CategoricalIndex(categories, name=name)
+
+
+def _natural(value: object) -> tuple[int, int, str]:
+    """Sort key putting numbered classes in number order (2 before 10), names after them."""
+    text = str(value)
+    return (0, int(text), text) if text.isdigit() else (1, 0, text)
 
 
 def _plain_levels(index: Any) -> Any:

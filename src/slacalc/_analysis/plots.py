@@ -106,9 +106,13 @@ def plot_attainment(
             drawn += 1
         empty = sorted(set(span) - set(found))
         for period in empty:
-            axes.axvspan(period.ordinal - 0.5, period.ordinal + 0.5, color="#000000", alpha=0.05, linewidth=0)
+            axes.axvspan(
+                period.ordinal - 0.5, period.ordinal + 0.5, color="#000000", alpha=0.05, linewidth=0
+            )
         if empty:
-            axes.plot([], [], color="#000000", alpha=0.15, linewidth=8, label=f"no tickets that {word}")
+            axes.plot(
+                [], [], color="#000000", alpha=0.15, linewidth=8, label=f"no tickets that {word}"
+            )
         _period_ticks(axes, span, word)
     if goal is not None:
         axes.axhline(goal, color="#222222", linestyle="--", linewidth=1.5, label=f"goal {goal:.0%}")
@@ -146,7 +150,9 @@ def _period_ticks(axes: Axes, span: Any, word: str) -> None:
     """Ticks at the periods of *span* (ordinals on the x axis), thinned to about a dozen labels."""
     step = max(1, int(np.ceil(len(span) / 12)))
     shown = list(span)[::step]
-    labels = [p.start_time.strftime("%Y-%m-%d") if word in ("week", "day") else str(p) for p in shown]
+    labels = [
+        p.start_time.strftime("%Y-%m-%d") if word in ("week", "day") else str(p) for p in shown
+    ]
     axes.set_xticks([p.ordinal for p in shown], labels)
     axes.set_xlim(span[0].ordinal - 0.5, span[-1].ordinal + 0.5)
     if len(shown) > 6 and word in ("week", "day"):

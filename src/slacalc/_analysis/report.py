@@ -259,7 +259,7 @@ def _attainment_alt(table: Any, goal: float | None, word: str, what: str) -> str
     shares = table["attainment"].dropna()
     if shares.empty:
         return f"Line chart of {what} objectives met per {word}: no ticket has a verdict yet."
-    periods = sorted({p for p in shares.index.get_level_values("period")})
+    periods = sorted(set(shares.index.get_level_values("period")))
     span = str(periods[0]) if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
     lines = []
     for group, rows in shares.groupby(level="class", sort=False):
@@ -289,14 +289,18 @@ def _response_alt(valid: Any, what: str) -> str:
     for group, rows in stopped.groupby("class", sort=True):
         late = int((rows["elapsed"] > rows["objective"]).sum())
         objective = _span(pd.Timedelta(rows["objective"].median()))
-        parts.append(f"severity {group}: {plural(len(rows), 'ticket')}, {late} over the {objective} objective")
+        parts.append(
+            f"severity {group}: {plural(len(rows), 'ticket')}, {late} over the {objective} objective"
+        )
     return f"Histograms of business time to {what}, one per severity: " + "; ".join(parts) + "."
 
 
 def _credits_alt(totals: Any, label: str) -> str:
     if totals.empty:
         return f"Bar chart of credit days owed per {label}: none owed."
-    shown = "; ".join(f"{name} {plural(int(days), 'day')}" for name, days in totals.head(15).items())
+    shown = "; ".join(
+        f"{name} {plural(int(days), 'day')}" for name, days in totals.head(15).items()
+    )
     more = f" and {len(totals) - 15} more" if len(totals) > 15 else ""
     return f"Bar chart of credit days owed per {label}, largest first: {shown}{more}."
 
@@ -363,7 +367,12 @@ def render_report(
         ),
         ("objectives met", share, f"{met:,} of {plural(met + breached, 'ticket')} judged", ""),
         ("met", f"{met:,}", "", ""),
-        (f"{stopped_word} late", f"{len(late_rows):,}", "breached", "bad" if len(late_rows) else ""),
+        (
+            f"{stopped_word} late",
+            f"{len(late_rows):,}",
+            "breached",
+            "bad" if len(late_rows) else "",
+        ),
         (
             "breached, still open",
             f"{len(open_rows):,}",
@@ -582,7 +591,12 @@ def render_report(
         parts.append(
             '<div id="credits">'
             + _table(
-                [credit_label, "tickets with credits", "credit days", *(["value"] if money else [])],
+                [
+                    credit_label,
+                    "tickets with credits",
+                    "credit days",
+                    *(["value"] if money else []),
+                ],
                 rows,
                 total=total,
             )
@@ -657,10 +671,20 @@ def _contracts_table(valued: list[ValuedContract], plan: str) -> str:
         term = f"{c.term_start.isoformat()} to {c.term_end.isoformat()}"
         if v.credits is None:
             rows.append(
-                [_e(c.customer), _e(c.plan.name), _e(term), "", "", "", f"other plan than {_e(plan)}"]
+                [
+                    _e(c.customer),
+                    _e(c.plan.name),
+                    _e(term),
+                    "",
+                    "",
+                    "",
+                    f"other plan than {_e(plan)}",
+                ]
             )
             continue
-        days = f"{v.credits.days:,}" + (f" (capped, {v.credits.earned_days:,} earned)" if v.credits.capped else "")
+        days = f"{v.credits.days:,}" + (
+            f" (capped, {v.credits.earned_days:,} earned)" if v.credits.capped else ""
+        )
         price = v.priced.term_price
         rows.append(
             [
