@@ -347,7 +347,7 @@ def period_frequency(freq: object, field: str = "freq") -> tuple[str, str]:
 def attainment(
     outcomes: Any,
     by: str | Sequence[str] | None = "class",
-    freq: str | None = "M",
+    freq: str | None = "ME",
     *,
     on: str = "opened_at",
     tz: str | None = None,
