@@ -840,6 +840,22 @@ class TestAttainment:
         ]  # fmt: skip
         assert not by_customer.index.get_level_values("class").isna().any()
 
+    def test_classes_in_the_policys_order(self) -> None:
+        """freistilbox's severities come most severe first (urgent, high, normal, low), not alphabetically."""
+        frame = pd.DataFrame(
+            {
+                "opened_at": ["2026-03-02T09:00:00+01:00"] * 4,
+                "severity": ["low", "normal", "urgent", "high"],
+                "responded_at": ["2026-03-02T09:10:00+01:00"] * 4,
+            }
+        )
+        out = evaluate_frame(frame, "freistilbox", "standard", now=NOW)
+        assert out.attrs["slacalc"]["classes"] == ["urgent", "high", "normal", "low"]
+        assert list(attainment(out, freq=None).index) == ["urgent", "high", "normal", "low"]
+        # a frame without that record (built by hand) falls back to names in order, numbers by value
+        plain = pd.DataFrame({"class": ["10", "2", "b", "a"], "status": ["met"] * 4})
+        assert list(attainment(plain, freq=None).index) == ["2", "10", "a", "b"]
+
     def test_on_evaluated_frame(self) -> None:
         """attainment reads evaluate_frame's output directly (ISO strings in the opened_at column)."""
         frame = pd.DataFrame(

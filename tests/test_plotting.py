@@ -258,6 +258,20 @@ class TestResponseTimes:
         assert sum(bar.get_height() for bar in panels[0].patches) == 3
         _saved(figure, tmp_path, "response-times")
 
+    def test_panels_in_the_policys_order(self) -> None:
+        """freistilbox's panels run urgent, high, normal, low: most severe first, as the policy lists them."""
+        frame = pd.DataFrame(
+            {
+                "opened_at": ["2026-03-02T09:00:00+01:00"] * 4,
+                "severity": ["low", "normal", "urgent", "high"],
+                "responded_at": ["2026-03-02T09:10:00+01:00"] * 4,
+            }
+        )
+        figure = plot_response_times(evaluate_frame(frame, "freistilbox", "standard", now=NOW))
+        assert [p.get_title().split(":")[0] for p in figure.axes] == [
+            "severity urgent", "severity high", "severity normal", "severity low",
+        ]  # fmt: skip
+
     def test_nothing_stopped(self, outcomes: Any, tmp_path: Path) -> None:
         """A frame where no clock has stopped says so instead of failing."""
         figure = plot_response_times(outcomes[outcomes["stopped_at"].isna()])

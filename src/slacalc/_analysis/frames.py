@@ -220,7 +220,12 @@ def evaluate_frame(
         out[prefix + name] = values
     out.attrs = {
         **df.attrs,
-        "slacalc": {"plan": target_plan.name, "metric": metric, "now": moment.isoformat()},
+        "slacalc": {
+            "plan": target_plan.name,
+            "metric": metric,
+            "now": moment.isoformat(),
+            "classes": _policy_classes(target_plan, metric),
+        },
     }
     bad = _bad_frame(result.bad, index)
     if errors == "mark":
@@ -235,6 +240,26 @@ def evaluate_frame(
     if len(bad):
         raise BadRowsError(_bad_message(bad), bad)
     return out
+
+
+def _policy_classes(plan: Plan | FamilyPlan, metric: str) -> list[str]:
+    """The classes of *metric* in the policy's order (most severe first), over every version."""
+    order: list[str] = []
+    for version in plan_metrics(plan):
+        policy = version.policy
+        names = (
+            policy.escalation_classes if metric == "escalation_response" else policy.severity_names
+        )
+        order += [name for name in names if name not in order]
+    return order
+
+
+def class_order(outcomes: Any, classes: Iterable[Any]) -> list[Any]:
+    """*classes* in the policy's order (kept by evaluate_frame in ``attrs``), others after, numbers in number order."""
+    known = list(outcomes.attrs.get("slacalc", {}).get("classes", ()))
+    given = list(dict.fromkeys(classes))
+    first = [c for c in known if c in given]
+    return first + sorted((c for c in given if c not in first), key=_natural)
 
 
 def _check_metric(plan: Plan | FamilyPlan, metric: str) -> None:
@@ -399,7 +424,7 @@ def attainment(
     status = outcomes[status_name]
     class_name = prefix + "class"
     grouping: list[Any] = [
-        _class_labels(outcomes[name], status, key)
+        _class_labels(outcomes[name], status, key, outcomes)
         if name == class_name
         else pd.Index(outcomes[name].array, name=key)
         for key, name in zip(keys, names, strict=True)
@@ -426,14 +451,15 @@ def attainment(
     return table
 
 
-def _class_labels(classes: Any, status: Any, name: str) -> Any:
+def _class_labels(classes: Any, status: Any, name: str, outcomes: Any) -> Any:
     """The class column with its gaps named ``no objective`` (``invalid`` for a bad row), sorted last.
 
-    A categorical key, so that groupby sorts the classes first and the two labels after them.
+    A categorical key, so that groupby sorts the classes in the policy's order
+    (most severe first) and the two labels after them.
     """
     values = classes.to_numpy(dtype=object, na_value=None, copy=True)
     missing = pd.isna(values)
-    known = sorted(pd.unique(values[~missing]), key=_natural)
+    known = class_order(outcomes, pd.unique(values[~missing]))
     bad = np.asarray(status == "invalid", dtype=bool)
     values[missing & bad] = INVALID
     values[missing & ~bad] = NO_OBJECTIVE

@@ -18,7 +18,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     )
     raise ImportError(msg) from exc
 
-from slacalc._analysis.frames import attainment, period_frequency
+from slacalc._analysis.frames import attainment, class_order, period_frequency
 from slacalc._analysis.report import plural
 from slacalc.exceptions import TicketError
 
@@ -178,7 +178,7 @@ def plot_response_times(
     """
     _require(outcomes, "elapsed", "stopped_at", "objective", by)
     stopped = outcomes[outcomes["stopped_at"].notna() & outcomes["objective"].notna()]
-    groups = sorted(stopped[by].dropna().unique(), key=str)
+    groups = class_order(outcomes, stopped[by].dropna().unique())
     if figure is None:
         figure = Figure(figsize=(max(4.0, 3.2 * max(len(groups), 1)), 3.8), layout="constrained")
     what = _metric_words(outcomes)
