@@ -19,7 +19,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise ImportError(msg) from exc
 
 from slacalc._analysis.frames import attainment, class_order, period_frequency
-from slacalc._analysis.report import plural
+from slacalc._analysis.words import plural
 from slacalc.exceptions import TicketError
 
 __all__ = ["plot_attainment", "plot_credits", "plot_response_times"]

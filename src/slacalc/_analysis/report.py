@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from slacalc._analysis.words import plural
 from slacalc._evaluation.credits import Contract, ContractCredits, TicketCredit
 from slacalc._files.tickets import parse_instant
 
@@ -31,7 +32,6 @@ __all__ = [
     "PricedContract",
     "ValuedContract",
     "contract_credits",
-    "plural",
     "render_report",
 ]
 
@@ -45,11 +45,6 @@ _STOPPED = {
     "dispatch": "dispatched",
     "resolution": "resolved",
 }
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 ticket``, ``2 tickets``, ``1,024 days``: a count with its noun in the right number."""
-    return f"{count:,} {word if count == 1 else words or word + 's'}"
 
 
 def _noun(count: int, word: str, words: str | None = None) -> str:

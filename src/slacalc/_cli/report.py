@@ -79,7 +79,8 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write(f"slacalc report: {exc.name} is missing; {_EXTRA_HINT}\n")
         return 2
     from slacalc._analysis.frames import evaluate_frame, period_frequency
-    from slacalc._analysis.report import plural, render_report
+    from slacalc._analysis.report import render_report
+    from slacalc._analysis.words import plural
 
     period_frequency(args.freq, "--freq")  # refused before any work is done
     now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)
