@@ -308,7 +308,7 @@ class TestAtAGlance:
         page = glance[0]
         assert cells(section(page, "credits")) == [
             ["acme", "2", "154", "CHF 15,400.00"],
-            ["initech", "1", "52", "contract on another plan"],
+            ["initech", "1", "52", "other plan than extended"],
             ["globex", "1", "1", "EUR 10.00"],
             ["total", "4", "207", "CHF 15,400.00 + EUR 10.00"],
         ]
@@ -355,6 +355,38 @@ class TestAtAGlance:
         assert message in err.splitlines()
         assert html.escape(message) in page
         assert code == 1
+
+    def test_numbers_too_large_for_a_term(self, tmp_path: Path) -> None:
+        """Millions of credit days or a 35-digit price are shown as such in the contracts table, never a traceback.
+
+        On custom, severity 1 has 30 minutes around the clock: unanswered from 2026 to 2199,
+        about 174 years × 365 days × 96 quarter hours, some 6 million days, which would
+        extend the term past the year 9999.
+        """
+        tickets = tmp_path / "t.csv"
+        tickets.write_text(
+            "id,customer,severity,opened_at,responded_at\n"
+            "X-1,acme,1,2026-01-05T09:00:00+01:00,\n"
+            "X-2,globex,1,2026-01-05T09:00:00+01:00,2026-01-05T10:00:00+01:00\n",
+            encoding="utf-8",
+        )
+        contracts = tmp_path / "c.csv"
+        contracts.write_text(
+            "customer,plan,term_start,term_end,term_price,currency\n"
+            "acme,custom,2026-01-01,2027-01-01,100,CHF\n"
+            f"globex,custom,2026-01-01,2027-01-01,{'9' * 35},CHF\n",
+            encoding="utf-8",
+        )
+        page = tmp_path / "r.html"
+        code, _, err = run(str(tickets), "--policy", "zitadel-2023", "--plan", "custom", "--now", "2199-12-31T00:00:00+01:00", "--out", str(page), "--contracts", str(contracts))  # fmt: skip
+        assert code == 0, err
+        rows = cells(section(page.read_text(encoding="utf-8"), "contracts"))
+        assert rows[0][0] == "acme"
+        assert rows[0][-1].endswith("credit days run past the year 9999")
+        assert int(rows[0][-1].split(" ")[0].replace(",", "")) > 6_000_000
+        assert rows[1][0] == "globex"
+        assert rows[1][3] == "2"  # 30 minutes late: 2 quarter hours
+        assert rows[1][-1].endswith("is beyond exact arithmetic")
 
     def test_plurals(
         self, glance: tuple[str, int, str, str, Path], report: tuple[Path, int, str, str]

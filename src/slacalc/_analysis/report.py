@@ -66,8 +66,9 @@ class ValuedContract:
     """A contract's credits as ``slacalc credits`` computes them, with their value when priced."""
 
     priced: PricedContract
-    credits: ContractCredits | None  # None: the contract is on another plan than the report
+    credits: ContractCredits | None  # None: not valued, *problem* says why
     value: Decimal | None
+    problem: str = ""
 
 
 # ---------------------------------------------------------------------- HTML
@@ -202,6 +203,7 @@ def contract_credits(
     from slacalc._evaluation.credits import _terms
 
     valid = outcomes[outcomes["status"] != "invalid"]
+    metric = str(outcomes.attrs.get("slacalc", {}).get("metric", "initial_response"))
     has_customer = "customer" in valid.columns
     credited = valid[valid["credit_days"].fillna(0) > 0] if has_customer else valid.iloc[:0]
     by_customer: dict[str, list[tuple[str, datetime, int]]] = defaultdict(list)
@@ -214,19 +216,25 @@ def contract_credits(
     for priced in contracts:
         contract = priced.contract
         if contract.plan.name != plan:
-            result.append(ValuedContract(priced, None, None))
+            result.append(ValuedContract(priced, None, None, f"other plan than {plan}"))
             continue
         rows = []
         for ticket_id, opened, days in by_customer.get(contract.customer, []):
             day = _opened_date(opened)
             if day is not None and contract.term_start <= day < contract.term_end:
                 moment = opened if isinstance(opened, datetime) else parse_instant(on, opened)
-                rows.append(TicketCredit(ticket_id, moment, days, (("report", days),)))
+                rows.append(TicketCredit(ticket_id, moment, days, ((metric, days),)))
         rows.sort(key=lambda r: (r.opened_at, r.ticket_id))
         earned = sum(r.days for r in rows)
         name, policy = _terms(contract.plan)
         cap = None if policy.credits is None else policy.credits.cap_days_per_term
         granted = earned if cap is None else min(earned, cap)
+        try:
+            extended = contract.term_end + timedelta(days=granted)
+        except OverflowError:  # millions of days: a ticket judged thousands of years late
+            problem = f"{granted:,} credit days run past the year 9999"
+            result.append(ValuedContract(priced, None, None, problem))
+            continue
         credits = ContractCredits(
             customer=contract.customer,
             policy=name,
@@ -236,10 +244,15 @@ def contract_credits(
             earned_days=earned,
             days=granted,
             capped=granted < earned,
-            extended_term_end=contract.term_end + timedelta(days=granted),
+            extended_term_end=extended,
             tickets=tuple(rows),
         )
-        value = None if priced.term_price is None else credits.value(priced.term_price)
+        try:
+            value = None if priced.term_price is None else credits.value(priced.term_price)
+        except ArithmeticError:  # decimal.InvalidOperation: more digits than Decimal's context
+            problem = f"value of {priced.term_price} × {granted:,} days is beyond exact arithmetic"
+            result.append(ValuedContract(priced, credits, None, problem))
+            continue
         result.append(ValuedContract(priced, credits, value))
     return result
 
@@ -562,9 +575,9 @@ def render_report(
             if v.value is not None:
                 by_customer[customer][v.priced.currency] += v.value
             elif v.credits is not None:
-                contracted[customer] = "no price"
+                contracted[customer] = v.problem or "no price"
             else:
-                contracted.setdefault(customer, "contract on another plan")
+                contracted.setdefault(customer, v.problem)
         money = bool(valued) and credit_by == "customer"
         rows = []
         for name, r in grouped.iterrows():
@@ -612,7 +625,7 @@ def render_report(
     else:
         parts.append('<p class="note">No credits owed.</p>')
     if valued:
-        parts.append(_contracts_table(valued, plan))
+        parts.append(_contracts_table(valued))
         if not any(v.credits and v.credits.tickets for v in valued):
             parts.append(
                 f'<p class="note">No ticket with credits belongs to the term of any of the '
@@ -659,7 +672,7 @@ def _more(count: int, order: str) -> str:
     )
 
 
-def _contracts_table(valued: list[ValuedContract], plan: str) -> str:
+def _contracts_table(valued: list[ValuedContract]) -> str:
     rows = []
     for v in valued:
         c = v.priced.contract
@@ -673,7 +686,7 @@ def _contracts_table(valued: list[ValuedContract], plan: str) -> str:
                     "",
                     "",
                     "",
-                    f"other plan than {_e(plan)}",
+                    _e(v.problem),
                 ]
             )
             continue
@@ -689,7 +702,9 @@ def _contracts_table(valued: list[ValuedContract], plan: str) -> str:
                 days,
                 _e(v.credits.extended_term_end.isoformat()),
                 "" if price is None else _e(_money({v.priced.currency: price})),
-                "no price" if v.value is None else _e(_money({v.priced.currency: v.value})),
+                _e(v.problem or "no price")
+                if v.value is None
+                else _e(_money({v.priced.currency: v.value})),
             ]
         )
     return (
