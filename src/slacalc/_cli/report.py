@@ -138,7 +138,7 @@ def _read_contracts(args: argparse.Namespace, err: IO[str]) -> tuple[list[Any], 
     from slacalc._cli.credits import _contract_rows, _date, _money
     from slacalc._evaluation.credits import Contract
     from slacalc._policies.files import load_policy
-    from slacalc.exceptions import SlacalcError
+    from slacalc.exceptions import BillingError, SlacalcError
 
     policy = load_policy(args.policy)
     unreadable = io.StringIO()
@@ -151,7 +151,7 @@ def _read_contracts(args: argparse.Namespace, err: IO[str]) -> tuple[list[Any], 
             customer = str(row.get("customer") or "").strip()
             if not customer:
                 msg = "customer: missing; expected the customer's name"
-                raise SlacalcError(msg)
+                raise BillingError(msg)
             contract = Contract(
                 customer,
                 policy.plan(str(row.get("plan") or args.plan).strip()),
