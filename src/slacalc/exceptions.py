@@ -24,6 +24,7 @@ Messages name the field, the value and what was expected::
         - UnknownMetricError
       x TicketError(ValueError)
         - TimelineError               unmatched pause/resume, events before opening, now < opened_at
+        - UnknownFrequencyError       a period alias attainment and the report do not know
       x BillingError(ValueError)      prices, quota ledger inputs
     * SlacalcWarning(UserWarning)
 
@@ -51,6 +52,7 @@ __all__ = [
     "SlacalcWarning",
     "TicketError",
     "TimelineError",
+    "UnknownFrequencyError",
     "UnknownHolidayRegionError",
     "UnknownMetricError",
     "UnknownPlanError",
@@ -231,6 +233,15 @@ class TicketError(SlacalcError, ValueError):
 
 class TimelineError(TicketError):
     """A ticket whose events do not make a consistent timeline."""
+
+
+class UnknownFrequencyError(TicketError):
+    """A period alias (``freq=`` of attainment, ``--freq`` of the report) that is not accepted."""
+
+    @classmethod
+    def for_name(cls, name: object, valid: str, field: str = "freq") -> UnknownFrequencyError:
+        """Build the error for the unknown period alias *name* given as *field*."""
+        return cls(f"{field}: unknown period {name!r}; expected {valid}")
 
 
 class BillingError(SlacalcError, ValueError):

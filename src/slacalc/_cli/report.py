@@ -8,6 +8,7 @@ runs (``pip install 'slacalc[plot]'``).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,16 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
         "--by", default="customer", help="column to total credits by (default customer, if present)"
     )
     p.add_argument(
-        "--freq", default="M", help="attainment period: M (month), Q, W or D (default M)"
+        "--freq",
+        default="ME",
+        help="attainment period: D, W, ME (month), QE (quarter) or YE (year); "
+        "M, Q, Y are read too (default ME)",
+    )
+    p.add_argument(
+        "--contracts",
+        metavar="FILE",
+        help="contracts, as for slacalc credits (customer,term_start,term_end[,plan,term_price,"
+        "currency]): credit days valued in money where a term price is given",
     )
     p.add_argument(
         "--goal", type=float, default=0.95, help="attainment goal drawn on the plot (default 0.95)"
@@ -68,10 +78,13 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except ImportError as exc:
         err.write(f"slacalc report: {exc.name} is missing; {_EXTRA_HINT}\n")
         return 2
-    from slacalc._analysis.frames import evaluate_frame
+    from slacalc._analysis.frames import evaluate_frame, period_frequency
     from slacalc._analysis.report import render_report
+    from slacalc._analysis.words import plural
 
+    period_frequency(args.freq, "--freq")  # refused before any work is done
     now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)
+    contracts, notes = _read_contracts(args, err) if args.contracts else ([], [])
     fmt = args.format or (
         "jsonl" if Path(args.file).suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
     )
@@ -101,16 +114,56 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         goal=args.goal,
         title=args.title,
         source=Path(args.file).name,
+        contracts=contracts,
+        notes=notes,
     )
     Path(args.out).write_text(page, encoding="utf-8")
     outcomes = result.outcomes
-    counts = outcomes["status"].value_counts()
+    valid = outcomes[outcomes["status"] != "invalid"]
+    counts = valid["status"].value_counts()
     out.write(
-        f"wrote {args.out}: {len(outcomes)} tickets, {int(counts.get('met', 0))} met, "
-        f"{int(counts.get('breached', 0))} breached, "
-        f"{int(outcomes['credit_days'].sum())} credit days, {len(bad)} bad row(s)\n"
+        f"wrote {args.out}: {plural(len(valid), 'ticket')}, {int(counts.get('met', 0)):,} met, "
+        f"{int(counts.get('breached', 0)):,} breached, "
+        f"{plural(int(valid['credit_days'].sum()), 'credit day')}, "
+        f"{plural(len({b[0] for b in bad}), 'bad row')}"
+        + (f", {plural(len(notes), 'bad contract row')}" if notes else "")
+        + "\n"
     )
-    return 1 if bad else 0
+    return 1 if bad or notes else 0
+
+
+def _read_contracts(args: argparse.Namespace, err: IO[str]) -> tuple[list[Any], list[str]]:
+    """The contracts of ``--contracts`` (read as ``slacalc credits`` reads them), and its bad rows."""
+    from slacalc._analysis.report import PricedContract
+    from slacalc._cli.credits import _contract_rows, _date, _money
+    from slacalc._evaluation.credits import Contract
+    from slacalc._policies.files import load_policy
+    from slacalc.exceptions import BillingError, SlacalcError
+
+    policy = load_policy(args.policy)
+    unreadable = io.StringIO()
+    rows, _ = _contract_rows(args.contracts, unreadable)
+    err.write(unreadable.getvalue())
+    notes = unreadable.getvalue().splitlines()
+    contracts = []
+    for line, row in rows:
+        try:
+            customer = str(row.get("customer") or "").strip()
+            if not customer:
+                msg = "customer: missing; expected the customer's name"
+                raise BillingError(msg)
+            contract = Contract(
+                customer,
+                policy.plan(str(row.get("plan") or args.plan).strip()),
+                _date(row.get("term_start"), "term_start"),
+                _date(row.get("term_end"), "term_end"),
+            )
+            price = _money(row.get("term_price"), "term_price")
+            contracts.append(PricedContract(contract, price, str(row.get("currency") or "")))
+        except SlacalcError as exc:
+            notes.append(f"{args.contracts}: line {line}: {exc}")
+            err.write(notes[-1] + "\n")
+    return contracts, notes
 
 
 def read_ticket_frame(path: str, fmt: str) -> tuple[Any, list[tuple[int, str]]]:
