@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import slacalc
-from slacalc import Calendar, HolidaySpec, parse_duration
+from slacalc import Calendar, HolidaySpec, IcalFeed, parse_duration
 from slacalc.calendars import always_open, extended_hours, office_hours
 
 # Files that only type checkers read: importing them to look for doctests
@@ -75,6 +75,7 @@ DOCTEST_NAMESPACE: dict[str, Any] = {
     "slacalc": slacalc,
     "Calendar": Calendar,
     "HolidaySpec": HolidaySpec,
+    "IcalFeed": IcalFeed,
     "parse_duration": parse_duration,
     "office_hours": office_hours,
     "extended_hours": extended_hours,
@@ -85,3 +86,12 @@ DOCTEST_NAMESPACE: dict[str, Any] = {
 @pytest.fixture(autouse=True)
 def _doctest_names(doctest_namespace: dict[str, Any]) -> None:
     doctest_namespace.update(DOCTEST_NAMESPACE)
+
+
+@pytest.fixture(autouse=True)
+def _doctests_run_from_the_repository(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Doctests name example files (``examples/company_holidays.ics``) as a user in a clone would."""
+    if isinstance(request.node, pytest.DoctestItem):
+        monkeypatch.chdir(Path(__file__).parent)

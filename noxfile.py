@@ -1,6 +1,6 @@
 """Sessions for developing slacalc: ``nox`` runs what CI runs, one check per session.
 
-    nox                  lint, typing, tests (every Python x without/with the extras), examples, docs
+    nox                  lint, typing, tests (every Python x without/with the extras), examples, docs, wheel
     nox -s tests-3.12    one interpreter
     nox -s coverage      branch coverage of the whole suite
     nox -s bench         the benchmarks, rewriting docs/performance.md
@@ -21,7 +21,7 @@ import nox
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv" if shutil.which("uv") else "venv"
 nox.options.error_on_external_run = True
-nox.options.sessions = ["lint", "typing", "tests", "examples", "docs"]
+nox.options.sessions = ["lint", "typing", "tests", "examples", "docs", "wheel"]
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -74,6 +74,13 @@ def docs(session: nox.Session) -> None:
     session.run(
         "python", "-m", "pytest", "--doctest-glob=*.md", "docs/", "README.md", *session.posargs
     )
+
+
+@nox.session(python=DEFAULT_PYTHON)
+def wheel(session: nox.Session) -> None:
+    """The wheel builds, holds the policies and py.typed, and works installed without extras."""
+    session.install("build")
+    session.run("python", ".ci/check_wheel.py")
 
 
 @nox.session(python=DEFAULT_PYTHON)

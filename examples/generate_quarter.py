@@ -85,8 +85,15 @@ def generate_tickets(
 
 
 def generate_quarter(seed: int = 2026, tickets: int = 2400) -> pd.DataFrame:
-    """The first quarter of 2026: *tickets* tickets, evaluated as of 1 April 2026 00:00 Zurich."""
-    return generate_tickets(tickets, "2026-01-01", "2026-04-01", seed=seed)
+    """The first quarter of 2026: *tickets* tickets, evaluated as of 1 April 2026 00:00 Zurich.
+
+    Instants are whole seconds, as helpdesks record them (``generate_tickets``
+    keeps microseconds, to exercise slacalc's exactness).
+    """
+    frame = generate_tickets(tickets, "2026-01-01", "2026-04-01", seed=seed)
+    for name in ("opened_at", "responded_at"):
+        frame[name] = frame[name].dt.floor("s")
+    return frame
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -292,7 +292,7 @@ class TestHolidaySources:
             message(info),
             "holidays",
             "'subdivision'",
-            "expected the keys country (required), subdiv and categories",
+            "expected country, subdiv, categories, ical, add or remove",
         )
 
 

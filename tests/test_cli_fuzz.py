@@ -264,7 +264,7 @@ def check_report(case: Messy, code: int, out: str, err: str, written: bool) -> N
     if not check_exit(code, err, case.first_line_damaged):
         return
     assert written
-    tickets = int(re.search(r": (\d+) tickets", out).group(1))  # type: ignore[union-attr]
+    tickets = int(re.search(r": ([\d,]+) tickets?,", out).group(1).replace(",", ""))  # type: ignore[union-attr]
     assert tickets >= len(case.good), err
 
 

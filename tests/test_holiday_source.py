@@ -106,9 +106,10 @@ class TestParseHolidaySpec:
             ),
             (
                 {"country": "CH", "region": "SG"},
-                "expected the keys country (required), subdiv and categories",
+                "unknown key 'region' in holiday source {'country': 'CH', 'region': 'SG'}; "
+                "expected country, subdiv, categories, ical, add or remove",
             ),
-            ({"subdiv": "SG"}, "expected the keys country (required)"),
+            ({"subdiv": "SG"}, "holidays.country: missing in holiday source {'subdiv': 'SG'}"),
             (42, "holidays: invalid holiday source 42"),
         ],
     )

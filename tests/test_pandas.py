@@ -24,7 +24,12 @@ pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
 
 from slacalc import Event, FamilyPlan, Plan, PolicyFamily, Ticket, load_policy  # noqa: E402
-from slacalc.exceptions import SlacalcError, TicketError, UnknownMetricError  # noqa: E402
+from slacalc.exceptions import (  # noqa: E402
+    SlacalcError,
+    TicketError,
+    UnknownFrequencyError,
+    UnknownMetricError,
+)
 from slacalc.pandas import (  # noqa: E402
     BAD_COLUMNS,
     OUTCOME_COLUMNS,
@@ -762,6 +767,94 @@ class TestAttainment:
         assert zurich["tickets"].tolist() == [3, 5]
         assert utc["tickets"].tolist() == [4, 4]
         assert attainment(self.outcomes(), by=None, freq="Q")["tickets"].tolist() == [8]
+
+    @pytest.mark.parametrize(
+        ("aliases", "period"),
+        [
+            (("ME", "M", "MS", "month", "me"), "M"),
+            (("QE", "Q", "QS", "quarter"), "Q-DEC"),
+            (("YE", "Y", "YS", "year"), "Y-DEC"),
+            (("W", "W-SUN", "week"), "W-SUN"),
+            (("D", "day"), "D"),
+        ],
+    )
+    def test_current_and_old_period_aliases(self, aliases: tuple[str, ...], period: str) -> None:
+        """pandas' current offset aliases (ME, QE, YE) give the table the old ones (M, Q, Y) give (issue 11)."""
+        tables = [attainment(self.outcomes(), by="class", freq=alias) for alias in aliases]
+        periods = tables[0].index.get_level_values("period")
+        assert str(periods.dtype) == f"period[{period}]"
+        for table in tables[1:]:
+            pd.testing.assert_frame_equal(table, tables[0])
+        assert tables[0]["tickets"].sum() == 8
+        assert_frame = attainment(self.outcomes(), by=None, freq=pd.offsets.MonthEnd())
+        pd.testing.assert_frame_equal(assert_frame, attainment(self.outcomes(), by=None, freq="ME"))
+
+    def test_weeks_anchored_on_another_day(self) -> None:
+        """W-WED weeks end on Wednesday: 2026-02-04 (a Wednesday) closes a week, 02-05 opens the next."""
+        table = attainment(self.outcomes(), by=None, freq="W-WED")
+        weeks = [str(p) for p in table.index]
+        assert "2026-01-29/2026-02-04" in weeks
+        assert "2026-02-05/2026-02-11" in weeks
+
+    @pytest.mark.parametrize("freq", ["X", "H", "min", "2M", "BME", "A", "", 3])
+    def test_unknown_period_alias(self, freq: object) -> None:
+        """Anything else is refused with a slacalc error naming freq, the value and the accepted aliases."""
+        with pytest.raises(UnknownFrequencyError) as info:
+            attainment(self.outcomes(), freq=freq)  # type: ignore[arg-type]
+        assert isinstance(info.value, TicketError)
+        assert isinstance(info.value, ValueError)
+        message = str(info.value)
+        assert message.startswith(
+            f"freq: unknown period {freq!r}; expected a period alias: D (day)"
+        )
+        assert "ME or M (month)" in message
+
+    def test_no_objective_and_invalid_are_labelled(self) -> None:
+        """Rows without a class are grouped as "no objective" (no verdict possible) or "invalid" (bad rows), after the classes."""
+        frame = pd.concat(
+            [
+                self.outcomes(),
+                pd.DataFrame(
+                    {
+                        "customer": ["acme", "acme", "globex"],
+                        "opened_at": pd.to_datetime(
+                            ["2026-01-08 09:00", "2026-02-09 09:00", "2026-01-09 09:00"]
+                        ).tz_localize("Europe/Zurich"),
+                        "class": pd.array([None, None, None], dtype=object),
+                        "status": ["not_applicable", "not_applicable", "invalid"],
+                        "credit_days": pd.array([0, 0, None], dtype="Int64"),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        table = attainment(frame, by="class", freq=None)
+        assert list(table.index) == ["1", "2", "no objective", "invalid"]
+        assert table.loc["no objective", "not_applicable"] == 2
+        assert table.loc["invalid", "invalid"] == 1
+        assert np.isnan(table.loc["no objective", "attainment"])
+        by_customer = attainment(frame, by=["customer", "class"], freq=None)
+        assert list(by_customer.index) == [
+            ("acme", "1"), ("acme", "2"), ("acme", "no objective"),
+            ("globex", "1"), ("globex", "2"), ("globex", "invalid"),
+        ]  # fmt: skip
+        assert not by_customer.index.get_level_values("class").isna().any()
+
+    def test_classes_in_the_policys_order(self) -> None:
+        """freistilbox's severities come most severe first (urgent, high, normal, low), not alphabetically."""
+        frame = pd.DataFrame(
+            {
+                "opened_at": ["2026-03-02T09:00:00+01:00"] * 4,
+                "severity": ["low", "normal", "urgent", "high"],
+                "responded_at": ["2026-03-02T09:10:00+01:00"] * 4,
+            }
+        )
+        out = evaluate_frame(frame, "freistilbox", "standard", now=NOW)
+        assert out.attrs["slacalc"]["classes"] == ["urgent", "high", "normal", "low"]
+        assert list(attainment(out, freq=None).index) == ["urgent", "high", "normal", "low"]
+        # a frame without that record (built by hand) falls back to names in order, numbers by value
+        plain = pd.DataFrame({"class": ["10", "2", "b", "a"], "status": ["met"] * 4})
+        assert list(attainment(plain, freq=None).index) == ["2", "10", "a", "b"]
 
     def test_on_evaluated_frame(self) -> None:
         """attainment reads evaluate_frame's output directly (ISO strings in the opened_at column)."""

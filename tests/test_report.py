@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import base64
+import html
 import io
+import json
 import re
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +79,8 @@ class TestReportFile:
         page, code, out, err = report
         assert code == 1
         assert page.exists()
-        assert "wrote" in out
-        # the summary counts the 2 bad rows apart from the 6 tickets evaluated
-        assert "6 tickets" in out
-        assert "2 bad row(s)" in out
+        # 8 rows, 2 of them bad (T-7, T-8): the bad rows are counted apart from the tickets (issue 8)
+        assert out == f"wrote {page}: 6 tickets, 2 met, 2 breached, 5 credit days, 2 bad rows\n"
         assert "tickets.csv: line 8: ticket 'T-7': severity: unknown severity 'sev9'" in err
         assert (
             "tickets.csv: line 9: ticket 'T-8': opened_at: instant '2026-03-11T09:00:00' has no UTC offset"
@@ -115,7 +116,7 @@ class TestReportFile:
         credits = text[text.index('<div id="credits">') :]
         assert re.search(r"acme</td><td>1</td><td>2</td>", credits)
         assert re.search(r"globex</td><td>1</td><td>3</td>", credits)
-        assert "<b>5</b>" in credits  # total credit days
+        assert '<tr class="total"><td class="text">total</td><td>2</td><td>5</td></tr>' in credits
         assert "initech" not in credits  # T-5 is on the community channel, T-6 still pending
         bad = text[text.index('<div id="bad">') :]
         assert '<td class="text">8</td>' in bad
@@ -193,6 +194,294 @@ class TestReportFile:
                 "slacalc._cli.main does not register the report command yet (add_report_command)"
             )
         assert sub.choices["report"].get_default("handler").__name__ == "cmd_report"
+
+
+# Tickets in May and October 2026 only, two of them breached and still open at GAP_NOW
+# (zitadel-2023 / extended: 1 / 2 / 12 / 24 business hours on 07:00-19:00, Mon-Fri).
+GAP_TICKETS = """\
+id,customer,channel,severity,opened_at,responded_at
+G-1,acme,ticket,1,2026-05-04T09:00:00+02:00,2026-05-04T09:30:00+02:00
+G-2,acme,ticket,1,2026-05-05T09:00:00+02:00,2026-05-05T10:20:00+02:00
+G-3,globex,email,2,2026-05-06T09:00:00+02:00,2026-05-06T10:00:00+02:00
+G-4,globex,email,2,2026-10-05T09:00:00+02:00,2026-10-05T11:01:00+02:00
+G-5,acme,ticket,1,2026-10-06T09:00:00+02:00,
+G-6,initech,phone,2,2026-10-08T09:00:00+02:00,
+G-7,initech,ticket,4,2026-10-09T09:00:00+02:00,
+G-8,initech,community,1,2026-10-08T09:00:00+02:00,
+G-9,acme,ticket,sev9,2026-10-08T09:00:00+02:00,
+"""
+GAP_NOW = "2026-10-09T12:00:00+02:00"
+# acme: 36,500 CHF a year is 100 CHF a day; globex: 3,650 EUR a year is 10 EUR a day, and its
+# term starts in June (G-3 in May is outside it); initech is on another plan; line 5 is bad.
+CONTRACTS = """\
+customer,plan,term_start,term_end,term_price,currency
+acme,extended,2026-01-01,2027-01-01,36500.00,CHF
+globex,extended,2026-06-01,2027-06-01,3650.00,EUR
+initech,custom,2026-01-01,2027-01-01,9000.00,CHF
+broken,extended,2026-13-01,2027-01-01,100,CHF
+"""
+
+
+def cards(page: str) -> dict[str, tuple[str, str]]:
+    """The summary cards of a page: label -> (value, detail line)."""
+    found = re.findall(
+        r'<div class="card [^"]*"><b>([^<]*)</b>([^<]*)(?:<small>([^<]*)</small>)?</div>', page
+    )
+    return {
+        html.unescape(label): (html.unescape(value), html.unescape(detail))
+        for value, label, detail in found
+    }
+
+
+def section(page: str, div: str) -> str:
+    """The HTML of the ``<div id=...>`` table *div*."""
+    start = page.index(f'<div id="{div}">')
+    return page[start : page.index("</div>", start)]
+
+
+def cells(table: str) -> list[list[str]]:
+    """The body rows of a table, as lists of cell texts."""
+    body = table[table.index("<tbody>") :]
+    return [
+        [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body)
+    ]
+
+
+@pytest.fixture(scope="module")
+def glance(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int, str, str, Path]:
+    """The report of GAP_TICKETS with CONTRACTS: (page, exit code, stdout, stderr, folder)."""
+    folder = tmp_path_factory.mktemp("glance")
+    (folder / "tickets.csv").write_text(GAP_TICKETS, encoding="utf-8")
+    (folder / "contracts.csv").write_text(CONTRACTS, encoding="utf-8")
+    page = folder / "report.html"
+    code, out, err = run(
+        str(folder / "tickets.csv"),
+        "--policy", "zitadel-2023", "--plan", "extended", "--now", GAP_NOW,
+        "--out", str(page), "--contracts", str(folder / "contracts.csv"),
+    )  # fmt: skip
+    return page.read_text(encoding="utf-8"), code, out, err, folder
+
+
+class TestAtAGlance:
+    """What a support manager reads first (issue 11): open breaches, counts, money, words."""
+
+    def test_summary_counts(self, glance: tuple[str, int, str, str, Path]) -> None:
+        """Eight tickets (G-9's bad row counted apart); of the four breached, G-5 and G-6 are still open.
+
+        G-5 (severity 1) was due 2026-10-06 10:00: 9 + 12 + 12 + 5 = 38 business hours
+        late at now, 152 started quarter hours; G-6 (severity 2) was due 2026-10-08 11:00:
+        8 + 5 = 13 hours, 52 days. G-2 is 20 min late (2 days), G-4 1 min (1 day).
+        G-7 (severity 4, 24 hours) is not due yet: the only pending ticket.
+        """
+        page, code, out, _, folder = glance
+        summary = cards(page)
+        assert summary["tickets"][0] == "8"
+        assert summary["bad row"] == ("1", "not counted as tickets")
+        assert summary["met"][0] == "2"
+        assert summary["answered late"][0] == "2"
+        assert summary["breached, still open"] == ("2", "past due, not answered yet")
+        assert summary["pending"] == ("1", "open, not due yet")
+        assert summary["not applicable"][0] == "1"
+        assert summary["objectives met"] == ("33.3%", "2 of 6 tickets judged")
+        assert summary["credit days owed"][0] == f"{152 + 52 + 2 + 1:,}"
+        assert summary["tickets"][1] == "evaluated, bad rows apart"
+        assert code == 1
+        assert out == (
+            f"wrote {folder / 'report.html'}: 8 tickets, 2 met, 4 breached, 207 credit days, "
+            "1 bad row, 1 bad contract row\n"
+        )
+
+    def test_open_breaches_listed_first_and_apart(
+        self, glance: tuple[str, int, str, str, Path]
+    ) -> None:
+        """Breached tickets still open have their own table, oldest due first; answered late ones another."""
+        page = glance[0]
+        assert page.index("Breached, still open (2)") < page.index("Answered late (2)")
+        assert cells(section(page, "open")) == [
+            ["G-5", "acme", "1", "2026-10-06 10:00 +02:00", "38 h", "152"],
+            ["G-6", "initech", "2", "2026-10-08 11:00 +02:00", "13 h", "52"],
+        ]
+        late = cells(section(page, "breached"))
+        assert [row[0] for row in late] == ["G-2", "G-4"]
+        assert [row[4] for row in late] == ["2026-05-05 10:20 +02:00", "2026-10-05 11:01 +02:00"]
+        assert "no answer yet" not in page
+
+    def test_credits_in_days_and_money(self, glance: tuple[str, int, str, str, Path]) -> None:
+        """acme: 2 + 152 days × 100 CHF a day; globex: G-4's 1 day × 10 EUR (G-3 is before its term)."""
+        page = glance[0]
+        assert cells(section(page, "credits")) == [
+            ["acme", "2", "154", "CHF 15,400.00"],
+            ["initech", "1", "52", "other plan than extended"],
+            ["globex", "1", "1", "EUR 10.00"],
+            ["total", "4", "207", "CHF 15,400.00 + EUR 10.00"],
+        ]
+        assert (
+            cards(page)["credit days owed"][1]
+            == "worth CHF 15,400.00 + EUR 10.00 on priced contracts"
+        )
+        contracts = cells(section(page, "contracts"))
+        assert contracts[0] == [
+            "acme", "extended", "2026-01-01 to 2027-01-01", "154", "2027-06-04", "CHF 36,500.00", "CHF 15,400.00",
+        ]  # fmt: skip
+        assert contracts[2][-1] == "other plan than extended"
+
+    def test_money_equals_slacalc_credits(self, glance: tuple[str, int, str, str, Path]) -> None:
+        """The report values each contract exactly as ``slacalc credits`` does on the same files."""
+        from slacalc._cli.credits import add_credits_command
+
+        page, _, _, _, folder = glance
+        parser = argparse.ArgumentParser(prog="slacalc")
+        add_credits_command(parser.add_subparsers(dest="command", required=True))
+        args = parser.parse_args(
+            ["credits", str(folder / "tickets.csv"), "--policy", "zitadel-2023", "--now", GAP_NOW,
+             "--contracts", str(folder / "contracts.csv"), "--format", "json"]
+        )  # fmt: skip
+        out = io.StringIO()
+        args.handler(args, out, io.StringIO())
+        expected = {
+            r["customer"]: (r["credit_days"], r["credit_value"], r["currency"])
+            # credits writes money as JSON numbers with their exact digits: read them as decimals
+            for r in json.loads(out.getvalue(), parse_float=Decimal)
+            if r["plan"] == "extended"
+        }
+        shown = {
+            row[0]: (int(row[3]), row[6].split(" ")[1].replace(",", ""), row[6].split(" ")[0])
+            for row in cells(section(page, "contracts"))
+            if row[1] == "extended"
+        }
+        assert {k: (d, str(v), c) for k, (d, v, c) in expected.items()} == shown
+        assert set(shown) == {"acme", "globex"}
+
+    def test_bad_contract_row(self, glance: tuple[str, int, str, str, Path]) -> None:
+        """A bad contracts row is reported with its file and line, on stderr and in the page; exit code 1."""
+        page, code, _, err, folder = glance
+        message = f"{folder / 'contracts.csv'}: line 5: term_start: invalid date '2026-13-01'; expected YYYY-MM-DD"
+        assert message in err.splitlines()
+        assert html.escape(message) in page
+        assert code == 1
+
+    def test_numbers_too_large_for_a_term(self, tmp_path: Path) -> None:
+        """Millions of credit days are shown as such in the contracts table; a 35-digit price is a bad row; never a traceback.
+
+        On custom, severity 1 has 30 minutes around the clock: unanswered from 2026 to 2199,
+        about 174 years × 365 days × 96 quarter hours, some 6 million days, which would
+        extend the term past the year 9999.
+        """
+        tickets = tmp_path / "t.csv"
+        tickets.write_text(
+            "id,customer,severity,opened_at,responded_at\n"
+            "X-1,acme,1,2026-01-05T09:00:00+01:00,\n"
+            "X-2,globex,1,2026-01-05T09:00:00+01:00,2026-01-05T10:00:00+01:00\n",
+            encoding="utf-8",
+        )
+        contracts = tmp_path / "c.csv"
+        contracts.write_text(
+            "customer,plan,term_start,term_end,term_price,currency\n"
+            "acme,custom,2026-01-01,2027-01-01,100,CHF\n"
+            f"globex,custom,2026-01-01,2027-01-01,{'9' * 35},CHF\n",
+            encoding="utf-8",
+        )
+        page = tmp_path / "r.html"
+        code, _, err = run(str(tickets), "--policy", "zitadel-2023", "--plan", "custom", "--now", "2199-12-31T00:00:00+01:00", "--out", str(page), "--contracts", str(contracts))  # fmt: skip
+        # The 35-digit price is refused where the contracts file is read (slacalc.billing's
+        # bounded money parser): a bad contract row, named on stderr, exit 1; acme still counts.
+        assert code == 1, err
+        assert "c.csv: line 3: term_price: money '" + "9" * 35 + "' is out of range" in err
+        rows = cells(section(page.read_text(encoding="utf-8"), "contracts"))
+        assert rows[0][0] == "acme"
+        assert rows[0][-1].endswith("credit days run past the year 9999")
+        assert int(rows[0][-1].split(" ")[0].replace(",", "")) > 6_000_000
+        assert all(row[0] != "globex" or "bad" in " ".join(row) for row in rows[1:])
+
+    def test_plurals(
+        self, glance: tuple[str, int, str, str, Path], report: tuple[Path, int, str, str]
+    ) -> None:
+        """One ticket, one day, one row: never "1 tickets", "1 days" or "row(s)"."""
+        for text in (glance[0], glance[2], report[0].read_text(encoding="utf-8"), report[2]):
+            plain = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r'src="[^"]*"', "", text)))
+            assert not re.search(
+                r"(?<![\d,.])1 (tickets|days|rows|contracts|credit days|bad rows)\b", plain
+            )
+            assert "(s)" not in plain
+        assert "2 of 6 tickets judged" in glance[0]
+
+    def test_alt_text(self, glance: tuple[str, int, str, str, Path]) -> None:
+        """Every image says in words what it shows: the months and the gap, the goal, the counts, the customers."""
+        alts = [
+            html.unescape(a)
+            for a in re.findall(r'<img src="data:image/png;base64,[^"]*" alt="([^"]*)"', glance[0])
+        ]
+        assert len(alts) == 3
+        attainment, times, credits = alts
+        assert attainment.startswith(
+            "Line chart of the share of initial response objectives met per severity and month, 2026-05 to 2026-10"
+        )
+        assert "dashed goal line at 95%" in attainment
+        assert (
+            "severity 1: 0.0% in 2026-10 (lowest 0.0%)" not in attainment
+        )  # the lowest is the latest
+        assert "severity 1: 0.0% in 2026-10" in attainment
+        assert "severity 2: 0.0% in 2026-10" in attainment
+        assert "No tickets in 2026-06, 2026-07, 2026-08, 2026-09." in attainment
+        assert "severity 1: 2 tickets, 1 over the 1 h objective" in times
+        assert "severity 2: 2 tickets, 1 over the 2 h objective" in times
+        assert credits == (
+            "Bar chart of credit days owed per customer, largest first: "
+            "acme 154 days; initech 52 days; globex 1 day."
+        )
+
+    @pytest.mark.parametrize(
+        ("freq", "word", "periods"),
+        [
+            ("ME", "month", ["2026-05", "2026-10"]),
+            ("M", "month", ["2026-05", "2026-10"]),
+            ("QE", "quarter", ["2026Q2", "2026Q4"]),
+            ("Q", "quarter", ["2026Q2", "2026Q4"]),
+            ("YE", "year", ["2026"]),
+            ("Y", "year", ["2026"]),
+        ],
+    )
+    def test_freq_aliases(self, tmp_path: Path, freq: str, word: str, periods: list[str]) -> None:
+        """pandas' current aliases (ME, QE, YE) and the old ones (M, Q, Y) make the same table."""
+        tickets = tmp_path / "t.csv"
+        tickets.write_text(GAP_TICKETS, encoding="utf-8")
+        page = tmp_path / "r.html"
+        run(str(tickets), "--policy", "zitadel-2023", "--plan", "extended", "--now", GAP_NOW, "--out", str(page), "--freq", freq)  # fmt: skip
+        text = page.read_text(encoding="utf-8")
+        assert f"Objectives met per severity and {word}</h2>" in text
+        table = section(text, "attainment")
+        assert f'<th class="text">{word}</th>' in table
+        assert sorted({row[1] for row in cells(table)}) == periods
+
+    def test_unknown_freq(self, tmp_path: Path) -> None:
+        """``--freq X`` stops with an error naming --freq, the value and the accepted aliases; nothing is written."""
+        from slacalc.exceptions import SlacalcError, UnknownFrequencyError
+
+        tickets = tmp_path / "t.csv"
+        tickets.write_text(GAP_TICKETS, encoding="utf-8")
+        with pytest.raises(UnknownFrequencyError) as info:
+            run(str(tickets), "--policy", "zitadel-2023", "--plan", "extended", "--out", str(tmp_path / "r.html"), "--freq", "X")  # fmt: skip
+        assert isinstance(info.value, SlacalcError)
+        message = str(info.value)
+        assert message.startswith("--freq: unknown period 'X'; expected")
+        for alias in ("D", "W", "ME", "QE", "YE"):
+            assert re.search(rf"\b{alias}\b", message), alias
+        assert not (tmp_path / "r.html").exists()
+
+    def test_unknown_freq_on_the_command_line(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Through ``slacalc``'s own parser: exit 2 and one line on stderr, no traceback."""
+        from slacalc._cli.main import main
+
+        tickets = tmp_path / "t.csv"
+        tickets.write_text(GAP_TICKETS, encoding="utf-8")
+        code = main(["report", str(tickets), "--policy", "zitadel-2023", "--plan", "extended", "--out", str(tmp_path / "r.html"), "--freq", "X"])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 2
+        assert "--freq: unknown period 'X'" in err
+        assert "Traceback" not in err
 
 
 def _chromium() -> str | None:
@@ -282,3 +571,63 @@ class TestInBrowser:
             target = [c / 255 for c in colour]
             close = (abs(pixels - target) < 0.03).all(axis=2).sum()
             assert close > 500, f"colour {colour} painted on only {close} pixels"
+
+    def test_glance_page_in_the_browser(
+        self, glance: tuple[str, int, str, str, Path], tmp_path: Path
+    ) -> None:
+        """Rendered by Chromium: the open breaches card and table, the money, and a text alternative on every image."""
+        probe = tmp_path / "glance.html"
+        script = (
+            "<script>window.addEventListener('load', () => {"
+            "document.body.setAttribute('data-alts',"
+            " JSON.stringify(Array.from(document.images).map(i => [i.alt, i.naturalWidth])));});"
+            "</script>"
+        )
+        probe.write_text(glance[0].replace("</body>", script + "</body>"), encoding="utf-8")
+        result = self.chromium(tmp_path, "--dump-dom", "--virtual-time-budget=5000", probe.as_uri())
+        assert result.returncode == 0, result.stderr[-2000:]
+        dom = result.stdout
+        assert cards(dom)["breached, still open"] == ("2", "past due, not answered yet")
+        assert "<h2>Breached, still open (2)</h2>" in dom
+        assert "CHF 15,400.00" in section(dom, "credits")
+        found = re.search(r"data-alts=\"([^\"]*)\"", dom)
+        assert found is not None, "the load handler did not run"
+        images = json.loads(html.unescape(found.group(1)))
+        assert len(images) == 3
+        for alt, width in images:
+            assert len(alt) > 60, alt  # a sentence about the data, not a placeholder
+            assert width > 400
+
+    def test_glance_screenshot(
+        self, glance: tuple[str, int, str, str, Path], tmp_path: Path
+    ) -> None:
+        """A screenshot of the page with the gap months: not blank, the lines and the shaded gap painted."""
+        page = tmp_path / "glance.html"
+        page.write_text(glance[0], encoding="utf-8")
+        shot = tmp_path / "glance.png"
+        result = self.chromium(
+            tmp_path,
+            f"--screenshot={shot}",
+            "--window-size=1280,3400",
+            "--hide-scrollbars",
+            page.as_uri(),
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        pixels: Any = matplotlib.image.imread(shot)[..., :3]
+        assert pixels.shape[:2] == (3400, 1280)
+        inked = (pixels < 0.9).any(axis=2)
+        assert inked.mean() > 0.02, f"only {inked.mean():.1%} of the page is not white"
+        # ink all the way down to the bad rows and contracts, not just the top of the page
+        assert inked[2400:].mean() > 0.005
+        # severity 1's line (matplotlib's first colour, #1f77b4) and the credit bars (#d6604d)
+        # come from the PNGs, and the four months without tickets are a wide band shaded 5 %
+        # black on white (#f2f2f2, tens of thousands of pixels; antialiasing elsewhere on the
+        # page makes a few thousand at most)
+        for colour, within, least in (
+            ((0x1F, 0x77, 0xB4), 0.02, 200),
+            ((0xD6, 0x60, 0x4D), 0.02, 200),
+            ((0xF2, 0xF2, 0xF2), 0.003, 30_000),
+        ):
+            target = [c / 255 for c in colour]
+            close = (abs(pixels - target) < within).all(axis=2).sum()
+            assert close > least, f"colour {colour} painted on only {close} pixels"

@@ -17,7 +17,8 @@ from slacalc._engine.durations import (
     NoObjective,
     parse_duration,
 )
-from slacalc._engine.holidays import HolidaySpec
+from slacalc._engine.holidays import HolidaySources, HolidaySpec
+from slacalc._engine.ical import IcalFeed
 from slacalc._evaluation.credits import Contract, ContractCredits, TicketCredit
 from slacalc._evaluation.evaluate import Evaluation, Outcome, SeverityChange
 from slacalc._evaluation.tickets import Event, Ticket
@@ -44,7 +45,9 @@ __all__ = [
     "Evaluation",
     "Event",
     "FamilyPlan",
+    "HolidaySources",
     "HolidaySpec",
+    "IcalFeed",
     "Interval",
     "NoObjective",
     "Outcome",

@@ -25,7 +25,15 @@ from slacalc._billing.ledger import (
     Purchase,
 )
 from slacalc._billing.models import EscalationPackModel, EscalationsModel, PriceModel
-from slacalc._billing.prices import Period, PriceQuote, ProratedQuote, plan_price, price, prorate
+from slacalc._billing.prices import (
+    Period,
+    PriceQuote,
+    ProratedQuote,
+    parse_money,
+    plan_price,
+    price,
+    prorate,
+)
 
 __all__ = [
     "KNOWN_KINDS",
@@ -47,6 +55,7 @@ __all__ = [
     "PriceQuote",
     "ProratedQuote",
     "Purchase",
+    "parse_money",
     "plan_price",
     "price",
     "prorate",

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from slacalc._engine.calendar import Calendar
-from slacalc._engine.holidays import HolidaySpec
+from slacalc._engine.holidays import HolidaySources, HolidaySpec
+from slacalc._engine.ical import IcalFeed
 
 __all__ = ["always_open", "extended_hours", "office_hours"]
 
 _ZURICH = "Europe/Zurich"
 _CH_SG: Mapping[str, Any] = {"country": "CH", "subdiv": "SG"}
-HolidaysArg = Mapping[str, Any] | HolidaySpec | str | None
+HolidaysArg = Mapping[str, Any] | HolidaySpec | HolidaySources | IcalFeed | str | None
 
 
 def office_hours(*, timezone: str = _ZURICH, holidays: HolidaysArg = _CH_SG) -> Calendar:

@@ -10,8 +10,10 @@ Messages name the field, the value and what was expected::
         - OutOfRangeError             an instant outside 1970-2200
         - InvalidWindowError          "25:00-26:00", empty or overlapping windows
         - UnknownWeekdayError         a day key that is not mon..sun
-        - UnknownTimeZoneError        a time zone zoneinfo does not know
-        - UnknownHolidayRegionError   a holidays country/subdivision/category
+        - UnknownTimeZoneError        a time zone zoneinfo does not know, or a broken tzinfo
+        - HolidaySourceError          a holiday source that cannot be used (keys, add/remove dates)
+          - UnknownHolidayRegionError a holidays country/subdivision/category
+          - HolidayFeedError          an iCal feed: unreadable, malformed, or a URL
         - CalendarNeverOpensError     add/next_open on a calendar with no open time
       x DurationError(ValueError)     "4 fortnights", "PT4X"
       x PolicyError(ValueError)
@@ -22,6 +24,7 @@ Messages name the field, the value and what was expected::
         - UnknownMetricError
       x TicketError(ValueError)
         - TimelineError               unmatched pause/resume, events before opening, now < opened_at
+        - UnknownFrequencyError       a period alias attainment and the report do not know
       x BillingError(ValueError)      prices, quota ledger inputs
       x InputFileError(ValueError)    a file that cannot be read as records at all: binary,
                                       a header without a required column
@@ -40,6 +43,8 @@ __all__ = [
     "CalendarError",
     "CalendarNeverOpensError",
     "DurationError",
+    "HolidayFeedError",
+    "HolidaySourceError",
     "InputFileError",
     "InvalidWindowError",
     "NaiveDatetimeError",
@@ -50,6 +55,7 @@ __all__ = [
     "SlacalcWarning",
     "TicketError",
     "TimelineError",
+    "UnknownFrequencyError",
     "UnknownHolidayRegionError",
     "UnknownMetricError",
     "UnknownPlanError",
@@ -121,18 +127,35 @@ class UnknownWeekdayError(CalendarError):
 
 
 class UnknownTimeZoneError(CalendarError):
-    """A time-zone name that the IANA database does not know."""
+    """A time zone that cannot be used: a name the IANA database does not know, or a broken tzinfo."""
 
     @classmethod
-    def for_key(cls, key: object) -> UnknownTimeZoneError:
-        """Build the error for the unknown zone *key*."""
+    def for_key(cls, key: object, field: str = "timezone") -> UnknownTimeZoneError:
+        """Build the error for the unknown zone *key* given as *field*."""
+        tail = ", or a tzinfo" if field != "timezone" else ""
         return cls(
-            f"timezone: unknown time zone {key!r}; expected an IANA name such as 'Europe/Zurich' or 'UTC'"
+            f"{field}: unknown time zone {key!r}; expected an IANA name such as 'Europe/Zurich' or 'UTC'{tail}"
+        )
+
+    @classmethod
+    def for_tzinfo(cls, value: object, field: str, reason: str) -> UnknownTimeZoneError:
+        """Build the error for a tzinfo *value* in *field* that cannot express instants."""
+        return cls(
+            f"{field}: unusable tzinfo {value!r}: {reason}; expected a tzinfo whose utcoffset() "
+            "is a timedelta strictly between -24 and 24 hours, e.g. ZoneInfo('UTC')"
         )
 
 
-class UnknownHolidayRegionError(CalendarError):
+class HolidaySourceError(CalendarError):
+    """A calendar's holiday source that cannot be used as given."""
+
+
+class UnknownHolidayRegionError(HolidaySourceError):
     """A country, subdivision or category that the holidays package does not have."""
+
+
+class HolidayFeedError(HolidaySourceError):
+    """An iCalendar (``.ics``) holiday feed that cannot be read: the message names file, line and property."""
 
 
 class CalendarNeverOpensError(CalendarError):
@@ -213,6 +236,15 @@ class TicketError(SlacalcError, ValueError):
 
 class TimelineError(TicketError):
     """A ticket whose events do not make a consistent timeline."""
+
+
+class UnknownFrequencyError(TicketError):
+    """A period alias (``freq=`` of attainment, ``--freq`` of the report) that is not accepted."""
+
+    @classmethod
+    def for_name(cls, name: object, valid: str, field: str = "freq") -> UnknownFrequencyError:
+        """Build the error for the unknown period alias *name* given as *field*."""
+        return cls(f"{field}: unknown period {name!r}; expected {valid}")
 
 
 class BillingError(SlacalcError, ValueError):

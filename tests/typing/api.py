@@ -6,8 +6,9 @@ a change to a public signature that would break a typed caller fails CI.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import slacalc
 from slacalc import (
@@ -23,6 +24,7 @@ from slacalc import (
 )
 from slacalc.billing import Case, Ledger, PriceQuote, Purchase
 from slacalc.calendars import always_open, extended_hours, office_hours
+from slacalc.pandas import FrameResult, evaluate_frame
 
 zurich_office: Calendar = office_hours()
 combined: Calendar = extended_hours() & always_open(timezone="UTC")
@@ -35,6 +37,11 @@ opens: datetime = combined.next_open(start)
 spans: list[tuple[datetime, datetime]] = [
     (s.start, s.end) for s in combined.open_intervals(start, due)
 ]
+# results in the caller's zone: a name or any tzinfo
+due_utc: datetime = zurich_office.add(start, timedelta(hours=9), tz="UTC")
+due_there: datetime = zurich_office.add(start, "4h", tz=ZoneInfo("America/New_York"))
+opens_utc: datetime = combined.next_open(start, tz=UTC)
+spans_utc = combined.open_intervals(start, due, tz=timezone(timedelta(hours=5)))
 custom = Calendar(
     timezone="Europe/Zurich",
     hours={"mon-fri": ["08:00-12:00", "13:00-17:00"], "sat": "09:00-12:00"},
@@ -43,6 +50,17 @@ custom = Calendar(
     special={"2026-12-24": "08:00-12:00"},
     business_day=timedelta(hours=8),
 )
+feed = slacalc.IcalFeed.read("examples/company_holidays.ics")
+feed_dates: tuple[date, ...] = feed.dates(2026, "Europe/Zurich")
+feed_names: dict[date, str] = feed.names(2026)
+from_feed = Calendar(
+    timezone="Europe/Zurich",
+    holidays={"ical": "company_holidays.ics", "add": {"2026-12-24": "Heiligabend"}},
+)
+from_feed_object = Calendar(holidays=feed)
+sources = from_feed.holidays
+if isinstance(sources, slacalc.HolidaySources):
+    added: tuple[tuple[date, str], ...] = sources.add
 
 loaded = load_policy("zitadel-2023")
 assert isinstance(loaded, Policy)
@@ -53,10 +71,14 @@ version: Policy = family.at(start)
 names: list[str] = slacalc.builtin_policies()
 
 deadline: datetime | None = plan.deadline(start, "sev 2")
+deadline_utc: datetime | None = plan.deadline(start, "sev 2", "initial_response", tz="UTC")
+family_deadline: datetime | None = family.plan("extended").deadline(start, 2, tz=UTC)
 ticket = Ticket(
     "T-1", start, 2, channel="email", responded_at=due, events=[(start, "severity", "1")]
 )
 evaluation: Evaluation = plan.evaluate(ticket, now=due)
+evaluation_utc: Evaluation = plan.evaluate(ticket, due, tz="UTC")
+family_evaluation: Evaluation = family.plan("extended").evaluate(ticket, now=due, tz=UTC)
 outcome: Outcome = evaluation.initial_response
 status: str = outcome.status
 late: timedelta = outcome.late_by
@@ -82,3 +104,9 @@ ledger = Ledger(
     purchases=[Purchase(date(2026, 6, 15), "M")],
     cases=[Case("C-1", date(2026, 9, 1), Decimal(12), "integration")],
 )
+
+
+def frame_in_utc(df: object) -> FrameResult:
+    """The frame functions take tz= as a name or a tzinfo too."""
+    first = evaluate_frame(df, "zitadel-2023", "extended", now=start, tz=ZoneInfo("UTC"))
+    return evaluate_frame(first, "zitadel-2023", "extended", now=start, errors="collect", tz="UTC")

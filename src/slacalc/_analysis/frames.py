@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 try:
@@ -28,10 +28,10 @@ from slacalc._analysis.vectorised import (
     plan_metrics,
     resolve_plan,
 )
-from slacalc._engine.calendar import to_us
+from slacalc._engine.calendar import resolve_tz, to_us
 from slacalc._files.tickets import parse_instant
 from slacalc._typing import METRICS
-from slacalc.exceptions import TicketError, UnknownMetricError
+from slacalc.exceptions import TicketError, UnknownFrequencyError, UnknownMetricError
 
 if TYPE_CHECKING:
     from slacalc._policies.model import FamilyPlan, Plan, Policy, PolicyFamily
@@ -51,6 +51,30 @@ __all__ = [
 BAD_COLUMNS: tuple[str, ...] = ("position", "column", "value", "message")
 
 _REQUIRED = ("opened_at", "severity")
+
+#: The label of a group of tickets without a class: no objective applies (e.g. a community channel).
+NO_OBJECTIVE = "no objective"
+#: The label of a group of bad rows in the class column of an attainment table.
+INVALID = "invalid"
+
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+# Accepted period aliases (upper case) -> (pandas Period alias, word). pandas 2.2 renamed the
+# offset aliases M, Q, Y to ME, QE, YE (offsets end a period) but Periods still spell them
+# M, Q, Y, and refuse the new names; both spellings, the start-anchored ones and plain words
+# all mean the same calendar period here.
+_FREQUENCIES: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("D", "DAY"), ("D", "day")),
+    **dict.fromkeys(("W", "WEEK"), ("W", "week")),
+    **{f"W-{day}": (f"W-{day}", "week") for day in _WEEKDAYS},
+    **dict.fromkeys(("M", "ME", "MS", "MONTH"), ("M", "month")),
+    **dict.fromkeys(("Q", "QE", "QS", "QUARTER"), ("Q", "quarter")),
+    **dict.fromkeys(("Y", "YE", "YS", "YEAR"), ("Y", "year")),
+}
+FREQUENCIES_ACCEPTED = (
+    "a period alias: D (day), W (week; W-MON ... W-SUN name its last day), "
+    "ME or M (month), QE or Q (quarter), YE or Y (year); "
+    "MS, QS, YS and the words day, week, month, quarter, year are read too"
+)
 
 Errors = Literal["raise", "collect", "mark"]
 
@@ -99,7 +123,7 @@ def evaluate_frame(
     *,
     errors: Literal["raise", "mark"] = ...,
     prefix: str = ...,
-    tz: str | None = ...,
+    tz: str | tzinfo | None = ...,
 ) -> Any: ...
 
 
@@ -114,7 +138,7 @@ def evaluate_frame(
     *,
     errors: Literal["collect"],
     prefix: str = ...,
-    tz: str | None = ...,
+    tz: str | tzinfo | None = ...,
 ) -> FrameResult: ...
 
 
@@ -128,7 +152,7 @@ def evaluate_frame(
     *,
     errors: Errors = "raise",
     prefix: str = "",
-    tz: str | None = None,
+    tz: str | tzinfo | None = None,
 ) -> Any:
     """Judge every ticket of *df* against *plan*: the input rows with the outcome columns added.
 
@@ -154,8 +178,10 @@ def evaluate_frame(
     ``stopped_at``, ``elapsed``, ``remaining``, ``late_by``,
     ``late_by_wall``, ``credit_days`` and ``policy_version``. Each value is
     the one :meth:`Plan.evaluate` gives for the row's ticket and *metric*.
-    Instants are in the zone of the plan's calendars (UTC when they differ,
-    or *tz*). Sub-microsecond parts of ``datetime64[ns]`` values are dropped.
+    Instants are in the zone of the plan's calendars (UTC when they differ),
+    or in *tz* (a zone name or a ``tzinfo``; ``tz="UTC"`` for a database that
+    stores UTC; an unknown name raises ``UnknownTimeZoneError``).
+    Sub-microsecond parts of ``datetime64[ns]`` values are dropped.
 
     Bad rows (missing or unreadable instants, naive ones, an unknown
     severity, a response before opening, ``now`` before opening, no policy
@@ -196,7 +222,12 @@ def evaluate_frame(
         out[prefix + name] = values
     out.attrs = {
         **df.attrs,
-        "slacalc": {"plan": target_plan.name, "metric": metric, "now": moment.isoformat()},
+        "slacalc": {
+            "plan": target_plan.name,
+            "metric": metric,
+            "now": moment.isoformat(),
+            "classes": _policy_classes(target_plan, metric),
+        },
     }
     bad = _bad_frame(result.bad, index)
     if errors == "mark":
@@ -211,6 +242,26 @@ def evaluate_frame(
     if len(bad):
         raise BadRowsError(_bad_message(bad), bad)
     return out
+
+
+def _policy_classes(plan: Plan | FamilyPlan, metric: str) -> list[str]:
+    """The classes of *metric* in the policy's order (most severe first), over every version."""
+    order: list[str] = []
+    for version in plan_metrics(plan):
+        policy = version.policy
+        names = (
+            policy.escalation_classes if metric == "escalation_response" else policy.severity_names
+        )
+        order += [name for name in names if name not in order]
+    return order
+
+
+def class_order(outcomes: Any, classes: Iterable[Any]) -> list[Any]:
+    """*classes* in the policy's order (kept by evaluate_frame in ``attrs``), others after, numbers in number order."""
+    known = list(outcomes.attrs.get("slacalc", {}).get("classes", ()))
+    given = list(dict.fromkeys(classes))
+    first = [c for c in known if c in given]
+    return first + sorted((c for c in given if c not in first), key=_natural)
 
 
 def _check_metric(plan: Plan | FamilyPlan, metric: str) -> None:
@@ -250,12 +301,12 @@ def _now(now: datetime | str | None) -> datetime:
     return moment
 
 
-def _instants(values: Any, index: Any, zone: str) -> Any:
+def _instants(values: Any, index: Any, zone: str | tzinfo) -> Any:
     series = pd.Series(values.view("M8[us]"), index=index)
     return series.dt.tz_localize("UTC").dt.tz_convert(zone)
 
 
-def _outcome_series(columns: dict[str, Any], index: Any, zone: str) -> dict[str, Any]:
+def _outcome_series(columns: dict[str, Any], index: Any, zone: str | tzinfo) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, values in columns.items():
         if name in ("due_at", "stopped_at"):
@@ -304,13 +355,29 @@ def _bad_message(bad: Any, shown: int = 5) -> str:
 # ---------------------------------------------------------------------- attainment
 
 
+def period_frequency(freq: object, field: str = "freq") -> tuple[str, str]:
+    """The pandas Period alias for *freq*, and the period's name in words (``("M", "month")``).
+
+    Accepts pandas' current offset aliases (``"ME"``, ``"QE"``, ``"YE"``),
+    the older ``"M"``, ``"Q"``, ``"Y"``, the start-anchored ``"MS"``, ``"QS"``,
+    ``"YS"``, ``"D"``, ``"W"`` and ``"W-MON"`` … ``"W-SUN"``, the words
+    ``day`` … ``year``, in any case, and pandas offsets of those kinds; anything
+    else raises :class:`~slacalc.exceptions.UnknownFrequencyError` naming *field*.
+    """
+    text = getattr(freq, "freqstr", freq)
+    found = _FREQUENCIES.get(text.strip().upper()) if isinstance(text, str) else None
+    if found is None:
+        raise UnknownFrequencyError.for_name(freq, FREQUENCIES_ACCEPTED, field)
+    return found
+
+
 def attainment(
     outcomes: Any,
     by: str | Sequence[str] | None = "class",
-    freq: str | None = "M",
+    freq: str | None = "ME",
     *,
     on: str = "opened_at",
-    tz: str | None = None,
+    tz: str | tzinfo | None = None,
     prefix: str = "",
 ) -> Any:
     """Share of objectives met, per group and period, with counts per status and credit totals.
@@ -318,10 +385,14 @@ def attainment(
     *outcomes* is what :func:`evaluate_frame` returned. Rows are grouped by
     the columns *by* (default the severity class; a name is looked up with
     *prefix* first, so ``"class"`` finds ``"extended.class"`` in a
-    :func:`what_if` frame) and by the period (``freq``: a pandas period alias
-    such as ``"M"``, ``"Q"``, ``"W"``; None for no periods) in which the
-    column *on* falls. Periods are read in *tz*, by default the zone of the
-    ``due_at`` column (the plan's calendars), so a month is the calendar's month.
+    :func:`what_if` frame) and by the period (``freq``: ``"D"``, ``"W"``,
+    ``"ME"`` or ``"M"``, ``"QE"`` or ``"Q"``, ``"YE"`` or ``"Y"``, see
+    :func:`period_frequency`; None for no periods) in which the column *on*
+    falls. Periods are read in *tz* (a zone name or a ``tzinfo``), by default the zone of the ``due_at``
+    column (the plan's calendars), so a month is the calendar's month.
+    Tickets without a class are grouped under ``"no objective"`` (no
+    objective applies, e.g. on a community channel) and bad rows under
+    ``"invalid"``; these groups come after the classes.
 
     Columns: ``tickets``, one count per status (``met``, ``breached``,
     ``pending``, ``not_applicable``, ``invalid``), ``attainment``
@@ -342,6 +413,7 @@ def attainment(
           2026-02        1    1         0         1.0            0
     """
     keys = [by] if isinstance(by, str) else list(by or ())
+    period = None if freq is None else period_frequency(freq)[0]
     status_name = prefix + "status"
     names = [prefix + key if prefix + key in outcomes.columns else key for key in keys]
     absent = [n for n in [status_name, *names] if n not in outcomes.columns]
@@ -352,11 +424,15 @@ def attainment(
         )
         raise TicketError(msg)
     status = outcomes[status_name]
+    class_name = prefix + "class"
     grouping: list[Any] = [
-        pd.Index(outcomes[name].array, name=key) for key, name in zip(keys, names, strict=True)
+        _class_labels(outcomes[name], status, key, outcomes)
+        if name == class_name
+        else pd.Index(outcomes[name].array, name=key)
+        for key, name in zip(keys, names, strict=True)
     ]
-    if freq is not None:
-        grouping.append(_periods(outcomes, on, freq, tz, prefix))
+    if period is not None:
+        grouping.append(_periods(outcomes, on, period, tz, prefix))
     counts = pd.DataFrame(
         {s: np.asarray(status == s, dtype=np.int64) for s in STATUSES}, index=outcomes.index
     )
@@ -367,7 +443,8 @@ def attainment(
     else:
         counts["credit_days"] = 0
     if grouping:
-        table = counts.groupby(grouping, dropna=False, sort=True).sum()
+        table = counts.groupby(grouping, dropna=False, sort=True, observed=True).sum()
+        table.index = _plain_levels(table.index)
     else:
         table = counts.sum().to_frame("all").T
     judged = table["met"] + table["breached"]
@@ -376,16 +453,53 @@ def attainment(
     return table
 
 
-def _periods(outcomes: Any, on: str, freq: str, tz: str | None, prefix: str) -> Any:
+def _class_labels(classes: Any, status: Any, name: str, outcomes: Any) -> Any:
+    """The class column with its gaps named ``no objective`` (``invalid`` for a bad row), sorted last.
+
+    A categorical key, so that groupby sorts the classes in the policy's order
+    (most severe first) and the two labels after them.
+    """
+    values = classes.to_numpy(dtype=object, na_value=None, copy=True)
+    missing = pd.isna(values)
+    known = class_order(outcomes, pd.unique(values[~missing]))
+    bad = np.asarray(status == "invalid", dtype=bool)
+    values[missing & bad] = INVALID
+    values[missing & ~bad] = NO_OBJECTIVE
+    labels = [label for label in (NO_OBJECTIVE, INVALID) if label not in known]
+    categories = pd.Categorical(values, categories=known + labels, ordered=True)
+    return pd.CategoricalIndex(categories, name=name)
+
+
+def _natural(value: object) -> tuple[int, int, str]:
+    """Sort key putting numbered classes in number order (2 before 10), names after them."""
+    text = str(value)
+    return (0, int(text), text) if text.isdigit() else (1, 0, text)
+
+
+def _plain_levels(index: Any) -> Any:
+    """*index* with categorical levels turned back into plain ones (text, as in the input)."""
+    if isinstance(index, pd.MultiIndex):
+        levels = [
+            level.astype(object) if isinstance(level, pd.CategoricalIndex) else level
+            for level in index.levels
+        ]
+        return index.set_levels(levels)
+    return index.astype(object) if isinstance(index, pd.CategoricalIndex) else index
+
+
+def _periods(outcomes: Any, on: str, freq: str, tz: str | tzinfo | None, prefix: str) -> Any:
     if on not in outcomes.columns:
         msg = f"on: the frame has no column {on!r}; expected the column of opening instants"
         raise TicketError(msg)
-    zone = tz
+    zone: Any = None
+    if tz is not None:
+        resolved = resolve_tz(tz)
+        zone = tz.strip() if isinstance(tz, str) else resolved
     if zone is None:
         for name in (prefix + "due_at", on):
             dtype = outcomes[name].dtype if name in outcomes.columns else None
             if isinstance(dtype, pd.DatetimeTZDtype):
-                zone = str(dtype.tz)
+                zone = dtype.tz
                 break
     instants = parse_instants(outcomes[on], on)
     wall = pd.DatetimeIndex(instants.us.view("M8[us]"))
@@ -405,14 +519,15 @@ def what_if(
     metric: str = "initial_response",
     *,
     errors: Literal["raise", "mark"] = "raise",
-    tz: str | None = None,
+    tz: str | tzinfo | None = None,
 ) -> Any:
     """The same tickets under several plans, side by side.
 
     The input frame with, for each plan, the outcome columns of
     :func:`evaluate_frame` named ``"<plan>.<column>"`` (``extended.status``,
-    ``custom.credit_days`` …), all judged at the same *now*. Summarise one
-    plan with ``attainment(result, prefix="extended.")``.
+    ``custom.credit_days`` …), all judged at the same *now*, with instants
+    in *tz* when given (as in :func:`evaluate_frame`). Summarise one plan
+    with ``attainment(result, prefix="extended.")``.
     """
     moment = _now(now)
     out = df.copy(deep=False)

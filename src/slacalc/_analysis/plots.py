@@ -10,7 +10,7 @@ try:
     import pandas as pd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
+    from matplotlib.ticker import MaxNLocator, MultipleLocator, PercentFormatter
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     msg = (
         f"slacalc.plotting needs matplotlib and pandas ({exc.name} is missing); "
@@ -18,13 +18,14 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     )
     raise ImportError(msg) from exc
 
-from slacalc._analysis.frames import attainment
+from slacalc._analysis.frames import attainment, class_order, period_frequency
+from slacalc._analysis.words import plural
 from slacalc.exceptions import TicketError
 
 __all__ = ["plot_attainment", "plot_credits", "plot_response_times"]
 
-_PERIOD_WORDS = {"M": "month", "Q": "quarter", "W": "week", "D": "day", "Y": "year"}
 _GOAL_COLOUR = "#b2182b"
+_MARKERS = ("o", "s", "D", "^", "v", "P")
 
 
 def _metric_words(outcomes: Any) -> str:
@@ -57,7 +58,7 @@ def plot_attainment(
     *,
     goal: float | None = 0.95,
     by: str = "class",
-    freq: str = "M",
+    freq: str = "ME",
     on: str = "opened_at",
     tz: str | None = None,
     ax: Axes | None = None,
@@ -65,45 +66,99 @@ def plot_attainment(
     """Share of objectives met per period, one line per severity, against a *goal* line.
 
     The share is met / (met + breached) per *by* group (default the
-    severity) and period of *on* (see :func:`slacalc.pandas.attainment`).
+    severity) and period of *on* (see :func:`slacalc.pandas.attainment`;
+    *freq* is ``"D"``, ``"W"``, ``"ME"``, ``"QE"``, ``"YE"`` or an older alias).
+    Periods sit on a time axis: a period without tickets keeps its place,
+    shaded, and no line is drawn across it (nor across a period where a
+    group had no verdict). The share axis is zoomed to the data: from a
+    little below the lowest share or the goal, whichever is lower, to 100 %.
     *goal* draws the attainment the team aims for (default 95 %: the
     policies promise response times per ticket, not a share, so this is
     yours to choose; None draws no line).
     """
     _require(outcomes, "status", by, on)
-    table = attainment(outcomes, by=by, freq=freq, on=on, tz=tz)
+    alias, word = period_frequency(freq)
+    table = attainment(outcomes, by=by, freq=alias, on=on, tz=tz)
     figure, axes = _canvas(ax, (8.0, 4.5))
-    periods = sorted({p for p in table.index.get_level_values("period") if not pd.isna(p)})
-    positions = {p: i for i, p in enumerate(periods)}
-    for group, rows in table.groupby(level=by, sort=True):
-        rows = rows.droplevel(by)
-        points = [
-            (positions[p], share)
-            for p, share in rows["attainment"].items()
-            if p in positions and not pd.isna(share)
-        ]
-        if not points:  # no verdict yet in any period (or no objective at all)
-            continue
-        xs, ys = zip(*points, strict=True)
-        label = f"severity {group}" if by == "class" else str(group)
-        axes.plot(xs, ys, marker="o", linewidth=2, label=label)
+    found = [p for p in table.index.get_level_values("period") if not pd.isna(p)]
+    span = pd.period_range(min(found), max(found), freq=found[0].freq) if found else None
+    shares: list[float] = []
+    if span is not None:
+        xs = np.asarray([p.ordinal for p in span], dtype=float)
+        drawn = 0
+        for group, rows in table.groupby(level=by, sort=False):
+            values = rows.droplevel(by)["attainment"].reindex(span).to_numpy(dtype=float)
+            if np.isnan(values).all():  # no verdict in any period (or no objective at all)
+                continue
+            shares.extend(values[~np.isnan(values)])
+            label = f"severity {group}" if by == "class" else str(group)
+            # NaN where a period has no verdict: matplotlib leaves a gap there. Markers shrink
+            # and change shape line by line, so points at the same place stay visible.
+            axes.plot(
+                xs,
+                values,
+                marker=_MARKERS[drawn % len(_MARKERS)],
+                markersize=max(4.0, 8.0 - 1.0 * drawn),
+                linewidth=2,
+                label=label,
+                zorder=2 + drawn,
+            )
+            drawn += 1
+        empty = sorted(set(span) - set(found))
+        for period in empty:
+            axes.axvspan(
+                period.ordinal - 0.5, period.ordinal + 0.5, color="#000000", alpha=0.05, linewidth=0
+            )
+        if empty:
+            axes.plot(
+                [], [], color="#000000", alpha=0.15, linewidth=8, label=f"no tickets that {word}"
+            )
+        _period_ticks(axes, span, word)
     if goal is not None:
-        axes.axhline(
-            goal, color=_GOAL_COLOUR, linestyle="--", linewidth=1.5, label=f"goal {goal:.0%}"
-        )
-    word = _PERIOD_WORDS.get(freq.rstrip("SE")[:1].upper(), "period")
-    axes.set_xticks(range(len(periods)), [str(p) for p in periods])
-    axes.set_ylim(0, 1.05)
-    axes.yaxis.set_major_formatter(PercentFormatter(1.0))
-    axes.set_xlabel(f"{word} the ticket was opened")
+        axes.axhline(goal, color="#222222", linestyle="--", linewidth=1.5, label=f"goal {goal:.0%}")
+    lower = _share_floor([*shares, *([] if goal is None else [goal])])
+    pad = (1 - lower) * 0.04  # markers at the limits drawn whole
+    axes.set_ylim(lower - pad, 1 + pad)
+    axes.yaxis.set_major_locator(MultipleLocator(_share_step(1 - lower)))
+    axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    first_day = " (labelled by its first day)" if word == "week" else ""
+    axes.set_xlabel(f"{word} the ticket was opened{first_day}")
     axes.set_ylabel("objectives met (met ÷ met + breached)")
     severity = "severity" if by == "class" else by
     axes.set_title(
         f"{_metric_words(outcomes).capitalize()}: objectives met per {severity}, by {word}"
     )
     axes.grid(axis="y", alpha=0.3)
-    axes.legend(loc="lower left", fontsize="small", ncols=2)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return figure
+
+
+def _share_floor(values: Sequence[float]) -> float:
+    """The bottom of the share axis: 2 points below the lowest value, down to a multiple of 5 %."""
+    if not values:
+        return 0.0
+    low = min(values) - 0.02
+    return max(0.0, float(np.floor(round(low * 20, 9)) / 20))
+
+
+def _share_step(extent: float) -> float:
+    """A round tick step for a share axis *extent* wide: 5 points up to 30 %, then 10 or 20."""
+    return 0.05 if extent <= 0.3 else 0.1 if extent <= 0.6 else 0.2
+
+
+def _period_ticks(axes: Axes, span: Any, word: str) -> None:
+    """Ticks at the periods of *span* (ordinals on the x axis), thinned to about a dozen labels."""
+    step = max(1, int(np.ceil(len(span) / 12)))
+    shown = list(span)[::step]
+    labels = [
+        p.start_time.strftime("%Y-%m-%d") if word in ("week", "day") else str(p) for p in shown
+    ]
+    axes.set_xticks([p.ordinal for p in shown], labels)
+    axes.set_xlim(span[0].ordinal - 0.5, span[-1].ordinal + 0.5)
+    if len(shown) > 6 and word in ("week", "day"):
+        for label in axes.get_xticklabels():
+            label.set_rotation(30)
+            label.set_horizontalalignment("right")
 
 
 def plot_response_times(
@@ -123,7 +178,7 @@ def plot_response_times(
     """
     _require(outcomes, "elapsed", "stopped_at", "objective", by)
     stopped = outcomes[outcomes["stopped_at"].notna() & outcomes["objective"].notna()]
-    groups = sorted(stopped[by].dropna().unique(), key=str)
+    groups = class_order(outcomes, stopped[by].dropna().unique())
     if figure is None:
         figure = Figure(figsize=(max(4.0, 3.2 * max(len(groups), 1)), 3.8), layout="constrained")
     what = _metric_words(outcomes)
@@ -162,11 +217,11 @@ def plot_response_times(
         )
         late = int((hours > objective).sum())
         label = f"severity {group}" if by == "class" else str(group)
-        axes.set_title(f"{label}: {len(rows)} tickets, {late} late", fontsize="medium")
+        axes.set_title(f"{label}: {plural(len(rows), 'ticket')}, {late} late", fontsize="medium")
         axes.set_xlabel("business hours")
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     panels[0].set_ylabel("tickets")
-    figure.suptitle(f"Business time to {what} per severity (clock stopped; objective dashed)")
+    figure.suptitle(f"Business time to {what} (clock stopped; objective dashed)")
     return figure
 
 
@@ -198,7 +253,7 @@ def plot_credits(
     names = [str(n) for n in totals.index[::-1]]
     values = totals.to_numpy()[::-1]
     bars = axes.barh(names, values, color="#d6604d")
-    axes.bar_label(bars, padding=3, fontsize="small")
+    axes.bar_label(bars, fmt="{:,.0f}", padding=3, fontsize="small")
     axes.set_xlabel("credit days (days added to the term)")
     axes.set_ylabel(word)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))

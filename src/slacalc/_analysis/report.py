@@ -1,8 +1,11 @@
 """The HTML report: one self-contained page from evaluated tickets (``slacalc report``).
 
-The page holds the attainment table, the plots (PNG, base64-embedded), the
-breached tickets and the credits owed, with inline styles and no external
-reference, so it opens offline in any browser and can be mailed as is.
+The page holds a summary, the attainment table and plot, the response
+times, the breached tickets (still open ones first: they are the ones to act
+on), and the credits owed, in days and, where contracts give a term price,
+in money. Images are PNGs embedded as base64 with a text alternative that
+says what they show; styles are inline and nothing points outside the file,
+so it opens offline in any browser and can be mailed as is.
 
 pandas and matplotlib (the ``plot`` extra) are imported only when a page is
 rendered.
@@ -13,13 +16,60 @@ from __future__ import annotations
 import base64
 import html
 import io
-from datetime import UTC, datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-__all__ = ["BREACHED_SHOWN", "render_report"]
+from slacalc._analysis.words import plural
+from slacalc._evaluation.credits import Contract, ContractCredits, TicketCredit
+from slacalc._files.tickets import parse_instant
 
-#: Breached tickets listed in full; more are counted, not listed.
+__all__ = [
+    "BREACHED_SHOWN",
+    "PricedContract",
+    "ValuedContract",
+    "contract_credits",
+    "render_report",
+]
+
+#: Breached tickets listed in full per table; more are counted, not listed.
 BREACHED_SHOWN = 500
+
+#: What stops the clock of each metric, for "answered late" and the like.
+_STOPPED = {
+    "initial_response": "answered",
+    "escalation_response": "answered",
+    "dispatch": "dispatched",
+    "resolution": "resolved",
+}
+
+
+def _noun(count: int, word: str, words: str | None = None) -> str:
+    """The noun of :func:`plural` alone: ``ticket`` for 1, ``tickets`` otherwise."""
+    return plural(count, word, words).split(" ", 1)[1]
+
+
+@dataclass(frozen=True, slots=True)
+class PricedContract:
+    """A contract, the price of its term (None when unknown) and the price's currency."""
+
+    contract: Contract
+    term_price: Decimal | None = None
+    currency: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ValuedContract:
+    """A contract's credits as ``slacalc credits`` computes them, with their value when priced."""
+
+    priced: PricedContract
+    credits: ContractCredits | None  # None: not valued, *problem* says why
+    value: Decimal | None
+    problem: str = ""
+
 
 # ---------------------------------------------------------------------- HTML
 
@@ -28,10 +78,12 @@ body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
        margin: 0 auto; max-width: 1180px; padding: 24px 32px 64px; }
 h1 { font-size: 26px; margin-bottom: 4px; }
 h2 { font-size: 20px; margin-top: 36px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+h3 { font-size: 16px; margin: 20px 0 4px; }
 .meta { color: #555; margin-top: 0; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 18px 0; }
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 10px 16px; min-width: 120px; }
 .card b { display: block; font-size: 22px; }
+.card small { display: block; color: #555; font-size: 12px; }
 .card.bad b { color: #b2182b; }
 table { border-collapse: collapse; margin: 8px 0 4px; font-size: 14px; }
 th, td { border-bottom: 1px solid #e5e5e5; padding: 4px 10px; text-align: right; white-space: nowrap; }
@@ -39,6 +91,7 @@ th { background: #f4f4f4; }
 td.text, th.text { text-align: left; }
 td.text { white-space: normal; }
 td.low { color: #b2182b; font-weight: 600; }
+tr.total td { font-weight: 600; border-top: 1px solid #999; }
 figure { margin: 16px 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 13px; }
@@ -63,7 +116,10 @@ def _when(value: Any) -> str:
 
 
 def _span(value: Any) -> str:
-    """``19 h 0 min 44 s``: a duration to the second, for reading (the data keep microseconds)."""
+    """``19 h 44 s``, ``38 h``, ``1 min 5 s``: a duration to the second, for reading.
+
+    Units that are zero are left out (``0 s`` for nothing at all); the data keep microseconds.
+    """
     import pandas as pd
 
     if value is None or pd.isna(value):
@@ -71,19 +127,24 @@ def _span(value: Any) -> str:
     seconds = int(value // pd.Timedelta(seconds=1))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if hours or minutes:
-        parts.append(f"{minutes} min")
-    if secs or not parts:
-        parts.append(f"{secs} s")
-    return " ".join(parts)
+    parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n]
+    return " ".join(parts) or "0 s"
 
 
-def _figure_png(figure: Any) -> str:
+def _percent(share: float) -> str:
+    return f"{share:.1%}"
+
+
+def _money(amounts: dict[str, Decimal]) -> str:
+    """``CHF 1,234.50``; several currencies joined with ``+``."""
+    return " + ".join(f"{cur} {amount:,.2f}".strip() for cur, amount in sorted(amounts.items()))
+
+
+def _figure_png(figure: Any, alt: str) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="">'
+    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
 
 
 def _table(
@@ -91,22 +152,168 @@ def _table(
     rows: list[list[str]],
     text_columns: int = 1,
     classes: list[list[str]] | None = None,
+    total: list[str] | None = None,
 ) -> str:
     head = "".join(
         f'<th class="text">{_e(h)}</th>' if i < text_columns else f"<th>{_e(h)}</th>"
         for i, h in enumerate(header)
     )
     body = []
-    for r, row in enumerate(rows):
+    for r, row in enumerate([*rows, *([total] if total else [])]):
         cells = []
         for i, cell in enumerate(row):
             cls = ["text"] if i < text_columns else []
-            if classes is not None and classes[r][i]:
+            if classes is not None and r < len(classes) and classes[r][i]:
                 cls.append(classes[r][i])
             attr = f' class="{" ".join(cls)}"' if cls else ""
             cells.append(f"<td{attr}>{cell}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        tr = '<tr class="total">' if total and r == len(rows) else "<tr>"
+        body.append(tr + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+# ---------------------------------------------------------------------- contracts
+
+
+def _opened_date(value: Any) -> date | None:
+    """The local date of an opening instant as the ticket gives it (its own offset), as Contract does."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        return parse_instant("opened_at", value).date()
+    moment: date = value.date()
+    return moment
+
+
+def contract_credits(
+    outcomes: Any, contracts: Sequence[PricedContract], plan: str, *, on: str = "opened_at"
+) -> list[ValuedContract]:
+    """Each contract's credit days from evaluated *outcomes*, and their money value when priced.
+
+    The same figures as ``slacalc credits``: a contract collects the credit
+    days of its customer's tickets (the ``customer`` column) opened in its
+    term, the policy's per-term cap applies, and the value is days / days in
+    the term × the term price, rounded half up to the cent
+    (:meth:`ContractCredits.value`). A contract on another plan than *plan*
+    (the one the outcomes were judged by) is not valued: its credits would
+    come from other objectives.
+    """
+    from slacalc._evaluation.credits import _terms
+
+    valid = outcomes[outcomes["status"] != "invalid"]
+    metric = str(outcomes.attrs.get("slacalc", {}).get("metric", "initial_response"))
+    has_customer = "customer" in valid.columns
+    credited = valid[valid["credit_days"].fillna(0) > 0] if has_customer else valid.iloc[:0]
+    by_customer: dict[str, list[tuple[str, datetime, int]]] = defaultdict(list)
+    ids = credited["id"] if "id" in credited.columns else credited.index.to_series()
+    for customer, ticket_id, opened, days in zip(
+        credited["customer"], ids, credited[on], credited["credit_days"], strict=True
+    ):
+        by_customer[str(customer).strip()].append((str(ticket_id), opened, int(days)))
+    result = []
+    for priced in contracts:
+        contract = priced.contract
+        if contract.plan.name != plan:
+            result.append(ValuedContract(priced, None, None, f"other plan than {plan}"))
+            continue
+        rows = []
+        for ticket_id, opened, days in by_customer.get(contract.customer, []):
+            day = _opened_date(opened)
+            if day is not None and contract.term_start <= day < contract.term_end:
+                moment = opened if isinstance(opened, datetime) else parse_instant(on, opened)
+                rows.append(TicketCredit(ticket_id, moment, days, ((metric, days),)))
+        rows.sort(key=lambda r: (r.opened_at, r.ticket_id))
+        earned = sum(r.days for r in rows)
+        name, policy = _terms(contract.plan)
+        cap = None if policy.credits is None else policy.credits.cap_days_per_term
+        granted = earned if cap is None else min(earned, cap)
+        try:
+            extended = contract.term_end + timedelta(days=granted)
+        except OverflowError:  # millions of days: a ticket judged thousands of years late
+            problem = f"{granted:,} credit days run past the year 9999"
+            result.append(ValuedContract(priced, None, None, problem))
+            continue
+        credits = ContractCredits(
+            customer=contract.customer,
+            policy=name,
+            plan=contract.plan.name,
+            term_start=contract.term_start,
+            term_end=contract.term_end,
+            earned_days=earned,
+            days=granted,
+            capped=granted < earned,
+            extended_term_end=extended,
+            tickets=tuple(rows),
+        )
+        try:
+            value = None if priced.term_price is None else credits.value(priced.term_price)
+        except ArithmeticError:  # decimal.InvalidOperation: more digits than Decimal's context
+            problem = f"value of {priced.term_price} × {granted:,} days is beyond exact arithmetic"
+            result.append(ValuedContract(priced, credits, None, problem))
+            continue
+        result.append(ValuedContract(priced, credits, value))
+    return result
+
+
+# ---------------------------------------------------------------------- alt text
+
+
+def _attainment_alt(table: Any, goal: float | None, word: str, what: str) -> str:
+    """What the attainment plot shows, in words: the span, each line's latest share, the goal."""
+    import pandas as pd
+
+    shares = table["attainment"].dropna()
+    if shares.empty:
+        return f"Line chart of {what} objectives met per {word}: no ticket has a verdict yet."
+    periods = sorted(set(shares.index.get_level_values("period")))
+    span = str(periods[0]) if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+    lines = []
+    for group, rows in shares.groupby(level="class", sort=False):
+        latest_period, latest = rows.index[-1][1], rows.iloc[-1]
+        low = rows.min()
+        lines.append(
+            f"severity {group}: {_percent(latest)} in {latest_period}"
+            + (f" (lowest {_percent(low)})" if len(rows) > 1 and low < latest else "")
+        )
+    found = set(table.index.get_level_values("period"))
+    empty = [p for p in pd.period_range(periods[0], periods[-1]) if p not in found]
+    gap = f" No tickets in {', '.join(map(str, empty))}." if empty else ""
+    target = f", against a dashed goal line at {goal:.0%}" if goal is not None else ""
+    return (
+        f"Line chart of the share of {what} objectives met per severity and {word}, "
+        f"{span}{target}. " + "; ".join(lines) + "." + gap
+    )
+
+
+def _response_alt(valid: Any, what: str) -> str:
+    import pandas as pd
+
+    stopped = valid[valid["stopped_at"].notna() & valid["objective"].notna()]
+    if stopped.empty:
+        return f"Histograms of business time to {what}: no ticket with an objective has stopped its clock yet."
+    parts = []
+    for group, rows in stopped.groupby("class", sort=True):
+        late = int((rows["elapsed"] > rows["objective"]).sum())
+        objective = _span(pd.Timedelta(rows["objective"].median()))
+        parts.append(
+            f"severity {group}: {plural(len(rows), 'ticket')}, {late} over the {objective} objective"
+        )
+    return f"Histograms of business time to {what}, one per severity: " + "; ".join(parts) + "."
+
+
+def _credits_alt(totals: Any, label: str) -> str:
+    if totals.empty:
+        return f"Bar chart of credit days owed per {label}: none owed."
+    shown = "; ".join(
+        f"{name} {plural(int(days), 'day')}" for name, days in totals.head(15).items()
+    )
+    more = f" and {len(totals) - 15} more" if len(totals) > 15 else ""
+    return f"Bar chart of credit days owed per {label}, largest first: {shown}{more}."
+
+
+# ---------------------------------------------------------------------- the page
 
 
 def render_report(
@@ -118,32 +325,82 @@ def render_report(
     metric: str,
     now: datetime,
     by: str = "customer",
-    freq: str = "M",
+    freq: str = "ME",
     goal: float | None = 0.95,
     title: str | None = None,
     source: str = "",
+    contracts: Sequence[PricedContract] = (),
+    notes: Sequence[str] = (),
 ) -> str:
-    """The HTML page for evaluated *outcomes* and the *bad* rows (line, column, message)."""
+    """The HTML page for evaluated *outcomes* and the *bad* rows (line, column, message).
+
+    *outcomes* is what ``evaluate_frame(..., errors="collect")`` returned (bad
+    rows marked ``invalid``; they are counted apart from the tickets).
+    *contracts* value the credit days in money (see :func:`contract_credits`);
+    *notes* are shown under the contracts (e.g. contract rows that could not
+    be read).
+    """
     import pandas as pd
 
-    from slacalc._analysis.frames import attainment
+    from slacalc._analysis.frames import attainment, period_frequency
     from slacalc._analysis.plots import plot_attainment, plot_credits, plot_response_times
 
+    period, word = period_frequency(freq, "--freq")
     what = metric.replace("_", " ")
+    stopped_word = _STOPPED.get(metric, "stopped")
     title = title or f"Support report: {policy} / {plan}"
-    statuses = outcomes["status"].value_counts()
+    valid = outcomes[outcomes["status"] != "invalid"]
+    statuses = valid["status"].value_counts()
     met, breached = int(statuses.get("met", 0)), int(statuses.get("breached", 0))
-    share = f"{met / (met + breached):.1%}" if met + breached else "n/a"
-    credits_total = int(outcomes["credit_days"].sum())
+    breached_rows = valid[valid["status"] == "breached"]
+    open_rows = breached_rows[breached_rows["stopped_at"].isna()]
+    late_rows = breached_rows[breached_rows["stopped_at"].notna()]
+    bad_lines = len({b[0] for b in bad})
+    credit_by = by if by in outcomes.columns else "class"
+    credit_label = "severity" if credit_by == "class" else credit_by
+    credits_total = int(valid["credit_days"].fillna(0).sum())
+    valued = contract_credits(valid, contracts, plan) if contracts else []
+    worth: dict[str, Decimal] = defaultdict(Decimal)
+    for v in valued:
+        if v.value is not None:
+            worth[v.priced.currency] += v.value
+
+    share = _percent(met / (met + breached)) if met + breached else "n/a"
     cards = [
-        ("tickets", f"{len(outcomes):,}", ""),
-        ("objectives met", share, ""),
-        ("met", f"{met:,}", ""),
-        ("breached", f"{breached:,}", "bad" if breached else ""),
-        ("pending", f"{int(statuses.get('pending', 0)):,}", ""),
-        ("not applicable", f"{int(statuses.get('not_applicable', 0)):,}", ""),
-        ("credit days owed", f"{credits_total:,}", "bad" if credits_total else ""),
-        ("bad rows", f"{len({b[0] for b in bad}):,}", "bad" if bad else ""),
+        (
+            _noun(len(valid), "ticket"),
+            f"{len(valid):,}",
+            "evaluated" + (", bad rows apart" if bad_lines else ""),
+            "",
+        ),
+        ("objectives met", share, f"{met:,} of {plural(met + breached, 'ticket')} judged", ""),
+        ("met", f"{met:,}", "", ""),
+        (
+            f"{stopped_word} late",
+            f"{len(late_rows):,}",
+            "breached",
+            "bad" if len(late_rows) else "",
+        ),
+        (
+            "breached, still open",
+            f"{len(open_rows):,}",
+            f"past due, not {stopped_word} yet",
+            "bad" if len(open_rows) else "",
+        ),
+        ("pending", f"{int(statuses.get('pending', 0)):,}", "open, not due yet", ""),
+        ("not applicable", f"{int(statuses.get('not_applicable', 0)):,}", "no objective", ""),
+        (
+            _noun(credits_total, "credit day", "credit days") + " owed",
+            f"{credits_total:,}",
+            f"worth {_money(worth)} on priced contracts" if any(worth.values()) else "",
+            "bad" if credits_total else "",
+        ),
+        (
+            _noun(bad_lines, "bad row"),
+            f"{bad_lines:,}",
+            "not counted as tickets",
+            "bad" if bad_lines else "",
+        ),
     ]
     parts = [
         "<!DOCTYPE html>",
@@ -156,30 +413,39 @@ def render_report(
         f"{_e(_when(pd.Timestamp(now)))}.</p>",
         '<div class="cards" id="summary">'
         + "".join(
-            f'<div class="card {cls}"><b>{_e(value)}</b>{_e(label)}</div>'
-            for label, value, cls in cards
+            f'<div class="card {cls}"><b>{_e(value)}</b>{_e(label)}'
+            + (f"<small>{_e(detail)}</small>" if detail else "")
+            + "</div>"
+            for label, value, detail, cls in cards
         )
         + "</div>",
     ]
 
-    # attainment table
-    valid = outcomes[outcomes["status"] != "invalid"]
-    parts.append(f"<h2>Attainment per severity and {_period_word(freq)}</h2>")
+    # attainment: plot and table
+    parts.append(f"<h2>Objectives met per severity and {word}</h2>")
     if len(valid):
-        table = attainment(valid, by="class", freq=freq).reset_index()
+        table = attainment(valid, by="class", freq=period)
+        parts.append(
+            _figure(
+                plot_attainment(valid, goal=goal, freq=period),
+                _attainment_alt(table, goal, word, what),
+                f"Share of {what} objectives met (met ÷ met + breached) per severity and {word}; "
+                f"the axis is zoomed to the data. A {word} without tickets is shaded.",
+            )
+        )
         rows, marks = [], []
-        for record in table.to_dict("records"):
+        for record in table.reset_index().to_dict("records"):
             value = record["attainment"]
             low = goal is not None and not pd.isna(value) and value < goal
             rows.append(
                 [
-                    _e("no objective (channel)" if pd.isna(record["class"]) else record["class"]),
+                    _e(record["class"]),
                     _e(record["period"]),
                     *(
                         f"{int(record[c]):,}"
                         for c in ("tickets", "met", "breached", "pending", "not_applicable")
                     ),
-                    "" if pd.isna(value) else f"{value:.1%}",
+                    "" if pd.isna(value) else _percent(value),
                     f"{int(record['credit_days']):,}",
                 ]
             )
@@ -189,7 +455,7 @@ def render_report(
             + _table(
                 [
                     "severity",
-                    "period",
+                    word,
                     "tickets",
                     "met",
                     "breached",
@@ -206,103 +472,171 @@ def render_report(
         )
         parts.append(
             '<p class="note">Met ÷ judged counts the tickets whose objective was met among those '
-            "met or breached; pending and not-applicable tickets have no verdict yet."
+            f"met or breached (breached: {stopped_word} late, or still open past due); pending "
+            "and not-applicable tickets have no verdict yet."
             + (f" Shares under the {goal:.0%} goal are marked." if goal is not None else "")
             + "</p>"
         )
     else:
         parts.append('<p class="note">No ticket could be evaluated.</p>')
 
-    # plots
-    parts.append("<h2>Plots</h2>")
-    credit_by = by if by in outcomes.columns else "class"
-    figures = []
+    # response times
     if len(valid):
-        figures = [
-            (
-                plot_attainment(valid, goal=goal, freq=freq),
-                f"Share of {what} objectives met per severity and {_period_word(freq)}.",
-            ),
-            (
-                plot_response_times(valid),
-                f"Business time to {what} per severity, with the objective dashed.",
-            ),
-            (
-                plot_credits(valid, by=credit_by),
-                f"Credit days owed per {'severity' if credit_by == 'class' else credit_by}.",
-            ),
-        ]
-    for figure, caption in figures:
+        parts.append(f"<h2>Business time to {_e(what)}</h2>")
         parts.append(
-            f'<figure class="plot">{_figure_png(figure)}<figcaption>{_e(caption)}</figcaption></figure>'
+            _figure(
+                plot_response_times(valid),
+                _response_alt(valid, what),
+                f"Business time to {what} per severity, counting tickets whose clock stopped; "
+                "the objective is dashed.",
+            )
         )
 
-    # breached tickets
-    breached_rows = valid[valid["status"] == "breached"]
-    parts.append(f"<h2>Breached tickets ({len(breached_rows):,})</h2>")
-    if len(breached_rows):
-        ordered = breached_rows.sort_values(["credit_days", "late_by"], ascending=False)
-        shown = ordered.head(BREACHED_SHOWN)
-        id_col = "id" if "id" in shown.columns else None
-        rows = [
-            [
-                _e(record[id_col] if id_col else label),
-                _e(record.get(credit_by, "") if credit_by != "class" else ""),
-                _e(record["class"]),
-                _e(_when(record["due_at"])),
-                _e(_when(record["stopped_at"]) or "no answer yet"),
-                _e(_span(record["late_by"])),
-                f"{int(record['credit_days']):,}",
-            ]
-            for label, record in zip(shown.index, shown.to_dict("records"), strict=True)
-        ]
-        header = [
-            "ticket",
-            credit_by if credit_by != "class" else "",
-            "severity",
-            "due",
-            "answered",
-            "late by",
-            "credit days",
-        ]
-        parts.append('<div id="breached">' + _table(header, rows, text_columns=2) + "</div>")
-        if len(ordered) > BREACHED_SHOWN:
-            parts.append(
-                f'<p class="note">The {BREACHED_SHOWN} with the most credit days are listed; {len(ordered) - BREACHED_SHOWN:,} more are not.</p>'
+    # breached tickets: the open ones first
+    id_col = "id" if "id" in valid.columns else None
+    extra = credit_by if credit_by != "class" else ""
+    parts.append(f"<h2>Breached, still open ({len(open_rows):,})</h2>")
+    if len(open_rows):
+        ordered = open_rows.sort_values(["due_at"], kind="stable")
+        parts.append(
+            '<div id="open">'
+            + _table(
+                ["ticket", extra, "severity", "due", "late by so far", "credit days so far"],
+                [
+                    [
+                        _e(record[id_col] if id_col else label),
+                        _e(record.get(extra, "") if extra else ""),
+                        _e(record["class"]),
+                        _e(_when(record["due_at"])),
+                        _e(_span(record["late_by"])),
+                        f"{int(record['credit_days']):,}",
+                    ]
+                    for label, record in _head(ordered)
+                ],
+                text_columns=2,
             )
+            + "</div>"
+        )
+        parts.append(
+            f'<p class="note">Past due and not {stopped_word} as of the evaluation, oldest due first: '
+            "their lateness and credits keep growing until they are.</p>"
+            + _more(len(ordered), "oldest due")
+        )
+    else:
+        parts.append(f'<p class="note">None: every breached ticket has been {stopped_word}.</p>')
+
+    parts.append(f"<h2>{_e(stopped_word.capitalize())} late ({len(late_rows):,})</h2>")
+    if len(late_rows):
+        ordered = late_rows.sort_values(["credit_days", "late_by"], ascending=False, kind="stable")
+        parts.append(
+            '<div id="breached">'
+            + _table(
+                ["ticket", extra, "severity", "due", stopped_word, "late by", "credit days"],
+                [
+                    [
+                        _e(record[id_col] if id_col else label),
+                        _e(record.get(extra, "") if extra else ""),
+                        _e(record["class"]),
+                        _e(_when(record["due_at"])),
+                        _e(_when(record["stopped_at"])),
+                        _e(_span(record["late_by"])),
+                        f"{int(record['credit_days']):,}",
+                    ]
+                    for label, record in _head(ordered)
+                ],
+                text_columns=2,
+            )
+            + "</div>"
+        )
+        parts.append(_more(len(ordered), "most credit days"))
     else:
         parts.append('<p class="note">None.</p>')
 
     # credits owed
     parts.append("<h2>Credits owed</h2>")
-    owed = valid[valid["credit_days"] > 0]
+    owed = valid[valid["credit_days"].fillna(0) > 0]
     if len(owed):
         grouped = (
             owed.groupby(credit_by, dropna=False, sort=False)
             .agg(tickets=("credit_days", "size"), days=("credit_days", "sum"))
-            .sort_values("days", ascending=False)
+            .sort_values("days", ascending=False, kind="stable")
         )
-        rows = [
-            [_e(name), f"{int(r.tickets):,}", f"{int(r.days):,}"] for name, r in grouped.iterrows()
+        parts.append(
+            _figure(
+                plot_credits(valid, by=credit_by),
+                _credits_alt(grouped["days"], credit_label),
+                f"Credit days owed per {credit_label}.",
+            )
+        )
+        by_customer: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        contracted: dict[str, str] = {}  # customer -> why the days have no value
+        for v in valued:
+            customer = v.priced.contract.customer
+            if v.value is not None:
+                by_customer[customer][v.priced.currency] += v.value
+            elif v.credits is not None:
+                contracted[customer] = v.problem or "no price"
+            else:
+                contracted.setdefault(customer, v.problem)
+        money = bool(valued) and credit_by == "customer"
+        rows = []
+        for name, r in grouped.iterrows():
+            row = [_e(name), f"{int(r.tickets):,}", f"{int(r.days):,}"]
+            if money:
+                key = str(name).strip()
+                row.append(
+                    _e(_money(by_customer[key]))
+                    if by_customer.get(key)
+                    else contracted.get(key, "no contract")
+                )
+            rows.append(row)
+        total = [
+            "total",
+            f"{len(owed):,}",
+            f"{int(owed['credit_days'].sum()):,}",
+            *([_e(_money(worth)) if by_customer else ""] if money else []),
         ]
-        rows.append(
-            ["<b>total</b>", f"<b>{len(owed):,}</b>", f"<b>{int(owed['credit_days'].sum()):,}</b>"]
-        )
-        label = "severity" if credit_by == "class" else credit_by
         parts.append(
             '<div id="credits">'
-            + _table([label, "tickets with credits", "credit days"], rows)
+            + _table(
+                [
+                    credit_label,
+                    "tickets with credits",
+                    "credit days",
+                    *(["value"] if money else []),
+                ],
+                rows,
+                total=total,
+            )
             + "</div>"
         )
         parts.append(
-            '<p class="note">Credit days extend the customer\'s current term (per-term caps, if the policy has any, are not applied here).</p>'
+            '<p class="note">Credit days extend the customer\'s current term.'
+            + (
+                " The value is the days granted in each contract's term (after the policy's "
+                "per-term cap) ÷ the days in the term × the term price, as <code>slacalc "
+                "credits</code> computes it."
+                if money
+                else " Per-term caps, if the policy has any, are applied per contract: give "
+                "<code>--contracts</code> to value the days in money."
+            )
+            + "</p>"
         )
     else:
         parts.append('<p class="note">No credits owed.</p>')
+    if valued:
+        parts.append(_contracts_table(valued))
+        if not any(v.credits and v.credits.tickets for v in valued):
+            parts.append(
+                f'<p class="note">No ticket with credits belongs to the term of any of the '
+                f"{plural(len(valued), 'contract')} (matched on the <code>customer</code> column).</p>"
+            )
+    for note in notes:
+        parts.append(f'<p class="note">{_e(note)}</p>')
 
     # bad rows
     if bad:
-        parts.append(f"<h2>Rows that could not be evaluated ({len({b[0] for b in bad}):,})</h2>")
+        parts.append(f"<h2>Rows that could not be evaluated ({bad_lines:,})</h2>")
         rows = [[f"{line}", _e(column or ""), _e(message)] for line, column, message in bad]
         parts.append(
             '<div id="bad">'
@@ -320,7 +654,66 @@ def render_report(
     return "\n".join(parts)
 
 
-def _period_word(freq: str) -> str:
-    return {"M": "month", "Q": "quarter", "W": "week", "D": "day", "Y": "year"}.get(
-        freq[:1].upper(), "period"
+def _figure(figure: Any, alt: str, caption: str) -> str:
+    return f'<figure class="plot">{_figure_png(figure, alt)}<figcaption>{_e(caption)}</figcaption></figure>'
+
+
+def _head(frame: Any) -> list[tuple[Any, dict[str, Any]]]:
+    shown = frame.head(BREACHED_SHOWN)
+    return list(zip(shown.index, shown.to_dict("records"), strict=True))
+
+
+def _more(count: int, order: str) -> str:
+    if count <= BREACHED_SHOWN:
+        return ""
+    return (
+        f'<p class="note">The {BREACHED_SHOWN} with the {order} are listed; '
+        f"{plural(count - BREACHED_SHOWN, 'more is', 'more are')} not.</p>"
+    )
+
+
+def _contracts_table(valued: list[ValuedContract]) -> str:
+    rows = []
+    for v in valued:
+        c = v.priced.contract
+        term = f"{c.term_start.isoformat()} to {c.term_end.isoformat()}"
+        if v.credits is None:
+            rows.append(
+                [
+                    _e(c.customer),
+                    _e(c.plan.name),
+                    _e(term),
+                    "",
+                    "",
+                    "",
+                    _e(v.problem),
+                ]
+            )
+            continue
+        days = f"{v.credits.days:,}" + (
+            f" (capped, {v.credits.earned_days:,} earned)" if v.credits.capped else ""
+        )
+        price = v.priced.term_price
+        rows.append(
+            [
+                _e(c.customer),
+                _e(c.plan.name),
+                _e(term),
+                days,
+                _e(v.credits.extended_term_end.isoformat()),
+                "" if price is None else _e(_money({v.priced.currency: price})),
+                _e(v.problem or "no price")
+                if v.value is None
+                else _e(_money({v.priced.currency: v.value})),
+            ]
+        )
+    return (
+        "<h3>Per contract</h3>"
+        + '<div id="contracts">'
+        + _table(
+            ["customer", "plan", "term", "credit days", "term ends", "term price", "value"],
+            rows,
+            text_columns=3,
+        )
+        + "</div>"
     )

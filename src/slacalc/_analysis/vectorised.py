@@ -20,14 +20,14 @@ import json
 import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, Calendar, from_us
+from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, Calendar, from_us, resolve_tz
 from slacalc._files.tickets import EVENT_COLUMNS, parse_instant, ticket_from_mapping
 from slacalc._typing import METRICS
 from slacalc.exceptions import (
@@ -495,10 +495,15 @@ def plan_metrics(plan: Plan | FamilyPlan) -> list[Plan]:
     return [v.plans[plan.name] for v in plan.family.versions if plan.name in v.plans]
 
 
-def output_zone(plan: Plan | FamilyPlan, metric: str, tz: str | None) -> str:
-    """The zone of the instant columns: *tz*, else the one zone of every target calendar, else UTC."""
+def output_zone(plan: Plan | FamilyPlan, metric: str, tz: str | tzinfo | None) -> str | tzinfo:
+    """The zone of the instant columns: *tz*, else the one zone of every target calendar, else UTC.
+
+    A name in *tz* is checked against the IANA database (an unknown one is an
+    ``UnknownTimeZoneError`` naming ``tz``) and handed to pandas as written.
+    """
     if tz is not None:
-        return tz
+        zone = resolve_tz(tz)
+        return tz.strip() if isinstance(tz, str) else zone
     zones: set[str] = set()
     for p in plan_metrics(plan):
         for target in p.targets.get(metric, {}).values():

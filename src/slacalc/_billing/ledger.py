@@ -58,9 +58,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from dateutil.relativedelta import relativedelta
+
 from slacalc._billing.models import EscalationPackModel, EscalationsModel
 from slacalc._billing.prices import (
-    add_months,
     check_date,
     check_decimal,
     exact_decimal,
@@ -106,6 +107,33 @@ _ZERO = Decimal("0.00")
 
 
 # -- inputs --------------------------------------------------------------------------------
+
+
+def _months_later(day: date, months: int) -> date:
+    """*day* plus *months* calendar months, by ``dateutil``'s ``relativedelta``.
+
+    A day the target month lacks becomes its last day (2024-02-29 + 12
+    months = 2025-02-28, 2026-01-31 + 1 month = 2026-02-28). A date past
+    9999-12-31 does not exist: the result is capped there.
+    """
+    try:
+        later: date = day + relativedelta(months=months)
+    except (ValueError, OverflowError):
+        return date.max
+    return later
+
+
+def _year_start(start: date, n: int) -> date:
+    """First day of contract year *n* (0-based): *start* plus *n* years, capped at 9999-12-31.
+
+    ``relativedelta(years=n)`` moves 29 February to 28 February in a
+    common year, as twelve months do.
+    """
+    try:
+        begin: date = start + relativedelta(years=n)
+    except (ValueError, OverflowError):
+        return date.max
+    return begin
 
 
 def _normalize_kind(kind: str) -> str:
@@ -443,7 +471,7 @@ class Ledger:
                     source="pack",
                     units=pack.units,
                     valid_from=purchase.purchased_on,
-                    expires_on=add_months(purchase.purchased_on, pack.valid_months),
+                    expires_on=_months_later(purchase.purchased_on, pack.valid_months),
                     pack=pack.name,
                     price=pack.price,
                     currency=pack.currency,
@@ -538,18 +566,22 @@ class Ledger:
         if day < start or (self._contract_end is not None and day >= self._contract_end):
             return None
         n = max(0, (day.year - start.year) - 1)
-        while add_months(start, 12 * (n + 1)) <= day:
+        while True:
+            following = _year_start(start, n + 1)
+            if following > day:
+                return n
             n += 1
-        return n
+            if following == date.max:  # no later contract year can begin
+                return n
 
     def _included_lot(self, index: int) -> Lot | None:
-        begin = add_months(self._contract_start, 12 * index)
-        end = add_months(self._contract_start, 12 * (index + 1))
+        begin = _year_start(self._contract_start, index)
+        end = _year_start(self._contract_start, index + 1)
         if self._contract_end is not None:
             if begin >= self._contract_end:
                 return None
             end = min(end, self._contract_end)
-        if self._included == 0:
+        if self._included == 0 or begin >= end:
             return None
         return Lot(
             id=f"included:{begin.isoformat()}",
@@ -617,8 +649,7 @@ class Ledger:
                 currency=model.currency,
             )
         first, blocks, reason = requirement
-        costs = [first] + [1] * (blocks - 1)
-        required = sum(costs)
+        required = first + (blocks - 1)  # the first block costs `first` units, each other one 1
         day = case.opened_on
         available = sorted(
             (
@@ -630,21 +661,21 @@ class Ledger:
         )
         left = sum(s.remaining for s in available)
         taken: dict[str, int] = {}
+        # Blocks are covered in order while units are left: the first block (if its
+        # `first` units are there), then one unit per further block. Counted, not
+        # looped, so a case of many blocks costs no more than one of a few.
         covered_blocks = 0
-        for block_units in costs:
-            if block_units > left:
+        if first <= left:
+            covered_blocks = 1 + min(blocks - 1, left - first)
+        need = 0 if not covered_blocks else first + covered_blocks - 1
+        for state in available:  # earliest expiry first, as each block would draw them
+            if not need:
                 break
-            left -= block_units
-            covered_blocks += 1
-            need = block_units
-            for state in available:
-                if not need:
-                    break
-                take = min(need, state.remaining)
-                if take:
-                    state.remaining -= take
-                    need -= take
-                    taken[state.lot.id] = taken.get(state.lot.id, 0) + take
+            take = min(need, state.remaining)
+            if take:
+                state.remaining -= take
+                need -= take
+                taken[state.lot.id] = take
         draws = tuple(
             Draw(
                 lot=s.lot.id,

@@ -7,11 +7,40 @@ These are the shapes written in policy TOML/JSON files; ``_billing`` and
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["EscalationPackModel", "EscalationsModel", "PriceModel"]
+__all__ = [
+    "MAX_EXPONENT",
+    "MONEY_LIMIT",
+    "MONEY_PLACES",
+    "NUMBER_DIGITS",
+    "EscalationPackModel",
+    "EscalationsModel",
+    "PriceModel",
+]
+
+#: Every amount billing computes with is less than 10**MAX_EXPONENT in magnitude.
+MAX_EXPONENT = 15
+#: 10^15 (a thousand trillion): far above any real price, far below what exact arithmetic strains at.
+MONEY_LIMIT = 10**MAX_EXPONENT
+#: Decimal places a money amount may have (a price per unit rarely needs more than 6).
+MONEY_PLACES = 12
+#: Significant digits of any exact number (Decimal's default context precision).
+NUMBER_DIGITS = 28
+
+
+def _money(description: str, *, default: Any = None) -> Any:
+    """A money field: >= 0, below 10^15, at most 12 decimal places (bounds shown in the JSON Schema)."""
+    return Field(
+        default=default,
+        ge=0,
+        lt=MONEY_LIMIT,
+        max_digits=NUMBER_DIGITS,
+        decimal_places=MONEY_PLACES,
+        description=description,
+    )
 
 
 class _Strict(BaseModel):
@@ -21,15 +50,20 @@ class _Strict(BaseModel):
 class PriceModel(_Strict):
     """``[plans.<name>.price]``: what a plan costs per period (amounts as strings, read as Decimal)."""
 
-    amount: Decimal | None = Field(default=None, description="Flat price per period.")
+    amount: Decimal | None = _money("Flat price per period.")
     currencies: tuple[str, ...] = Field(
         default=("CHF",), description="ISO codes; the same number applies in each ('EUR/CHF/USD')."
     )
     period: Literal["month", "year"] = Field(default="month", description="Billing period.")
     share_of_consumption: Decimal | None = Field(
-        default=None, description="Fraction of the period's consumption, e.g. 0.05 for 5 %."
+        default=None,
+        ge=0,
+        le=1,
+        max_digits=NUMBER_DIGITS,
+        decimal_places=NUMBER_DIGITS,
+        description="Fraction of the period's consumption, from 0 to 1: 0.05 for 5 %.",
     )
-    minimum: Decimal | None = Field(default=None, description="Minimum charge per period.")
+    minimum: Decimal | None = _money("Minimum charge per period.")
     included: bool = Field(default=False, description="Included at no separate charge.")
     on_request: bool = Field(default=False, description="Priced per agreement ('contact sales').")
     vat: Literal["excluded", "included", "unspecified"] = Field(
@@ -42,10 +76,10 @@ class EscalationPackModel(_Strict):
     """One add-on pack of escalations."""
 
     name: str
-    units: int = Field(gt=0)
-    price: Decimal
+    units: int = Field(gt=0, le=1_000_000)
+    price: Decimal = _money("Price of the pack.", default=...)
     currency: str = "CHF"
-    valid_months: int = Field(default=12, gt=0)
+    valid_months: int = Field(default=12, gt=0, le=1200)
 
 
 class EscalationsModel(_Strict):
@@ -55,11 +89,14 @@ class EscalationsModel(_Strict):
         description="Included escalations per contract year, by plan name."
     )
     hours_per_unit: Decimal = Field(
-        default=Decimal(5), description="Engineering hours one escalation covers."
+        default=Decimal(5),
+        gt=0,
+        le=10_000,
+        max_digits=NUMBER_DIGITS,
+        decimal_places=MONEY_PLACES,
+        description="Engineering hours one escalation covers (more than 0, at most 10,000).",
     )
-    consulting_rate: Decimal | None = Field(
-        default=None, description="Hourly consulting rate beyond one unit."
-    )
+    consulting_rate: Decimal | None = _money("Hourly consulting rate beyond one unit.")
     currency: str = "CHF"
     packs: tuple[EscalationPackModel, ...] = ()
     exempt_kinds: tuple[str, ...] = Field(
@@ -70,6 +107,9 @@ class EscalationsModel(_Strict):
         description="Clarifications resolved in less than this consume nothing.",
     )
     touchpoint_units: int = Field(
-        default=1, description="Units a touchpoint with technical work consumes."
+        default=1,
+        ge=0,
+        le=1_000_000,
+        description="Units a touchpoint with technical work consumes.",
     )
     note: str = ""

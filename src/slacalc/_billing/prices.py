@@ -20,17 +20,33 @@ True
 
 from __future__ import annotations
 
-import calendar as _calendar
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Literal
 
-from slacalc._billing.models import PriceModel
+from dateutil.relativedelta import relativedelta
+
+from slacalc._billing.models import (
+    MAX_EXPONENT,
+    MONEY_LIMIT,
+    MONEY_PLACES,
+    NUMBER_DIGITS,
+    PriceModel,
+)
 from slacalc.exceptions import BillingError
 
-__all__ = ["Period", "PriceQuote", "ProratedQuote", "plan_price", "price", "prorate"]
+__all__ = [
+    "Period",
+    "PriceQuote",
+    "ProratedQuote",
+    "parse_money",
+    "plan_price",
+    "price",
+    "prorate",
+]
 
 Period = Literal["month", "year"]
 _CENT = Decimal("0.01")
@@ -139,12 +155,22 @@ def round_money(value: Fraction | Decimal | int) -> Decimal:
     return (Decimal(sign * whole) * _CENT).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
+def _shown(value: object) -> str:
+    """``repr(value)``, shortened for a message (a pasted megabyte stays out of it)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}…{text[-12:]} ({len(text)} characters)"
+
+
 def check_decimal(
     value: object, field: str, *, what: str = "money", allow_negative: bool = False
 ) -> Decimal:
     """Check that *value* is an exact number (``Decimal`` or ``int``) and return it as a Decimal.
 
-    Floats are refused: ``0.1`` as a float is not one tenth.
+    Floats are refused: ``0.1`` as a float is not one tenth. The number must
+    be finite and within the bounds every amount slacalc computes with has
+    (see :func:`parse_money`): less than 10^15 in magnitude, with at most 28
+    significant digits, and at most 12 decimal places for money (28 for
+    other quantities, such as hours converted from minutes).
 
     >>> check_decimal(Decimal("2.5"), "hours", what="hours")
     Decimal('2.5')
@@ -156,16 +182,105 @@ def check_decimal(
                 f"exactly; write Decimal({str(value)!r})"
             )
         else:
-            msg = f"{field} must be a Decimal or int; got {type(value).__name__} {value!r}"
+            msg = f"{field} must be a Decimal or int; got {type(value).__name__} {_shown(value)}"
         raise BillingError(msg)
-    amount = Decimal(value)
+    if isinstance(value, int) and not -MONEY_LIMIT < value < MONEY_LIMIT:
+        raise BillingError(_too_large(field, what, value))
+    return _checked(Decimal(value), field, what, allow_negative, value)
+
+
+def _checked(
+    amount: Decimal, field: str, what: str, allow_negative: bool, value: object
+) -> Decimal:
+    """*amount* (read from *value*) if finite, within bounds and of an allowed sign."""
     if not amount.is_finite():
-        msg = f"{field} must be a finite number; got {value!r}"
+        msg = f"{field} must be a finite number; got {_shown(value)}"
         raise BillingError(msg)
+    amount = _bounded(amount, field, what, value)
     if amount < 0 and not allow_negative:
-        msg = f"{field} must not be negative; got {value!r}"
+        msg = f"{field} must not be negative; got {_shown(value)}"
         raise BillingError(msg)
     return amount
+
+
+def _too_large(field: str, what: str, value: object) -> str:
+    return (
+        f"{field}: {what} {_shown(value)} is out of range; expected less than "
+        f"{MONEY_LIMIT:,} in magnitude"
+    )
+
+
+def _bounded(amount: Decimal, field: str, what: str, value: object) -> Decimal:
+    """*amount* if its size and digits are within bounds, else a BillingError (no arithmetic first)."""
+    _, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if not any(digits):
+        return Decimal(0) if not -NUMBER_DIGITS <= exponent <= 0 else amount
+    # trailing zeros carry no value: 1.000 has one significant digit and no decimal places
+    count = len(digits)
+    while digits[count - 1] == 0:
+        count -= 1
+        exponent += 1
+    if amount.adjusted() >= MAX_EXPONENT:
+        raise BillingError(_too_large(field, what, value))
+    places = max(-exponent, 0)
+    limit = MONEY_PLACES if what == "money" else NUMBER_DIGITS
+    if count > NUMBER_DIGITS or places > limit:
+        msg = (
+            f"{field}: {what} {_shown(value)} has too many digits; expected at most "
+            f"{NUMBER_DIGITS} significant digits and {limit} decimal places"
+        )
+        raise BillingError(msg)
+    return amount
+
+
+_MONEY_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_GROUPS = str.maketrans("", "", "'’_")
+
+
+def parse_money(value: object, field: str = "amount", *, allow_negative: bool = False) -> Decimal:
+    """An exact money amount from text, a ``Decimal`` or an ``int``: the one money parser.
+
+    Text is a decimal number: ``"6000.00"``, ``"-12.5"``, ``"1e3"``, with
+    ``'``, ``’`` or ``_`` allowed as thousands separators (``"6'000.00"``).
+    Every amount must be finite, less than 10^15 (1,000,000,000,000,000) in
+    magnitude and have at most 12 decimal places, so that every sum,
+    product and rounding slacalc does on it is exact; and it must not be
+    negative unless *allow_negative*. Anything else, a float included, is a
+    :class:`BillingError` naming *field* and the value.
+
+    >>> parse_money("6'000.00", "term_price")
+    Decimal('6000.00')
+    >>> parse_money("1e400000000", "--term-price")
+    Traceback (most recent call last):
+      ...
+    slacalc.exceptions.BillingError: --term-price: money '1e400000000' is out of range; expected less than 1,000,000,000,000,000 in magnitude
+    """
+    if isinstance(value, str):
+        text = value.strip().translate(_GROUPS)
+        if not _MONEY_RE.fullmatch(text):
+            hint = " (write the decimal point as '.')" if "," in text else ""
+            msg = (
+                f"{field}: invalid amount {_shown(value)}; expected a decimal number such as "
+                f"6000.00{hint}"
+            )
+            raise BillingError(msg)
+        if len(text) > 200:
+            msg = (
+                f"{field}: money {_shown(value)} has too many digits; expected at most "
+                f"{NUMBER_DIGITS} significant digits and {MONEY_PLACES} decimal places"
+            )
+            raise BillingError(msg)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:  # an exponent beyond what Decimal can hold
+            msg = (
+                f"{field}: money {_shown(value)} is out of range; expected less than "
+                f"{MONEY_LIMIT:,} in magnitude, with at most {MONEY_PLACES} decimal places"
+            )
+            raise BillingError(msg) from None
+        return _checked(number, field, "money", allow_negative, value)
+    return check_decimal(value, field, what="money", allow_negative=allow_negative)
 
 
 def _terminates(value: Fraction) -> bool:
@@ -416,18 +531,27 @@ def plan_price(
 # -- proration -----------------------------------------------------------------------------
 
 
-def add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int, field: str = "date") -> date:
     """*day* moved by whole calendar months, clamped to the end of a shorter month.
+
+    ``dateutil``'s ``relativedelta`` does the calendar arithmetic: a day that
+    the target month does not have becomes that month's last day. A result
+    after 9999-12-31 (or before year 1) is a :class:`BillingError` naming *field*.
 
     >>> add_months(date(2026, 1, 31), 1)
     datetime.date(2026, 2, 28)
     >>> add_months(date(2024, 2, 29), 12)
     datetime.date(2025, 2, 28)
     """
-    index = day.year * 12 + (day.month - 1) + months
-    year, month0 = divmod(index, 12)
-    last = _calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(day.day, last))
+    try:
+        moved: date = day + relativedelta(months=months)
+    except (ValueError, OverflowError):
+        msg = (
+            f"{field}: {day.isoformat()} plus {months} month(s) is outside the dates there are "
+            f"(0001-01-01 to {date.max.isoformat()}); expected an earlier date"
+        )
+        raise BillingError(msg) from None
+    return moved
 
 
 def check_date(value: object, field: str) -> date:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, DecimalException, InvalidOperation
+from decimal import Decimal
 from typing import IO, Any
 
+from slacalc._billing.prices import parse_money
 from slacalc._cli.options import (
     CommandError,
     Reporter,
@@ -40,7 +42,14 @@ from slacalc._files.tickets import TICKET_COLUMNS, ticket_or_bad_row
 from slacalc._files.writers import Column, RecordSchema, RecordWriter
 from slacalc.exceptions import BillingError, SlacalcError
 
-__all__ = ["CREDITS_RECORD", "CREDIT_COLUMNS", "add_credits_command", "run_credits"]
+__all__ = [
+    "CREDITS_RECORD",
+    "CREDIT_COLUMNS",
+    "ContractRow",
+    "add_credits_command",
+    "read_contracts",
+    "run_credits",
+]
 
 CREDITS_RECORD = RecordSchema(
     "credits",
@@ -133,26 +142,66 @@ def _date(value: object, field: str) -> date:
 
 
 def _money(value: object, field: str) -> Decimal | None:
-    # engineer "core" adds a bounded money parser to the billing layer; until it is
-    # there, amounts are bounded here so that valuing them cannot overflow Decimal
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         msg = f"{field}: expected a decimal amount such as 6000.00; got {shorten(value)}"
         raise BillingError(msg)
-    text = str(value).strip().replace("'", "").replace("_", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        msg = f"{field}: invalid amount {shorten(value)}; expected a decimal number such as 6000.00"
-        raise BillingError(msg) from None
-    if not amount.is_finite() or amount < 0:
-        msg = f"{field}: invalid amount {shorten(value)}; expected a non-negative decimal number"
-        raise BillingError(msg)
-    if amount.adjusted() >= 15 or amount.as_tuple().exponent < -6:  # type: ignore[operator]
-        msg = f"{field}: amount {shorten(value)} is out of range; expected less than 10^15 with at most 6 decimals"
-        raise BillingError(msg)
-    return amount
+    return parse_money(value, field)
+
+
+@dataclass(frozen=True, slots=True)
+class ContractRow:
+    """One contract of a billing run: where it came from, the contract, its price and currency."""
+
+    line: int | None
+    contract: Contract
+    price: Decimal | None
+    currency: str
+    #: the customer whose tickets it takes (None: the one contract of the flags takes them all)
+    customer: str | None
+
+
+def read_contracts(
+    args: argparse.Namespace, path: str, policy: Any, reporter: Reporter
+) -> list[ContractRow]:
+    """The contracts of the contracts file *path*; each bad row is reported and left out.
+
+    ``args.plan`` is the plan of rows without one, ``args.currency`` (when
+    the command has it) the currency of rows without one. ``slacalc report
+    --contracts`` reads its contracts with this too.
+    """
+    found: list[ContractRow] = []
+    default_currency = getattr(args, "currency", "") or ""
+    with open_records(args, path, _CONTRACT_COLUMNS) as records:
+        for note in records.notes:
+            reporter.note(path, note)
+        for line, row in records:
+            if isinstance(row, BadRow):
+                reporter.row(path, line, row.message)
+                continue
+            try:
+                plan_name = _text(row.get("plan"), "plan") or (args.plan or "")
+                if not plan_name:
+                    msg = "plan: missing; give a plan column or --plan"
+                    raise BillingError(msg)
+                customer = _text(row.get("customer"), "customer")
+                if not customer:
+                    msg = "customer: missing; expected the customer's name"
+                    raise BillingError(msg)
+                contract = Contract(
+                    customer,
+                    policy.plan(plan_name),
+                    _date(row.get("term_start"), "term_start"),
+                    _date(row.get("term_end"), "term_end"),
+                )
+                price = _money(row.get("term_price"), "term_price")
+                currency = _text(row.get("currency"), "currency") or default_currency
+            except SlacalcError as exc:
+                reporter.row(path, line, str(exc))
+                continue
+            found.append(ContractRow(line, contract, price, currency, customer))
+    return found
 
 
 class _Run:
@@ -160,57 +209,24 @@ class _Run:
         self.args = args
         self.reporter = reporter
 
-    def contracts(
-        self, policy: Any
-    ) -> list[tuple[int | None, Contract, Decimal | None, str, str | None]]:
-        args, reporter = self.args, self.reporter
-        found: list[tuple[int | None, Contract, Decimal | None, str, str | None]] = []
-        if not args.contracts:
-            missing = [
-                f for f in ("customer", "term_start", "term_end", "plan") if not getattr(args, f)
-            ]
-            if missing:
-                msg = f"give --contracts FILE, or --{missing[0].replace('_', '-')} (and the other contract flags: --customer, --plan, --term-start, --term-end)"
-                raise CommandError(msg)
-            contract = Contract(
-                args.customer,
-                policy.plan(args.plan),
-                _date(args.term_start, "--term-start"),
-                _date(args.term_end, "--term-end"),
-            )
-            found.append(
-                (None, contract, _money(args.term_price, "--term-price"), args.currency, None)
-            )
-            return found
-        with open_records(args, args.contracts, _CONTRACT_COLUMNS) as records:
-            for note in records.notes:
-                reporter.note(args.contracts, note)
-            for line, row in records:
-                if isinstance(row, BadRow):
-                    reporter.row(args.contracts, line, row.message)
-                    continue
-                try:
-                    plan_name = _text(row.get("plan"), "plan") or (args.plan or "")
-                    if not plan_name:
-                        msg = "plan: missing; give a plan column or --plan"
-                        raise BillingError(msg)
-                    customer = _text(row.get("customer"), "customer")
-                    if not customer:
-                        msg = "customer: missing; expected the customer's name"
-                        raise BillingError(msg)
-                    contract = Contract(
-                        customer,
-                        policy.plan(plan_name),
-                        _date(row.get("term_start"), "term_start"),
-                        _date(row.get("term_end"), "term_end"),
-                    )
-                    price = _money(row.get("term_price"), "term_price")
-                    currency = _text(row.get("currency"), "currency") or args.currency
-                except SlacalcError as exc:
-                    reporter.row(args.contracts, line, str(exc))
-                    continue
-                found.append((line, contract, price, currency, customer))
-        return found
+    def contracts(self, policy: Any) -> list[ContractRow]:
+        args = self.args
+        if args.contracts:
+            return read_contracts(args, args.contracts, policy, self.reporter)
+        missing = [
+            f for f in ("customer", "term_start", "term_end", "plan") if not getattr(args, f)
+        ]
+        if missing:
+            msg = f"give --contracts FILE, or --{missing[0].replace('_', '-')} (and the other contract flags: --customer, --plan, --term-start, --term-end)"
+            raise CommandError(msg)
+        contract = Contract(
+            args.customer,
+            policy.plan(args.plan),
+            _date(args.term_start, "--term-start"),
+            _date(args.term_end, "--term-end"),
+        )
+        price = _money(args.term_price, "--term-price")
+        return [ContractRow(None, contract, price, args.currency, None)]
 
     def tickets(self, now: datetime, explicit: bool) -> dict[str | None, list[tuple[int, Ticket]]]:
         args, reporter = self.args, self.reporter
@@ -260,7 +276,7 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     by_customer = run.tickets(now, explicit)
 
     if args.contracts:
-        known = {c[4] for c in contracts}
+        known = {c.customer for c in contracts}
         orphans = {k: len(v) for k, v in by_customer.items() if k not in known}
         if orphans:
             named = ", ".join(
@@ -273,7 +289,14 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
     rows: list[dict[str, Any]] = []
     reported: set[int] = set()
-    for line, contract, price, currency, key in contracts:
+    for row in contracts:
+        line, contract, price, currency, key = (
+            row.line,
+            row.contract,
+            row.price,
+            row.currency,
+            row.customer,
+        )
         evaluations: list[Evaluation] = []
         for ticket_line, ticket in by_customer.get(key, []):
             try:  # evaluated once here, so a bad ticket is reported and the rest still count
@@ -287,16 +310,8 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             credits = contract.credits(evaluations)
             value = None if price is None else credits.value(price)
         except SlacalcError as exc:
-            reporter.row(where, line, f"contract {contract.customer!r}: {exc}")
-            continue
-        except (OverflowError, DecimalException) as exc:
-            # engineer "core" bounds these in the evaluation and billing layers; until then
-            # a contract whose numbers do not fit is one bad row, not a crash
-            reporter.row(
-                where,
-                line,
-                f"contract {contract.customer!r}: the credits do not fit ({type(exc).__name__}: {exc}); expected a term end before year 9999 and a smaller term price",
-            )
+            named = f"contract {contract.customer!r}: "
+            reporter.row(where, line, named + str(exc).removeprefix(named))
             continue
         in_term = sum(
             1

@@ -53,12 +53,12 @@ def cmd_deadline(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     plan = load_plan(args.policy, args.plan)
     opened = parse_instant("--opened", args.opened)
     concrete = plan.at(opened) if getattr(plan, "family", None) is not None else plan
-    due = concrete.deadline(opened, args.severity, args.metric)
+    due = concrete.deadline(opened, args.severity, args.metric, tz=zone)
     if due is None:
         err.write(
             f"slacalc deadline: none: {no_deadline_reason(concrete, args.severity, args.metric)}\n"
         )
         out.write("none\n")
         return 0
-    out.write((due if zone is None else due.astimezone(zone)).isoformat() + "\n")
+    out.write(due.isoformat() + "\n")
     return 0

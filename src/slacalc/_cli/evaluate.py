@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import tzinfo
 from typing import IO, Any
 
 from slacalc._cli.options import (
@@ -87,22 +86,18 @@ RESULT_COLUMNS = EVALUATE_RECORD.names
 _PROGRESS_EVERY = 10_000
 
 
-def outcome_row(outcome: Outcome, zone: tzinfo | None = None) -> dict[str, Any]:
-    """The result record of *outcome* (Python values; instants in *zone* when given)."""
-    due, stopped = outcome.due_at, outcome.stopped_at
-    if zone is not None:
-        due = None if due is None else due.astimezone(zone)
-        stopped = None if stopped is None else stopped.astimezone(zone)
+def outcome_row(outcome: Outcome) -> dict[str, Any]:
+    """The result record of *outcome* (Python values, for :class:`RecordWriter`)."""
     return {
         "id": outcome.ticket_id,
         "status": outcome.status,
-        "due_at": due,
+        "due_at": outcome.due_at,
         "late_by_seconds": outcome.late_by,
         "credit_days": outcome.credit_days,
         "metric": outcome.metric,
         "class": outcome.klass,
         "target": outcome.target,
-        "stopped_at": stopped,
+        "stopped_at": outcome.stopped_at,
         "elapsed_seconds": outcome.elapsed,
         "remaining_seconds": outcome.remaining,
         "late_by_wall_seconds": outcome.late_by_wall,
@@ -181,11 +176,11 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     reporter.row(args.file, line, problem)
                     continue
                 try:
-                    outcome = plan.evaluate(item, now)[args.metric]
+                    outcome = plan.evaluate(item, now, tz=zone)[args.metric]
                 except SlacalcError as exc:
                     reporter.row(args.file, line, str(exc))
                     continue
-                writer.write(outcome_row(outcome, zone))
+                writer.write(outcome_row(outcome))
                 good += 1
                 if progress and good % _PROGRESS_EVERY == 0:
                     err.write(f"\r{good:,} tickets evaluated, {reporter.bad} bad rows")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import copy
-from datetime import tzinfo
 from decimal import Decimal
 from typing import IO, Any
 
@@ -79,19 +77,6 @@ def _exact(value: Any) -> int | Decimal | None:
     if number == number.to_integral_value():
         return int(number)
     return number.normalize()
-
-
-def _in_zone(outcome: Outcome, zone: tzinfo) -> Outcome:
-    """*outcome* with its instants in *zone*.
-
-    An outcome keeps epoch microseconds and the zone it builds datetimes in;
-    a copy with another zone gives the same instants there (``fold`` set
-    right in a repeated hour).
-    """
-    moved = copy.copy(outcome)
-    object.__setattr__(moved, "_tz", zone)
-    object.__setattr__(moved, "now", outcome.now.astimezone(zone))
-    return moved
 
 
 def exact_facts(outcome: Outcome) -> dict[str, Any]:
@@ -183,9 +168,7 @@ def cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     problem = None if explicit else future_problem(ticket, now)
     if problem is not None:
         raise CommandError(problem)
-    outcomes = list(plan.evaluate(ticket, now))
-    if zone is not None:
-        outcomes = [_in_zone(o, zone) for o in outcomes]
+    outcomes = list(plan.evaluate(ticket, now, tz=zone))
     with open_output(args.out, out) as stream:
         if fmt == "text":
             stream.write("\n".join(o.explain() for o in outcomes) + "\n")

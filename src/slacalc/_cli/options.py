@@ -228,6 +228,8 @@ class Reporter:
         self.stderr = stderr
         self.command = command
         self.bad = 0
+        #: every row error written, as written (the report lists its bad contract rows)
+        self.lines: list[str] = []
 
     @staticmethod
     def _short(message: str) -> str:
@@ -240,7 +242,8 @@ class Reporter:
         """One bad row: ``FILE: line N: message``."""
         self.bad += 1
         where = f"{path}: line {line}" if line is not None else path
-        self.stderr.write(f"{where}: {self._short(message)}\n")
+        self.lines.append(f"{where}: {self._short(message)}")
+        self.stderr.write(self.lines[-1] + "\n")
 
     def warning(self, message: str) -> None:
         """Something legal that is probably a mistake."""

@@ -67,7 +67,16 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
         "--by", default="customer", help="column to total credits by (default customer, if present)"
     )
     p.add_argument(
-        "--freq", default="M", help="attainment period: M (month), Q, W or D (default M)"
+        "--freq",
+        default="ME",
+        help="attainment period: D, W, ME (month), QE (quarter) or YE (year); "
+        "M, Q, Y are read too (default ME)",
+    )
+    p.add_argument(
+        "--contracts",
+        metavar="FILE",
+        help="contracts, as for slacalc credits (customer,term_start,term_end[,plan,term_price,"
+        "currency]): credit days valued in money where a term price is given",
     )
     p.add_argument(
         "--goal", type=float, default=0.95, help="attainment goal drawn on the plot (default 0.95)"
@@ -86,10 +95,12 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except ImportError as exc:
         err.write(f"slacalc report: {exc.name} is missing; {_EXTRA_HINT}\n")
         return EXIT_STOPPED
-    from slacalc._analysis.frames import evaluate_frame
+    from slacalc._analysis.frames import evaluate_frame, period_frequency
     from slacalc._analysis.report import render_report
+    from slacalc._analysis.words import plural
 
     reporter = Reporter(err, "report")
+    period_frequency(args.freq, "--freq")  # refused before any work is done
     if args.old_input_format:
         reporter.warning("--format is deprecated here; use --input-format")
         if args.input_format not in (None, args.old_input_format):
@@ -98,6 +109,7 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         args.input_format = args.old_input_format
     zone = zone_of(args)
     now, explicit = now_of(args)
+    contracts, notes = _read_contracts(args, err) if args.contracts else ([], [])
     frame, unreadable, seen = read_ticket_frame(args, reporter, None if explicit else now)
     result = evaluate_frame(
         frame,
@@ -132,18 +144,35 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         goal=args.goal,
         title=args.title,
         source=Path(args.file).name,
+        contracts=contracts,
+        notes=notes,
     )
     with open_output(args.out, out) as stream:
         stream.write(page)
     outcomes = result.outcomes
-    evaluated = outcomes.drop(index=result.bad.index.unique(), errors="ignore")
-    counts = evaluated["status"].value_counts()
+    valid = outcomes[outcomes["status"] != "invalid"]
+    counts = valid["status"].value_counts()
     out.write(
-        f"wrote {args.out}: {len(evaluated)} tickets, {int(counts.get('met', 0))} met, "
-        f"{int(counts.get('breached', 0))} breached, "
-        f"{int(evaluated['credit_days'].sum())} credit days, {len({b[0] for b in bad})} bad row(s)\n"
+        f"wrote {args.out}: {plural(len(valid), 'ticket')}, {int(counts.get('met', 0)):,} met, "
+        f"{int(counts.get('breached', 0)):,} breached, "
+        f"{plural(int(valid['credit_days'].sum()), 'credit day')}, "
+        f"{plural(len({b[0] for b in bad}), 'bad row')}"
+        + (f", {plural(len(notes), 'bad contract row')}" if notes else "")
+        + "\n"
     )
-    return 1 if bad else 0
+    return 1 if bad or notes else 0
+
+
+def _read_contracts(args: argparse.Namespace, err: IO[str]) -> tuple[list[Any], list[str]]:
+    """The contracts of ``--contracts`` (read as ``slacalc credits`` reads them), and its bad rows."""
+    from slacalc._analysis.report import PricedContract
+    from slacalc._cli.credits import read_contracts
+    from slacalc._policies.files import load_policy
+
+    reporter = Reporter(err, "report")
+    rows = read_contracts(args, args.contracts, load_policy(args.policy), reporter)
+    contracts = [PricedContract(r.contract, r.price, r.currency) for r in rows]
+    return contracts, reporter.lines
 
 
 def read_ticket_frame(

@@ -21,7 +21,8 @@ from typing import Any, NamedTuple, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
-from slacalc._engine.holidays import HolidaySpec, parse_holiday_spec
+from slacalc._engine.holidays import HolidaySource, HolidaySources, HolidaySpec, parse_holiday_spec
+from slacalc._engine.ical import IcalFeed
 from slacalc._engine.windows import DAY, Window, parse_date, parse_special, parse_weekly
 from slacalc.exceptions import (
     CalendarError,
@@ -32,7 +33,7 @@ from slacalc.exceptions import (
     UnknownTimeZoneError,
 )
 
-__all__ = ["Calendar", "Interval"]
+__all__ = ["Calendar", "Interval", "resolve_tz"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
@@ -81,6 +82,43 @@ def _refuse(value: object, field: str) -> NoReturn:
 def from_us(us: int, tz: tzinfo) -> datetime:
     """The instant *us* as an aware datetime in *tz*."""
     return (EPOCH + timedelta(microseconds=us)).astimezone(tz)
+
+
+#: A zone a caller may ask results in: an IANA name or a ``tzinfo``.
+Zone = str | tzinfo
+
+
+def resolve_tz(value: object, field: str = "tz") -> tzinfo:
+    """The zone that results are expressed in when a caller passes ``tz=``.
+
+    A name is looked up in the IANA database (``"UTC"``, ``"Europe/Zurich"``);
+    a ``tzinfo`` is used as it is, once it has shown it can express an instant.
+    Anything else is an :class:`UnknownTimeZoneError` naming *field*.
+
+    >>> resolve_tz("UTC")
+    zoneinfo.ZoneInfo(key='UTC')
+    >>> resolve_tz("Mars/Olympus_Mons")
+    Traceback (most recent call last):
+      ...
+    slacalc.exceptions.UnknownTimeZoneError: tz: unknown time zone 'Mars/Olympus_Mons'; expected an IANA name such as 'Europe/Zurich' or 'UTC', or a tzinfo
+    """
+    if isinstance(value, tzinfo):
+        try:
+            probe = EPOCH.astimezone(value)
+            if probe.utcoffset() is None:
+                msg = "utcoffset() is None"
+                raise ValueError(msg)
+        except (ValueError, TypeError, OverflowError, ArithmeticError, NotImplementedError) as exc:
+            raise UnknownTimeZoneError.for_tzinfo(
+                value, field, str(exc) or type(exc).__name__
+            ) from None
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise UnknownTimeZoneError.for_key(value, field=field)
 
 
 class Interval(NamedTuple):
@@ -199,7 +237,7 @@ class _Spec:
     """What a weekly-hours calendar was built from, in normalised form."""
 
     weekly: tuple[tuple[Window, ...], ...]
-    holidays: HolidaySpec | None
+    holidays: HolidaySource | None
     closed: frozenset[date]
     special: tuple[tuple[date, tuple[Window, ...]], ...]
 
@@ -248,14 +286,14 @@ class Calendar:
         self,
         timezone: str | ZoneInfo = "UTC",
         hours: Mapping[str, str | list[str]] | str = "24x7",
-        holidays: Mapping[str, Any] | HolidaySpec | str | None = None,
+        holidays: Mapping[str, Any] | HolidaySpec | HolidaySources | IcalFeed | str | None = None,
         closed: Iterable[date | str] = (),
         special: Mapping[date | str, str | list[str]] | None = None,
         business_day: timedelta | str | None = None,
     ) -> None:
         self._tz, self._tzname = _zone(timezone)
         weekly = parse_weekly(hours)
-        holiday_spec = parse_holiday_spec(holidays)
+        holiday_spec = parse_holiday_spec(holidays, self._tzname)
         if isinstance(closed, str | date):
             closed = [closed]
         closed_dates = frozenset(parse_date("closed", d) for d in closed)
@@ -370,7 +408,7 @@ class Calendar:
         return self._business_day
 
     @property
-    def holidays(self) -> HolidaySpec | None:
+    def holidays(self) -> HolidaySource | None:
         """Where the calendar's holidays come from (None for combined calendars or none)."""
         return None if self._spec is None else self._spec.holidays
 
@@ -400,17 +438,22 @@ class Calendar:
         snap = self._engine.covering(a if a < b else b, b if a < b else a)
         return _open_before(snap, b) - _open_before(snap, a)
 
-    def add(self, start: datetime, duration: timedelta | str | Duration) -> datetime:
+    def add(
+        self, start: datetime, duration: timedelta | str | Duration, *, tz: Zone | None = None
+    ) -> datetime:
         """The instant at which *duration* of open time has run since *start*.
 
         For a positive duration, the earliest such instant: a target that runs
         out exactly at closing time is due at closing time. For a negative one,
         the latest instant before *start*. ``add(t, timedelta(0)) == t``.
         Strings such as ``"4 hours"`` or ``"1 business day"`` are accepted.
+        The result is in the calendar's zone, or in *tz* (a zone name or a
+        ``tzinfo``): ``tz="UTC"`` gives an instant that compares equal to the
+        same instant stored in UTC even in the repeated autumn hour (PEP 495).
         """
         a = to_us(start, "start")
         d = self._duration_us(duration)
-        return from_us(self.add_us(a, d), self._tz)
+        return from_us(self.add_us(a, d), self._tz if tz is None else resolve_tz(tz))
 
     def add_us(self, a: int, d: int) -> int:
         """:meth:`add` on epoch microseconds (internal fast path)."""
@@ -483,10 +526,14 @@ class Calendar:
         i = bisect_right(snap.starts, t) - 1
         return i >= 0 and t < snap.ends[i]
 
-    def next_open(self, at: datetime) -> datetime:
-        """*at* itself when the calendar is open then, else the next opening instant."""
+    def next_open(self, at: datetime, *, tz: Zone | None = None) -> datetime:
+        """*at* itself when the calendar is open then, else the next opening instant.
+
+        The result is in the calendar's zone, or in *tz* (a zone name or a ``tzinfo``).
+        """
         t = to_us(at, "at")
-        return from_us(self.next_open_us(t), self._tz)
+        zone = self._tz if tz is None else resolve_tz(tz)
+        return from_us(self.next_open_us(t), zone)
 
     def next_open_us(self, t: int) -> int:
         """:meth:`next_open` on epoch microseconds (internal fast path)."""
@@ -499,12 +546,17 @@ class Calendar:
                 return snap.starts[i + 1]
             snap = self._grow(snap, t, forward=True)
 
-    def open_intervals(self, start: datetime, end: datetime) -> list[Interval]:
-        """The open intervals inside ``[start, end)``, clipped to it, in order."""
+    def open_intervals(
+        self, start: datetime, end: datetime, *, tz: Zone | None = None
+    ) -> list[Interval]:
+        """The open intervals inside ``[start, end)``, clipped to it, in order.
+
+        Their ends are in the calendar's zone, or in *tz* (a zone name or a ``tzinfo``).
+        """
         a = to_us(start, "start")
         b = to_us(end, "end")
-        tz = self._tz
-        return [Interval(from_us(s, tz), from_us(e, tz)) for s, e in self.spans_us(a, b)]
+        zone = self._tz if tz is None else resolve_tz(tz)
+        return [Interval(from_us(s, zone), from_us(e, zone)) for s, e in self.spans_us(a, b)]
 
     def spans_us(self, a: int, b: int) -> list[tuple[int, int]]:
         """Open spans clipped to ``[a, b)`` in epoch microseconds (internal)."""

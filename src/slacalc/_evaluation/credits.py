@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from slacalc._evaluation.evaluate import Evaluation
@@ -17,7 +18,20 @@ if TYPE_CHECKING:
 
 __all__ = ["Contract", "ContractCredits", "TicketCredit"]
 
-_CENT = Decimal("0.01")
+# normalize() without rounding: a context wide enough for any finite Decimal
+_WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}…{text[-12:]}"
+
+
+#: The bounds of slacalc.billing.parse_money (this layer cannot import billing's
+#: copy; tests/test_bounds.py checks that the two agree).
+_MAX_EXPONENT = 15
+_MONEY_LIMIT = 10**_MAX_EXPONENT
+_MONEY_PLACES = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +67,34 @@ class ContractCredits:
     def value(self, term_price: Decimal, currency: str = "") -> Decimal:
         """The money value of the credit days: days / days in the term × the term's price.
 
-        Rounded once, half up, to the cent. *term_price* must be a ``Decimal``.
+        Computed exactly and rounded once, half up, to the cent. *term_price*
+        must be a finite ``Decimal`` within the bounds of
+        ``slacalc.billing.parse_money`` (less than 10^15, at most 12 decimal
+        places), which is how to read one from text.
         """
         if not isinstance(term_price, Decimal):
             msg = f"term_price: expected a Decimal amount; got {type(term_price).__name__} {term_price!r}"
             raise BillingError(msg)
+        if not term_price.is_finite() or (
+            term_price and term_price.normalize(_WIDE).adjusted() >= _MAX_EXPONENT
+        ):
+            msg = (
+                f"term_price: amount {_shown(term_price)} is out of range; expected a finite "
+                f"amount less than {_MONEY_LIMIT:,} in magnitude"
+            )
+            raise BillingError(msg)
+        exponent = term_price.normalize(_WIDE).as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > _MONEY_PLACES:
+            msg = (
+                f"term_price: amount {_shown(term_price)} has too many decimal places; "
+                f"expected at most {_MONEY_PLACES}"
+            )
+            raise BillingError(msg)
         term_days = (self.term_end - self.term_start).days
-        return (term_price * self.days / term_days).quantize(_CENT, rounding=ROUND_HALF_UP)
+        exact = Fraction(term_price) * self.days / term_days
+        cents, rest = divmod(abs(exact) * 100, 1)
+        whole = int(cents) + (1 if rest >= Fraction(1, 2) else 0)
+        return Decimal((1 if exact < 0 else 0, tuple(map(int, str(whole))), -2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +140,15 @@ class Contract:
         name, policy = _terms(plan)
         cap = None if policy.credits is None else policy.credits.cap_days_per_term
         days = earned if cap is None else min(earned, cap)
+        room = (date.max - self.term_end).days
+        if days > room:
+            msg = (
+                f"contract {self.customer!r}: term_end {self.term_end.isoformat()} extended by "
+                f"{days} credit day(s) lies past {date.max.isoformat()}, the last date there is; "
+                f"expected at most {room} day(s) (a per-term cap, credits.cap_days_per_term, "
+                "bounds them; so does judging open tickets at an earlier now)"
+            )
+            raise BillingError(msg)
         return ContractCredits(
             customer=self.customer,
             policy=name,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from slacalc._engine.calendar import Calendar, from_us, to_us
+from slacalc._engine.calendar import Calendar, Zone, from_us, resolve_tz, to_us
 from slacalc._engine.durations import NoObjective, format_timedelta
 from slacalc._evaluation.tickets import Ticket
 from slacalc._typing import METRICS, Status
@@ -44,7 +44,8 @@ class Outcome:
     business time on the target's calendar (``late_by`` is wall time when the
     policy measures lateness in wall time), ``late_by_wall`` is always wall
     time. ``status`` is ``met`` exactly when a stopped clock's ``late_by`` is
-    zero. Instants are in the target calendar's time zone.
+    zero. Instants are in the target calendar's time zone, or in the zone
+    the caller named with ``plan.evaluate(..., tz=...)``.
 
     Outcomes are values: compare equal when their facts are equal, pickle,
     and are not to be modified. Internally they keep epoch microseconds and
@@ -172,6 +173,18 @@ class Outcome:
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
             object.__setattr__(self, name, value)
+
+    def _in_zone(self, zone: tzinfo) -> Outcome:
+        """The same outcome with every instant expressed in *zone*.
+
+        Instants kept as epoch microseconds follow ``_tz`` when read; any
+        instant kept as a datetime must be converted here too.
+        """
+        other = object.__new__(Outcome)
+        other.__setstate__(self.__getstate__())
+        other._tz = zone
+        other.now = self.now.astimezone(zone)
+        return other
 
     # ------------------------------------------------------------------ values
 
@@ -308,7 +321,7 @@ class Outcome:
                     for d, name in cal.holidays_between(started, end)
                 ]
                 out["dst_changes"] = [
-                    {"at": _iso(at), "offset_before": b, "offset_after": a}
+                    {"at": _iso(at.astimezone(self._tz)), "offset_before": b, "offset_after": a}
                     for at, b, a in _dst_changes(cal, started, end)
                 ]
                 out["open_time_counted_seconds"] = cal.elapsed(started, stopped).total_seconds()
@@ -459,27 +472,57 @@ class Evaluation:
         """Every outcome's facts, as data."""
         return [o.facts() for o in self.outcomes.values()]
 
+    def _in_zone(self, zone: tzinfo) -> Evaluation:
+        """The same evaluation with every instant (its outcomes' too) expressed in *zone*."""
+        return Evaluation(
+            self.ticket_id,
+            self.policy,
+            self.plan,
+            self.now.astimezone(zone),
+            {metric: o._in_zone(zone) for metric, o in self.outcomes.items()},
+            self.cap_days_per_ticket,
+            None if self.opened_at is None else self.opened_at.astimezone(zone),
+        )
+
 
 # ---------------------------------------------------------------------- deadline
 
 
 def deadline(
-    plan: Plan, opened_at: datetime, severity: str | int, metric: str = "initial_response"
+    plan: Plan,
+    opened_at: datetime,
+    severity: str | int,
+    metric: str = "initial_response",
+    *,
+    tz: Zone | None = None,
 ) -> datetime | None:
-    """When the *metric* clock started at *opened_at* runs out, or None without an objective."""
+    """When the *metric* clock started at *opened_at* runs out, or None without an objective.
+
+    The instant is in the target calendar's zone, or in *tz* (a name or a ``tzinfo``).
+    """
+    zone = None if tz is None else resolve_tz(tz)
     target = plan.target(metric, severity)
     duration = target.duration()
     if duration is None or target.calendar is None:
         to_us(opened_at, "opened_at")
         return None
-    return target.calendar.add(opened_at, duration)
+    return target.calendar.add(opened_at, duration, tz=zone)
 
 
 # ---------------------------------------------------------------------- evaluate
 
 
-def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluation:
-    """Judge *ticket* against *plan* at *now* (default: the current time)."""
+def evaluate(
+    plan: Plan, ticket: Ticket, now: datetime | None = None, *, tz: Zone | None = None
+) -> Evaluation:
+    """Judge *ticket* against *plan* at *now* (default: the current time).
+
+    Every instant of the result is in the target calendars' zones, or in *tz*
+    (a name or a ``tzinfo``) when given: ``tz="UTC"`` for a database that
+    stores UTC, where PEP 495 makes instants of the repeated autumn hour
+    compare unequal across zones.
+    """
+    zone = None if tz is None else resolve_tz(tz)
     if not isinstance(ticket, Ticket):
         msg = f"ticket: expected a slacalc.Ticket; got {type(ticket).__name__}"
         raise TicketError(msg)
@@ -521,7 +564,8 @@ def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluat
             plan, ticket, metric, now, now_us, opened, initial, changes, pauses
         )
     cap = None if policy.credits is None else policy.credits.cap_days_per_ticket
-    return Evaluation(ticket.id, policy.name, plan.name, now, outcomes, cap, ticket.opened_at)
+    evaluation = Evaluation(ticket.id, policy.name, plan.name, now, outcomes, cap, ticket.opened_at)
+    return evaluation if zone is None else evaluation._in_zone(zone)
 
 
 def _severity_changes(policy: Policy, ticket: Ticket, initial: str) -> list[tuple[int, str, str]]:

@@ -36,9 +36,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slacalc._billing.models import EscalationsModel, PriceModel
 from slacalc._engine.calendar import Calendar
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
+from slacalc._engine.ical import feed_path
 from slacalc._policies.model import (
     ALL,
     ESCALATION_CLASSES,
+    MAX_AWARD_DAYS,
+    MAX_CAP_DAYS,
+    MAX_CREDIT_PER,
+    MIN_CREDIT_PER,
     CreditRule,
     FrozenMap,
     Plan,
@@ -85,14 +90,29 @@ class _Model(BaseModel):
 
 
 class HolidaysModel(_Model):
-    """``[calendars.<name>.holidays]``: public holidays from the ``holidays`` package."""
+    """``[calendars.<name>.holidays]``: holidays from the ``holidays`` package and/or iCal feeds.
 
-    country: str
+    At least one of ``country``, ``ical`` and ``add`` is needed.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [{"required": ["country"]}, {"required": ["ical"]}, {"required": ["add"]}]
+        }
+    )
+
+    country: str | None = None
     """ISO 3166-1 country code: ZITADEL "public holidays in Switzerland" → ``CH``."""
     subdiv: str | None = None
     """Subdivision: ZITADEL "Kanton St. Gallen" → ``SG``; freistilbox (Düsseldorf) → ``NW``."""
     categories: tuple[str, ...] = ("public",)
     """``holidays`` categories; only public holidays close the calendar unless asked for more."""
+    ical: str | tuple[str, ...] | None = None
+    """iCalendar (.ics) file(s) whose events are holidays, named by their SUMMARY; a relative path is read from the policy file's directory. No URLs: slacalc never fetches."""
+    add: dict[date, str] = Field(default_factory=dict)
+    """Dates switched on as holidays, with their names, e.g. ``{ "2026-12-31" = "Silvester" }``."""
+    remove: tuple[date, ...] = ()
+    """Dates switched off: working days although the country or a feed has them, e.g. ``["2026-01-02"]``."""
 
 
 class CalendarModel(_Model):
@@ -180,18 +200,18 @@ class PlanModel(_Model):
 class CreditsModel(_Model):
     """``[credits]``: ZITADEL 2023 "For every 15 minutes exceeding the stated objective, 1 day will be added"."""
 
-    per: str = "15 minutes"
-    """Lateness period that earns one award ("every 15 minutes")."""
-    award_days: int = Field(default=1, ge=1)
-    """Days of term extension per period ("1 day will be added as extension to the current term")."""
+    per: str = Field(default="15 minutes", min_length=1, max_length=100)
+    """Lateness period that earns one award ("every 15 minutes"): a fixed duration from 1 minute to 8760 hours (365 days)."""
+    award_days: int = Field(default=1, ge=1, le=MAX_AWARD_DAYS)
+    """Days of term extension per period ("1 day will be added as extension to the current term"), 1 to 365."""
     rounding: Rounding = "ceil"
     """``ceil``: every started period counts (any failure entitles to credits); ``floor``: full periods only."""
     measure: Measure = "business"
     """Lateness in business time on the target's calendar, or wall time."""
-    cap_days_per_ticket: int | None = Field(default=None, ge=0)
-    """Most days one ticket can earn (none in the seeds)."""
-    cap_days_per_term: int | None = Field(default=None, ge=0)
-    """Most days a contract term can earn (none in the seeds)."""
+    cap_days_per_ticket: int | None = Field(default=None, ge=0, le=MAX_CAP_DAYS)
+    """Most days one ticket can earn, 0 to 3650 (none in the seeds)."""
+    cap_days_per_term: int | None = Field(default=None, ge=0, le=MAX_CAP_DAYS)
+    """Most days a contract term can earn, 0 to 3650 (none in the seeds)."""
     metrics: tuple[Metric, ...] = ("initial_response",)
     """Metrics whose breaches earn credits (ZITADEL 2023: initial response and escalation response)."""
     channels: tuple[str, ...] | None = None
@@ -477,6 +497,14 @@ def _expected(err: Mapping[str, Any]) -> str:
         return f"at least {n} item{'' if n == 1 else 's'}"
     if kind.startswith(("date_", "datetime_")):
         return "a date (YYYY-MM-DD)"
+    if kind == "decimal_max_digits":
+        return f"a decimal number of at most {ctx.get('max_digits')} digits in all"
+    if kind == "decimal_max_places":
+        return f"a decimal number with at most {ctx.get('decimal_places')} decimal places"
+    if kind == "decimal_whole_digits":
+        return f"a decimal number with at most {ctx.get('whole_digits')} digits before the point"
+    if kind == "finite_number":
+        return "a finite number"
     msg = str(err["msg"])
     msg = re.sub(r"a valid dictionary or instance of \w+", "a table", msg)
     msg = msg.replace("a valid dictionary", "a table").replace("a valid tuple", "an array")
@@ -532,9 +560,12 @@ class _PlanParts:
 
 
 class _Builder:
-    def __init__(self, doc: PolicyModel, problems: _Problems) -> None:
+    def __init__(
+        self, doc: PolicyModel, problems: _Problems, base_dir: str | os.PathLike[str] | None
+    ) -> None:
         self.doc = doc
         self.problems = problems
+        self.base_dir = base_dir
         self.calendars: dict[str, Calendar] = {}
         self.parts: dict[str, _PlanParts | None] = {}
 
@@ -624,7 +655,7 @@ class _Builder:
         for name, model in self.doc.calendars.items():
             kwargs: dict[str, Any] = {"timezone": model.timezone, "hours": model.hours}
             if model.holidays is not None:
-                kwargs["holidays"] = model.holidays.model_dump()
+                kwargs["holidays"] = self._holidays(model.holidays)
             if model.closed:
                 kwargs["closed"] = model.closed
             if model.special:
@@ -635,6 +666,15 @@ class _Builder:
                 self.calendars[name] = Calendar(**kwargs)
             except SlacalcError as exc:
                 self.problems.add(*_calendar_problem(name, model, str(exc)))
+
+    def _holidays(self, model: HolidaysModel) -> dict[str, Any]:
+        """The calendar's ``holidays`` argument; feed paths resolved against the file's directory."""
+        out = model.model_dump(exclude_defaults=True)
+        if isinstance(model.ical, str):
+            out["ical"] = feed_path(model.ical, self.base_dir)
+        elif model.ical is not None:
+            out["ical"] = [feed_path(p, self.base_dir) for p in model.ical]
+        return out
 
     def _calendar_ref(self, name: str | None, path: Path_) -> str | None:
         """*name* itself; an unknown name is reported at *path* (targets using it are then skipped)."""
@@ -805,11 +845,12 @@ class _Builder:
             if (
                 isinstance(parsed, NoObjective)
                 or parsed.business_days
-                or parsed.fixed <= timedelta(0)
+                or not MIN_CREDIT_PER <= parsed.fixed <= MAX_CREDIT_PER
             ):
                 self.problems.add(
                     ("credits", "per"),
-                    f"invalid value {model.per!r}; expected a positive amount of hours or minutes such as '15 minutes'",
+                    f"invalid value {_short(model.per)}; expected a positive amount of hours or "
+                    "minutes, from 1 minute to 8760 hours (365 days), such as '15 minutes'",
                 )
             else:
                 per = parsed.fixed
@@ -868,10 +909,19 @@ def _calendar_problem(name: str, model: CalendarModel, message: str) -> tuple[Pa
 
 
 def build_policy(
-    doc: PolicyModel, *, origin: str = "<policy>", text: str | None = None, fmt: Format = "toml"
+    doc: PolicyModel,
+    *,
+    origin: str = "<policy>",
+    text: str | None = None,
+    fmt: Format = "toml",
+    base_dir: str | os.PathLike[str] | None = None,
 ) -> Policy:
-    """The runtime :class:`Policy` of a validated document; cross-reference problems raise PolicyFileError."""
-    return _Builder(doc, _Problems(origin, text, fmt)).build()
+    """The runtime :class:`Policy` of a validated document; cross-reference problems raise PolicyFileError.
+
+    Relative paths in it (iCal holiday feeds) are read from *base_dir*, or
+    from the current directory when it is None.
+    """
+    return _Builder(doc, _Problems(origin, text, fmt), base_dir).build()
 
 
 # --------------------------------------------------------------------------- reading
@@ -909,8 +959,18 @@ def read_policy_document(
         raise AssertionError from None  # pragma: no cover - a ValidationError always has errors
 
 
-def read_policy(text: str, *, fmt: Format = "toml", origin: str = "<string>") -> Policy:
+def read_policy(
+    text: str,
+    *,
+    fmt: Format = "toml",
+    origin: str = "<string>",
+    base_dir: str | os.PathLike[str] | None = None,
+) -> Policy:
     """A :class:`Policy` from the text of a policy file.
+
+    Relative paths in it (iCal holiday feeds) are read from *base_dir*: the
+    file's directory when :func:`load_policy` reads a file, else the current
+    directory.
 
     >>> text = '''
     ... name = "mine"
@@ -929,7 +989,7 @@ def read_policy(text: str, *, fmt: Format = "toml", origin: str = "<string>") ->
     ('2 business hours on office', '1 business day on office')
     """
     doc = read_policy_document(text, fmt=fmt, origin=origin)
-    return build_policy(doc, origin=origin, text=text, fmt=fmt)
+    return build_policy(doc, origin=origin, text=text, fmt=fmt, base_dir=base_dir)
 
 
 def _read_file(path: Path) -> Policy:
@@ -949,7 +1009,10 @@ def _read_file(path: Path) -> Policy:
         msg = f"invalid policy file {origin}: not UTF-8 text ({exc.reason} at byte {exc.start}); expected UTF-8"
         raise PolicyFileError(msg) from None
     return read_policy(
-        text.removeprefix("\ufeff"), fmt="toml" if suffix == ".toml" else "json", origin=origin
+        text.removeprefix("\ufeff"),
+        fmt="toml" if suffix == ".toml" else "json",
+        origin=origin,
+        base_dir=path.parent,
     )
 
 

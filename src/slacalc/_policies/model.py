@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -56,6 +56,14 @@ __all__ = [
 ALL = "all"
 #: The classes of ``escalation_response`` targets.
 ESCALATION_CLASSES: tuple[str, ...] = ("urgent", "normal")
+
+#: Bounds of a credit rule, in the policy schema too (docs/policies.md, "Bounds"):
+#: sane terms, and every credit sum stays a small exact integer (numpy int64 in frames)
+#: and every extended term end a real date.
+MAX_AWARD_DAYS = 365
+MAX_CAP_DAYS = 3650
+MIN_CREDIT_PER = timedelta(minutes=1)
+MAX_CREDIT_PER = timedelta(days=365)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -213,6 +221,21 @@ class CreditRule:
     metrics: tuple[str, ...] = ("initial_response",)
     channels: tuple[str, ...] | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.per, timedelta) or not (
+            MIN_CREDIT_PER <= self.per <= MAX_CREDIT_PER
+        ):
+            msg = (
+                f"credits.per: invalid value {_short_repr(self.per)}; expected a duration from "
+                "1 minute to 8760 hours (365 days), such as timedelta(minutes=15)"
+            )
+            raise PolicyError(msg)
+        _check_whole("credits.award_days", self.award_days, 1, MAX_AWARD_DAYS)
+        for name in ("cap_days_per_ticket", "cap_days_per_term"):
+            value = getattr(self, name)
+            if value is not None:
+                _check_whole(f"credits.{name}", value, 0, MAX_CAP_DAYS)
+
     def earns(self, metric: str, channel: str | None) -> bool:
         """Whether a breach of *metric* on a ticket from *channel* earns credits (None = unknown channel)."""
         if metric not in self.metrics:
@@ -308,18 +331,33 @@ class Plan:
         return Target(metric, canonical, NOT_APPLICABLE, None, None)
 
     def deadline(
-        self, opened_at: datetime, severity: str | int, metric: str = "initial_response"
+        self,
+        opened_at: datetime,
+        severity: str | int,
+        metric: str = "initial_response",
+        *,
+        tz: str | tzinfo | None = None,
     ) -> datetime | None:
-        """When *metric* is due for a ticket opened at *opened_at*; None without an objective."""
+        """When *metric* is due for a ticket opened at *opened_at*; None without an objective.
+
+        The instant is in the target calendar's zone, or in *tz* (a zone name
+        or a ``tzinfo``; ``tz="UTC"`` for a database that stores UTC).
+        """
         from slacalc._evaluation.evaluate import deadline
 
-        return deadline(self, opened_at, severity, metric)
+        return deadline(self, opened_at, severity, metric, tz=tz)
 
-    def evaluate(self, ticket: Any, now: datetime | None = None) -> Evaluation:
-        """Judge *ticket* against this plan (see ``slacalc._evaluation.evaluate.evaluate``)."""
+    def evaluate(
+        self, ticket: Any, now: datetime | None = None, *, tz: str | tzinfo | None = None
+    ) -> Evaluation:
+        """Judge *ticket* against this plan (see ``slacalc._evaluation.evaluate.evaluate``).
+
+        Every instant of the result is in the target calendars' zones, or in
+        *tz* (a zone name or a ``tzinfo``) when given.
+        """
         from slacalc._evaluation.evaluate import evaluate
 
-        return evaluate(self, ticket, now)
+        return evaluate(self, ticket, now, tz=tz)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -440,6 +478,17 @@ class Policy:
         return self.severity(value)
 
 
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}…{text[-12:]}"
+
+
+def _check_whole(field: str, value: object, lo: int, hi: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        msg = f"{field}: invalid value {_short_repr(value)}; expected a whole number from {lo} to {hi}"
+        raise PolicyError(msg)
+
+
 def _normalise(text: str) -> str:
     return " ".join(text.translate(_HYPHENS).strip().lower().split())
 
@@ -552,11 +601,18 @@ class FamilyPlan:
         return self.family.at(when).plan(self.name)
 
     def deadline(
-        self, opened_at: datetime, severity: str | int, metric: str = "initial_response"
+        self,
+        opened_at: datetime,
+        severity: str | int,
+        metric: str = "initial_response",
+        *,
+        tz: str | tzinfo | None = None,
     ) -> datetime | None:
-        """:meth:`Plan.deadline` of the version in force at *opened_at*."""
-        return self.at(opened_at).deadline(opened_at, severity, metric)
+        """:meth:`Plan.deadline` of the version in force at *opened_at* (in *tz* when given)."""
+        return self.at(opened_at).deadline(opened_at, severity, metric, tz=tz)
 
-    def evaluate(self, ticket: Any, now: datetime | None = None) -> Evaluation:
-        """:meth:`Plan.evaluate` of the version in force when *ticket* was opened."""
-        return self.at(ticket.opened_at).evaluate(ticket, now)
+    def evaluate(
+        self, ticket: Any, now: datetime | None = None, *, tz: str | tzinfo | None = None
+    ) -> Evaluation:
+        """:meth:`Plan.evaluate` of the version in force when *ticket* was opened (in *tz* when given)."""
+        return self.at(ticket.opened_at).evaluate(ticket, now, tz=tz)
