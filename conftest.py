@@ -9,6 +9,7 @@ in ``tests/conftest.py``.
 
 from __future__ import annotations
 
+import doctest
 import importlib
 import importlib.util
 from datetime import UTC, date, datetime, timedelta
@@ -80,6 +81,35 @@ DOCTEST_NAMESPACE: dict[str, Any] = {
     "extended_hours": extended_hours,
     "always_open": always_open,
 }
+
+
+try:
+    import numpy
+except ImportError:  # the core install: no extras
+    numpy = None
+else:
+    DOCTEST_NAMESPACE["np"] = numpy
+
+
+def _needs_numpy(source: str) -> bool:
+    return "np." in source or "_many(" in source
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Without NumPy, skip the examples that need it (the batch methods), and only those.
+
+    A Markdown page is one doctest; marking single examples SKIP keeps the
+    rest of the page checked in the core install.
+    """
+    if numpy is not None:
+        return
+    for item in items:
+        test = getattr(item, "dtest", None)
+        if test is None:
+            continue
+        for example in test.examples:
+            if _needs_numpy(example.source):
+                example.options[doctest.SKIP] = True
 
 
 @pytest.fixture(autouse=True)
