@@ -261,7 +261,8 @@ def add_us(cal: Calendar, a: I64, d: I64 | int) -> tuple[I64, Bools]:
         forward_at = lk.at_total(np.minimum(total, lk.total), "left")
         result = np.where(d_arr > 0, forward_at, a)
         if d_min < 0:
-            back = lk.at_total(np.minimum(total, lk.total), "right")
+            # below the sum of everything: a backward target always is (d < 0), the others are discarded
+            back = lk.at_total(np.minimum(total, lk.total - 1), "right")
             result = np.where(d_arr < 0, back, result)
     ok &= (result >= MIN_US) & (result < MAX_US)
     if not ok.all():
@@ -346,6 +347,12 @@ def _instant_error(field: str, value: object) -> SlacalcError:
 
 
 _FINER = ("ns", "ps", "fs", "as")
+
+
+def _never(pos: int) -> SlacalcError:  # pragma: no cover - an empty array has no bad element
+    raise AssertionError(pos)
+
+
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
 
@@ -358,6 +365,8 @@ def _datetime64(
         msg = f"{field}: datetime64 without a unit; expected e.g. datetime64[us]"
         raise CalendarError(msg)
     flat = np.ascontiguousarray(arr).reshape(-1)
+    if not flat.size:
+        return np.zeros(0, dtype=np.int64), None, _never
     bad: Bools | None = None
     if arr.dtype == np.dtype("M8[us]"):
         us = flat.view(np.int64)
@@ -408,6 +417,8 @@ def _timedelta64(
         )
         raise DurationError(msg)
     flat = np.ascontiguousarray(arr).reshape(-1)
+    if not flat.size:
+        return np.zeros(0, dtype=np.int64), None, _never
     bad: Bools | None = None
     if arr.dtype == np.dtype("m8[us]"):
         us = flat.view(np.int64)
@@ -417,11 +428,7 @@ def _timedelta64(
             per_us = int(np.timedelta64(1, "us").astype(arr.dtype).astype(np.int64))
             limit = min(_MAX_DURATION * per_us, _INT64_MAX - 1)
         else:
-            tick = int(
-                np.array([count], dtype=f"m8[{unit}]")
-                .astype("m8[us]")
-                .view(np.int64)[0]
-            )
+            tick = int(np.array([count], dtype=f"m8[{unit}]").astype("m8[us]").view(np.int64)[0])
             limit = _MAX_DURATION // tick + 1
         if int(ints.min()) < -limit or int(ints.max()) > limit:
             bad = (ints < -limit) | (ints > limit)  # NaT is the smallest int64
