@@ -82,3 +82,24 @@ ledger = Ledger(
     purchases=[Purchase(date(2026, 6, 15), "M")],
     cases=[Case("C-1", date(2026, 9, 1), Decimal(12), "integration")],
 )
+
+# The batch methods (SPEC §10): NumPy in, NumPy out; lists in, lists out.
+import numpy as np
+import numpy.typing as npt
+
+starts_np: npt.NDArray[np.datetime64] = np.array(["2026-03-02T08:00"], dtype="datetime64[us]")
+dues_np: npt.NDArray[np.datetime64] = zurich_office.add_many(starts_np, np.timedelta64(4, "h"))
+used_np: npt.NDArray[np.timedelta64] = zurich_office.elapsed_many(starts_np, dues_np)
+open_np: npt.NDArray[np.bool_] = zurich_office.is_open_many(starts_np)
+opens_np: npt.NDArray[np.datetime64] = zurich_office.next_open_many(starts_np)
+from_one: npt.NDArray[np.datetime64] = zurich_office.add_many(
+    start, np.array([1, 2], dtype="timedelta64[h]")
+)
+dues_list: list[datetime] = zurich_office.add_many([start, due], "4 hours")
+dues_mixed: list[datetime] = zurich_office.add_many(start, [timedelta(hours=1), "2h"])
+dues_or_none: list[datetime | None] = zurich_office.add_many([start], "4h", errors="coerce")
+used_list: list[timedelta] = zurich_office.elapsed_many([start], [due])
+used_or_none: list[timedelta | None] = zurich_office.elapsed_many([start], due, errors="coerce")
+open_list: list[bool] = zurich_office.is_open_many([start, due])
+open_or_none: list[bool | None] = zurich_office.is_open_many([start], errors="coerce")
+opens_list: list[datetime] = zurich_office.next_open_many([start], tz="UTC")
