@@ -68,9 +68,9 @@ def timed(fn: Any, *args: Any) -> tuple[float, Any]:
 
 def measure(rows: int, repeat: int) -> dict[str, Any]:
     import numpy as np
-
     from peers import ADAPTERS
     from scenarios import CALENDARS
+
     from slacalc.calendars import office_hours
 
     started = time.perf_counter()
