@@ -198,6 +198,28 @@ class TestEqualsScalarMethods:
         assert cal.elapsed_many(starts, got) == steps
         assert cal.is_open_many(starts) == [cal.is_open(s) for s in starts]
 
+    def test_long_arrays_across_chunks(self):
+        """70,000 elements (more than one internal chunk), mixed signs: every one equals the scalar answer."""
+        from slacalc._engine import batch
+
+        n = 70_000
+        assert n > 2 * batch._CHUNK
+        rng = np.random.default_rng(5)
+        lo, hi = us(zdt("2026-01-01 00:00")), us(zdt("2028-01-01 00:00"))
+        starts = rng.integers(lo, hi, n)
+        steps = rng.integers(-60 * 3600 * 10**6, 60 * 3600 * 10**6, n)
+        steps[::7] = 0
+        ends = starts + rng.integers(-10 * 86400 * 10**6, 10 * 86400 * 10**6, n)
+        office = office_hours()
+        due = office_hours().add_many(starts.view("M8[us]"), steps.view("m8[us]"))
+        used = office_hours().elapsed_many(starts.view("M8[us]"), ends.view("M8[us]"))
+        for k in range(n):
+            start = EPOCH + timedelta(microseconds=int(starts[k]))
+            step = timedelta(microseconds=int(steps[k]))
+            end = EPOCH + timedelta(microseconds=int(ends[k]))
+            assert int(due[k].astype(np.int64)) == us(office.add(start, step))
+            assert int(used[k].astype(np.int64)) == office.elapsed(start, end) // US
+
     def test_grows_to_every_input(self):
         """A fresh calendar asked about 1975 and 2150 in one call compiles both (and what lies between)."""
         office = office_hours()
