@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import numpy as np
+import numpy.typing as npt
+
 import slacalc
 from slacalc import (
     Calendar,
@@ -84,8 +87,6 @@ ledger = Ledger(
 )
 
 # The batch methods (SPEC §10): NumPy in, NumPy out; lists in, lists out.
-import numpy as np
-import numpy.typing as npt
 
 starts_np: npt.NDArray[np.datetime64] = np.array(["2026-03-02T08:00"], dtype="datetime64[us]")
 dues_np: npt.NDArray[np.datetime64] = zurich_office.add_many(starts_np, np.timedelta64(4, "h"))
