@@ -448,7 +448,9 @@ class TestErrors:
             office.add_many(zdt("2026-03-02 08:00"), timedelta(0))
         with pytest.raises(CalendarError, match=r"errors: 'ignore'; expected 'raise' or 'coerce'"):
             office.is_open_many([zdt("2026-03-02 08:00")], errors="ignore")
-        with pytest.raises(CalendarError, match=r"tz: 'UTC' given for NumPy input"):
+        with pytest.raises(
+            CalendarError, match=r"tz: zoneinfo.ZoneInfo\(key='UTC'\) given for NumPy input"
+        ):
             office.next_open_many(np.zeros(1, dtype="M8[s]") + np.timedelta64(20000, "D"), tz="UTC")
 
     def test_series_with_different_indexes(self):
@@ -520,6 +522,16 @@ class TestErrors:
             with pytest.raises(SlacalcError) as info:
                 office_hours().is_open_many(bad)
             assert isinstance(info.value, ValueError)
+
+
+class TestEngineConstants:
+    def test_batch_restates_the_calendar_constants(self):
+        """The batch engine's range and epoch (restated to avoid an import circle) are the calendar's."""
+        from slacalc._engine import batch, calendar
+
+        assert (batch.EPOCH, batch.US) == (calendar.EPOCH, calendar.US)
+        assert (batch.MIN_US, batch.MAX_US) == (calendar.MIN_US, calendar.MAX_US)
+        assert batch.from_us(123_456_789, ZURICH) == calendar.from_us(123_456_789, ZURICH)
 
 
 class TestOptionalNumPy:

@@ -25,13 +25,12 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, US, from_us
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
 from slacalc.exceptions import (
     CalendarError,
@@ -60,10 +59,24 @@ I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 Errors = Literal["raise", "coerce"]
 
+# The calendar module imports this one (lazily), so this one imports nothing of it
+# at run time: its few constants are restated here, and a test checks they agree.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+#: Instants accepted from users: 1970 through 2200 in any time zone (``calendar.MIN_US``, ``MAX_US``).
+MIN_US = (datetime(1970, 1, 1, tzinfo=UTC) - EPOCH) // US - _DAY_US
+MAX_US = (datetime(2201, 1, 1, tzinfo=UTC) - EPOCH) // US + _DAY_US
+
+
+def from_us(us: int, tz: tzinfo) -> datetime:
+    """The instant *us* as an aware datetime in *tz* (``calendar.from_us``)."""
+    return (EPOCH + timedelta(microseconds=us)).astimezone(tz)
+
+
 #: NumPy's NaT as an int64 (the smallest int64).
 NAT = np.iinfo(np.int64).min
 _BIG = 1 << 62  # beyond every instant and sum the engine handles (about 146,000 years in µs)
-_DAY_US = 86_400_000_000
 #: Durations longer than this cannot end inside the supported range.
 _MAX_DURATION = 2 * (MAX_US - MIN_US)
 _TABLE_MIN = 1 << 12  # buckets in a lookup table, at least
@@ -800,17 +813,13 @@ def _element(batch: _Batch, names: tuple[str, ...], pos: int, cal: Calendar) -> 
 # ---------------------------------------------------------------------- outputs
 
 
-def _zone_of(cal: Calendar, tz: object, kind: str) -> tzinfo:
+def _zone_of(cal: Calendar, tz: tzinfo | None, kind: str) -> tzinfo:
     if tz is None:
         return cal.tzinfo
     if kind == "numpy":
         msg = f"tz: {tz!r} given for NumPy input; datetime64 results are always UTC (tz= applies to Series and lists)"
         raise CalendarError(msg)
-    if isinstance(tz, tzinfo):
-        return tz
-    from slacalc._engine.calendar import _zone
-
-    return _zone(tz)[0]
+    return tz
 
 
 def _instants_out(batch: _Batch, us: I64, bad: Bools | None, zone: tzinfo) -> Any:
@@ -869,7 +878,9 @@ def _check_errors(errors: object) -> Errors:
 # ---------------------------------------------------------------------- the public methods
 
 
-def add_many(cal: Calendar, starts: object, durations: object, errors: object, tz: object) -> Any:
+def add_many(
+    cal: Calendar, starts: object, durations: object, errors: object, tz: tzinfo | None
+) -> Any:
     """:meth:`Calendar.add_many` (see its docstring)."""
     mode = _check_errors(errors)
     names = ("starts", "durations")
@@ -925,7 +936,7 @@ def is_open_many(cal: Calendar, instants: object, errors: object) -> Any:
     return _flags_out(batch, flags, batch.bad, mode)
 
 
-def next_open_many(cal: Calendar, instants: object, errors: object, tz: object) -> Any:
+def next_open_many(cal: Calendar, instants: object, errors: object, tz: tzinfo | None) -> Any:
     """:meth:`Calendar.next_open_many` (see its docstring)."""
     mode = _check_errors(errors)
     names = ("instants",)

@@ -646,7 +646,7 @@ class Calendar:
         array(['2026-03-09T08:00:00.000000', '2026-03-09T09:00:00.000000'],
               dtype='datetime64[us]')
         """
-        return _batch().add_many(self, starts, durations, errors, tz)
+        return _batch().add_many(self, starts, durations, errors, _zone_or_none(tz))
 
     @overload
     def elapsed_many(
@@ -762,7 +762,7 @@ class Calendar:
         array(['2026-03-06T15:00:00.000000', '2026-03-09T07:00:00.000000'],
               dtype='datetime64[us]')
         """
-        return _batch().next_open_many(self, instants, errors, tz)
+        return _batch().next_open_many(self, instants, errors, _zone_or_none(tz))
 
     # ------------------------------------------------------------------ compilation
 
@@ -902,6 +902,13 @@ def _batch() -> ModuleType:
         )
         raise ImportError(msg) from exc
     return batch
+
+
+def _zone_or_none(tz: object) -> tzinfo | None:
+    """The zone a batch method's ``tz=`` names (None: the calendar's own)."""
+    if tz is None or isinstance(tz, tzinfo):
+        return tz
+    return _zone(tz)[0]
 
 
 def _rebuild(config: dict[str, Any]) -> Calendar:
