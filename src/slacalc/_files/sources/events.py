@@ -1,0 +1,166 @@
+"""The ``events`` source: a long event log, one row per thing that happened to a ticket.
+
+Columns ``ticket_id,at,kind,value`` (CSV with a header, or JSON Lines with
+those keys). Kinds: ``opened`` (value: the severity; exactly one per ticket),
+``channel`` and ``customer`` (value: the ticket's channel / organisation;
+``at`` may be empty), and the ticket event kinds ``severity``, ``pause``,
+``resume``, ``response``, ``escalation``, ``escalation_response``,
+``dispatch``, ``resolved``, ``message`` (value ``customer`` / ``agent``) and
+``status``. The rows of one ticket may come in any order among themselves;
+how the tickets may interleave is the reader's ``order`` (see
+:mod:`slacalc._files.sources.grouping`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from slacalc._evaluation.tickets import EVENT_KINDS, Event
+from slacalc._files.sources._core import BadRecord, Draft, Mapping, RecordError, Tally, bad, instant
+from slacalc._files.sources.grouping import Order, Split, group_rows
+from slacalc._files.tickets import BadRow, read_records
+from slacalc.exceptions import SlacalcError
+
+__all__ = ["KINDS", "read_events"]
+
+KINDS: tuple[str, ...] = ("opened", "channel", "customer", *EVENT_KINDS)
+COLUMNS = ("ticket_id", "at", "kind")
+
+
+def read_events(
+    stream: IO[str], fmt: str, mapping: Mapping, tally: Tally, order: Order = "grouped"
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every ticket of the log."""
+    unreadable: list[BadRecord] = []
+
+    def rows() -> Iterator[tuple[int, str, Any]]:
+        for line, record in read_records(stream, "jsonl" if fmt == "jsonl" else "csv", COLUMNS):
+            if isinstance(record, BadRow):
+                unreadable.append(BadRecord(line, f"line {line}: {record.message}", line))
+                continue
+            ident = str(record.get("ticket_id") or "").strip()
+            if not ident:
+                unreadable.append(
+                    BadRecord(
+                        line,
+                        f"line {line}: ticket_id: missing; expected the ticket's id",
+                        line,
+                        None,
+                        "ticket_id",
+                        record.get("ticket_id"),
+                    )
+                )
+                continue
+            yield line, ident, [record.get("at"), record.get("kind"), record.get("value")]
+
+    split: set[str] = set()
+    for item in group_rows(rows(), order):
+        while unreadable:
+            b = unreadable.pop(0)
+            yield b.line, b
+        if isinstance(item, Split):
+            split.add(item.ticket_id)
+            continue
+        ident, group = item
+        first = group[0][0]
+        if ident in split:
+            split.discard(ident)
+            yield (
+                first,
+                BadRecord(
+                    first,
+                    f"line {first} (ticket {ident!r}): the ticket's rows came back here after other "
+                    "tickets' rows, and its earlier rows were already read as a ticket; sort the log "
+                    "by ticket_id, or read it with order='any' (--events-order any)",
+                    first,
+                    ident,
+                    "ticket_id",
+                    ident,
+                ),
+            )
+            continue
+        yield from _ticket(ident, group, mapping, tally)
+    while unreadable:
+        b = unreadable.pop(0)
+        yield b.line, b
+
+
+def _ticket(
+    ident: str, group: list[tuple[int, Any]], mapping: Mapping, tally: Tally
+) -> Iterator[tuple[int, Any]]:
+    first = min(line for line, _ in group)
+    opened: tuple[int, datetime, str] | None = None
+    channel = customer = None
+    events: list[tuple[int, Event]] = []
+    errors: list[BadRecord] = []
+    for line, (at, kind, value) in group:
+        kind_text = str(kind or "").strip().lower()
+        value = None if value in (None, "") else str(value).strip()
+        try:
+            if kind_text not in KINDS:
+                raise RecordError("kind", kind, f"one of {', '.join(KINDS)}")
+            if kind_text in ("channel", "customer"):
+                if value is None:
+                    raise RecordError("value", value, f"the ticket's {kind_text}")
+                if kind_text == "channel":
+                    channel = value
+                else:
+                    customer = value
+                continue
+            when = instant("at", at)
+            if kind_text == "opened":
+                if value is None:
+                    raise RecordError("value", value, "the severity at opening")
+                if opened is not None:
+                    raise RecordError(
+                        "kind",
+                        kind,
+                        f"one opened row per ticket (the first is on line {opened[0]})",
+                    )
+                opened = (line, when, value)
+                continue
+            events.append((line, Event(when, kind_text, value)))
+        except SlacalcError as exc:
+            errors.append(bad(line, line, ident, exc, what="line"))
+    if opened is None and not errors:
+        lines = sorted(line for line, _ in group)
+        shown = ", ".join(str(n) for n in lines[:5]) + (", …" if len(lines) > 5 else "")
+        errors.append(
+            BadRecord(
+                first,
+                f"line {first} (ticket {ident!r}): no opened row among the ticket's rows (lines {shown}); "
+                "expected one row with kind 'opened' and the severity as value",
+                first,
+                ident,
+                "kind",
+                None,
+            )
+        )
+    if errors:
+        for b in errors:
+            yield b.line, b
+        return
+    assert opened is not None
+    _, opened_at, severity = opened
+    try:
+        draft = Draft(mapping, tally, ident, opened_at)
+        draft.set_priority(severity)
+        draft.channel = None if channel is None else mapping.channel(channel, tally)
+        draft.set_customer(customer)
+        for _, event in sorted(events, key=lambda le: le[0]):
+            if event.kind == "message":
+                who = (event.value or "").lower()
+                if who not in ("customer", "agent"):
+                    raise RecordError("value", event.value, "'customer' or 'agent' for a message")
+                draft.message(event.at, who, True)
+            elif event.kind == "severity" and event.value is not None:
+                draft.priority(event.at, event.value)
+            else:
+                draft.events.append(event)
+        ticket = draft.build()
+    except SlacalcError as exc:
+        yield first, bad(first, first, ident, exc, what="line")
+        return
+    yield first, ticket
