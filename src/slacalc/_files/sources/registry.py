@@ -141,11 +141,13 @@ def read_rows(
     fmt: str | None = None,
     order: str | None = None,
     stream: IO[str] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[int, SourceTicket | BadRecord]]:
     """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every record of the export at *path*.
 
     At the end, values the mapping did not know are named in one
-    :class:`~slacalc.exceptions.UnmappedValueWarning`.
+    :class:`~slacalc.exceptions.UnmappedValueWarning` (or passed to *notify*,
+    as the command line does to print it on standard error).
     """
     src = source(name)
     resolved = mapping if isinstance(mapping, Mapping) else src.mapping(mapping)
@@ -162,7 +164,11 @@ def read_rows(
     else:
         with open_input(str(path)) as opened:
             yield from src.reader(opened, kind, resolved, tally, **options)
-    tally.warn()
+    text = tally.message()
+    if text is not None and notify is not None:
+        notify(text)
+    else:
+        tally.warn()
 
 
 def ticket_rows(
@@ -172,6 +178,7 @@ def ticket_rows(
     *,
     fmt: str | None = None,
     order: str | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[int, Ticket | BadRow]]:
     """The one reader of the commands: slacalc's own ticket file, or a helpdesk export with *name*.
 
@@ -184,4 +191,4 @@ def ticket_rows(
             )
             yield from read_tickets(stream, plain)
         return
-    yield from read_rows(path, name, mapping, fmt=fmt, order=order)
+    yield from read_rows(path, name, mapping, fmt=fmt, order=order, notify=notify)
