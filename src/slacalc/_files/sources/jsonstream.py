@@ -226,3 +226,42 @@ class _Stop(Exception):
     def __init__(self, error: JsonError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+def ticket_records(
+    stream: IO[str],
+    fmt: str,
+    page_keys: Sequence[str],
+    build: Any,
+    mapping: Any,
+    tally: Any,
+    id_key: str = "id",
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for a source whose records are whole tickets.
+
+    *build(record, mapping, tally)* returns the ticket's draft; any
+    ``SlacalcError`` it raises makes the record a bad record.
+    """
+    from slacalc._files.sources._core import BadRecord, RecordError, bad
+    from slacalc.exceptions import SlacalcError
+
+    records = json_records(stream, page_keys, lines=fmt == "jsonl")
+    for position, (line, record) in enumerate(records, start=1):
+        if isinstance(record, JsonError):
+            yield (
+                line,
+                BadRecord(
+                    record.line,
+                    f"record {position}: {record.message} at line {record.line} column "
+                    f"{record.column}; the rest of the file cannot be read",
+                    position,
+                ),
+            )
+            return
+        ident = record.get(id_key) if isinstance(record, dict) else None
+        try:
+            if not isinstance(record, dict):
+                raise RecordError(None, record, "a ticket object")
+            yield line, build(record, mapping, tally).build()
+        except SlacalcError as exc:
+            yield line, bad(line, position, ident, exc)
