@@ -150,7 +150,7 @@ class TestStory:
 
 def test_frappe_needs_the_site_time_zone() -> None:
     """Frappe's naive datetimes are never read in a guessed zone: the mapping must name it."""
-    with pytest.raises(sources.SourceError, match="options.timezone is empty"):
+    with pytest.raises(sources.SourceError, match=r"options\.timezone is empty"):
         list(sources.read(FIXTURES / "frappe" / "tickets.json", source="frappe"))
 
 
