@@ -28,23 +28,32 @@ end of a read, naming them and the mapping to extend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from collections.abc import Mapping as AbstractMapping
+from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from slacalc._evaluation.tickets import Ticket
 from slacalc._files.sources._core import BadRecord, Mapping, SourceTicket, load_mapping
+from slacalc._files.sources.compare import Comparison, ZendeskVerdict
+from slacalc._files.sources.compare import compare as _compare
 from slacalc._files.sources.grouping import ORDERS
 from slacalc._files.sources.registry import names as _names
 from slacalc._files.sources.registry import read_rows as _read_rows
 from slacalc._files.sources.registry import source
 from slacalc.exceptions import SourceError
 
+if TYPE_CHECKING:
+    from slacalc._policies.model import FamilyPlan, Plan
+
 __all__ = [
     "ORDERS",
     "BadRecord",
+    "Comparison",
     "Mapping",
     "SourceTicket",
+    "ZendeskVerdict",
     "compare",
     "mapping",
     "names",
@@ -130,8 +139,23 @@ def read(
         raise SourceError(msg, tuple(bad))
 
 
-def compare(*args: Any, **kwargs: Any) -> Any:
-    """Line up slacalc's outcomes with Zendesk's own verdicts; see :func:`slacalc._files.sources.compare.compare`."""
-    from slacalc._files.sources.compare import compare as _compare
+def compare(
+    tickets: str | Path | Iterable[Ticket],
+    metric_events: str | Path | Iterable[Any],
+    plan: Plan | FamilyPlan,
+    *,
+    now: datetime | None = None,
+    mapping: MappingLike | None = None,
+) -> Iterator[Comparison | BadRecord]:
+    """Line up slacalc's outcomes with Zendesk's own breach / fulfill verdicts.
 
-    return _compare(*args, **kwargs)
+    *tickets* is a Zendesk export (or tickets already read), *metric_events*
+    Zendesk's ticket metric events (a file of JSON pages, an array or JSON
+    Lines, or the records); yields a :class:`Comparison` per ticket and
+    metric Zendesk applied an SLA to (``reply_time`` ↔ ``initial_response``,
+    ``resolution_time`` ↔ ``resolution``), with ``agree`` and the
+    ``reasons`` of a disagreement (targets differ, a holiday one schedule
+    lacks, a pause one side did not apply, the closing-time rule), and every
+    bad record of the export. ``slacalc compare`` prints the same rows.
+    """
+    return _compare(tickets, metric_events, plan, now=now, mapping=mapping)

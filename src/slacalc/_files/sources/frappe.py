@@ -110,7 +110,7 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally, zone: tzinfo
                 at = instant(f"history[{i}].creation", entry.get("creation"), zone)
                 logged.append((at, i, name, action[len(prefix) :].strip()))
     logged.sort(key=lambda e: (e[0], e[1]))
-    before = {}
+    before: dict[str, Any] = {}
     for _, name, old, _new in sorted(_changed(record.get("versions")), key=lambda c: str(c[0])):
         before.setdefault(name, old)
     for name in ("priority", "status"):
