@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slacalc._evaluation.tickets import Event, Ticket
+from slacalc._evaluation.tickets import Ticket
 from slacalc._files.tickets import BadRow
 from slacalc.exceptions import SlacalcError, SourceError, TicketError, UnmappedValueWarning
 
@@ -372,6 +372,14 @@ def instant(field: str, value: object, zone: tzinfo | None = None) -> datetime:
     (int). A timestamp without an offset is read in *zone* when the source
     knows the zone of its exports (Frappe), and refused otherwise.
     """
+    if type(value) is str:  # the common case: ISO 8601 with an offset
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if dt.tzinfo is not None:
+                return dt
     if isinstance(value, bool) or value is None:
         raise RecordError(field, value, "a timestamp")
     if isinstance(value, int | float):
@@ -445,7 +453,8 @@ class Draft:
         self.channel: str | None = None
         self.customer: str | None = None
         self.responded_at: datetime | None = None
-        self.events: list[Event] = []
+        # (at, kind, value) tuples: the Ticket builds and checks each Event once
+        self.events: list[tuple[datetime, str, str | None]] = []
         self._status: str | None = None
 
     def set_priority(self, raw: object) -> None:
@@ -454,7 +463,7 @@ class Draft:
 
     def priority(self, at: datetime, raw: object) -> None:
         """A priority change at *at*."""
-        self.events.append(Event(at, "severity", self.mapping.severity(raw, self.tally)))
+        self.events.append((at, "severity", self.mapping.severity(raw, self.tally)))
 
     def set_channel(self, raw: object) -> None:
         """The channel the ticket came in on."""
@@ -471,20 +480,20 @@ class Draft:
         if new == old:
             return
         self._status = new
-        self.events.append(Event(at, "status", new))
+        self.events.append((at, "status", new))
         if not DERIVE_CLOCK_EVENTS:
             return
         meaning = self.mapping.meaning
         was_paused = old is not None and meaning(old, "pause")
         if was_paused and not meaning(new, "pause"):
-            self.events.append(Event(at, "resume"))
+            self.events.append((at, "resume", None))
         elif meaning(new, "pause") and not was_paused:
-            self.events.append(Event(at, "pause"))
+            self.events.append((at, "pause", None))
         if meaning(new, "solved") and not (old is not None and meaning(old, "solved")):
-            self.events.append(Event(at, "resolved"))
+            self.events.append((at, "resolved", None))
         if meaning(new, "escalated") and not (old is not None and meaning(old, "escalated")):
             self.events.append(
-                Event(at, "escalation", self.mapping.defaults.get("escalation", "normal"))
+                (at, "escalation", self.mapping.defaults.get("escalation", "normal"))
             )
 
     def message(self, at: datetime, author: str, public: bool) -> None:
@@ -495,7 +504,7 @@ class Draft:
         """
         if not public:
             return
-        self.events.append(Event(at, "message", author))
+        self.events.append((at, "message", author))
         if (
             author == "agent"
             and at >= self.opened_at
@@ -505,12 +514,12 @@ class Draft:
 
     def assigned(self, at: datetime) -> None:
         """The ticket was assigned to an agent (the first assignment is the dispatch)."""
-        if not any(e.kind == "dispatch" for e in self.events):
-            self.events.append(Event(at, "dispatch"))
+        if not any(e[1] == "dispatch" for e in self.events):
+            self.events.append((at, "dispatch", None))
 
     def escalated(self, at: datetime, klass: str) -> None:
         """A management escalation of class *klass* was requested."""
-        self.events.append(Event(at, "escalation", klass))
+        self.events.append((at, "escalation", klass))
 
     def build(self) -> SourceTicket:
         """The ticket."""

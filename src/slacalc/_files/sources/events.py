@@ -13,11 +13,12 @@ how the tickets may interleave is the reader's ``order`` (see
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
 
-from slacalc._evaluation.tickets import EVENT_KINDS, Event
+from slacalc._evaluation.tickets import EVENT_KINDS
 from slacalc._files.sources._core import BadRecord, Draft, Mapping, RecordError, Tally, bad, instant
 from slacalc._files.sources.grouping import Order, Split, group_rows
 from slacalc._files.tickets import BadRow, read_records
@@ -36,24 +37,57 @@ def read_events(
     unreadable: list[BadRecord] = []
 
     def rows() -> Iterator[tuple[int, str, Any]]:
-        for line, record in read_records(stream, "jsonl" if fmt == "jsonl" else "csv", COLUMNS):
-            if isinstance(record, BadRow):
-                unreadable.append(BadRecord(line, f"line {line}: {record.message}", line))
-                continue
-            ident = str(record.get("ticket_id") or "").strip()
-            if not ident:
+        if fmt == "jsonl":
+            for line, record in read_records(stream, "jsonl", COLUMNS):
+                if isinstance(record, BadRow):
+                    unreadable.append(BadRecord(line, f"line {line}: {record.message}", line))
+                    continue
+                ident = str(record.get("ticket_id") or "").strip()
+                if not ident:
+                    unreadable.append(_no_id(line, record.get("ticket_id")))
+                    continue
+                yield line, ident, [record.get("at"), record.get("kind"), record.get("value")]
+            return
+        # CSV: csv.reader and column positions, no dict per row (a log has millions of rows)
+        reader = csv.reader(stream)
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in COLUMNS if c not in header]
+        if header and missing:
+            unreadable.append(
+                BadRecord(
+                    1,
+                    f"line 1: header: missing column {missing[0]!r}; expected ticket_id,at,kind,value",
+                    1,
+                )
+            )
+            return
+        if not header:
+            return
+        i_id, i_at, i_kind = (header.index(c) for c in COLUMNS)
+        i_value = header.index("value") if "value" in header else None
+        width = len(header)
+        for values in reader:
+            line = reader.line_num
+            if len(values) != width:
+                if not values or not any(v.strip() for v in values):
+                    continue
                 unreadable.append(
                     BadRecord(
                         line,
-                        f"line {line}: ticket_id: missing; expected the ticket's id",
+                        f"line {line}: expected {width} fields ({','.join(header)}); got {len(values)}",
                         line,
-                        None,
-                        "ticket_id",
-                        record.get("ticket_id"),
                     )
                 )
                 continue
-            yield line, ident, [record.get("at"), record.get("kind"), record.get("value")]
+            ident = values[i_id].strip()
+            if not ident:
+                unreadable.append(_no_id(line, values[i_id]))
+                continue
+            yield (
+                line,
+                ident,
+                [values[i_at], values[i_kind], None if i_value is None else values[i_value]],
+            )
 
     split: set[str] = set()
     for item in group_rows(rows(), order):
@@ -87,13 +121,24 @@ def read_events(
         yield b.line, b
 
 
+def _no_id(line: int, value: object) -> BadRecord:
+    return BadRecord(
+        line,
+        f"line {line}: ticket_id: missing; expected the ticket's id",
+        line,
+        None,
+        "ticket_id",
+        value,
+    )
+
+
 def _ticket(
     ident: str, group: list[tuple[int, Any]], mapping: Mapping, tally: Tally
 ) -> Iterator[tuple[int, Any]]:
     first = min(line for line, _ in group)
     opened: tuple[int, datetime, str] | None = None
     channel = customer = None
-    events: list[tuple[int, Event]] = []
+    events: list[tuple[int, datetime, str, str | None]] = []
     errors: list[BadRecord] = []
     for line, (at, kind, value) in group:
         kind_text = str(kind or "").strip().lower()
@@ -121,7 +166,7 @@ def _ticket(
                     )
                 opened = (line, when, value)
                 continue
-            events.append((line, Event(when, kind_text, value)))
+            events.append((line, when, kind_text, value))
         except SlacalcError as exc:
             errors.append(bad(line, line, ident, exc, what="line"))
     if opened is None and not errors:
@@ -149,16 +194,16 @@ def _ticket(
         draft.set_priority(severity)
         draft.channel = None if channel is None else mapping.channel(channel, tally)
         draft.set_customer(customer)
-        for _, event in sorted(events, key=lambda le: le[0]):
-            if event.kind == "message":
-                who = (event.value or "").lower()
+        for _, at, kind_text, value in events:  # in file order; the ticket sorts by time
+            if kind_text == "message":
+                who = (value or "").lower()
                 if who not in ("customer", "agent"):
-                    raise RecordError("value", event.value, "'customer' or 'agent' for a message")
-                draft.message(event.at, who, True)
-            elif event.kind == "severity" and event.value is not None:
-                draft.priority(event.at, event.value)
+                    raise RecordError("value", value, "'customer' or 'agent' for a message")
+                draft.message(at, who, True)
+            elif kind_text == "severity" and value is not None:
+                draft.priority(at, value)
             else:
-                draft.events.append(event)
+                draft.events.append((at, kind_text, value))
         ticket = draft.build()
     except SlacalcError as exc:
         yield first, bad(first, first, ident, exc, what="line")

@@ -15,8 +15,9 @@ with those lists added.
   opening comes from the document's Version log when the record has it
   (``versions``: Version entries whose ``data`` lists ``changed`` as
   ``[field, old, new]``), else from the ticket's own field when the log shows
-  no change; with a change logged and no versions the record is refused
-  rather than guessed;
+  no change. A status change without versions starts from ``Open`` (the
+  status Helpdesk gives a new ticket, ``defaults.status``); a priority change
+  without versions makes the record a bad one rather than a guess;
 - communications: ``sent_or_received`` ``Received`` is the customer's,
   ``Sent`` the agent's (emails: public); ``comments`` (HD Ticket Comment) are
   internal notes;
@@ -113,6 +114,8 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally, zone: tzinfo
     before: dict[str, Any] = {}
     for _, name, old, _new in sorted(_changed(record.get("versions")), key=lambda c: str(c[0])):
         before.setdefault(name, old)
+    if "status" not in before and any(n == "status" for _, _, n, _ in logged):
+        before["status"] = mapping.defaults.get("status", "Open")  # Helpdesk opens tickets Open
     for name in ("priority", "status"):
         if name in before:
             continue

@@ -219,7 +219,7 @@ def _tags(draft: Draft, at: datetime, value: Any, previous: Any) -> None:
     now = set(value) if isinstance(value, list) else set(str(value or "").split())
     before = set(previous) if isinstance(previous, list) else set(str(previous or "").split())
     added = [t for t in wanted if t in now and t not in before]
-    if added and not any(e.kind == "escalation" for e in draft.events):
+    if added and not any(e[1] == "escalation" for e in draft.events):
         draft.escalated(at, "urgent" if any(t in urgent for t in added) else "normal")
 
 
