@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import gen_sources  # noqa: E402
+import gen_sources
 
 CASES = {
     # name: (source, file suffix, records per page (0: JSON Lines), extra args)
@@ -56,7 +56,8 @@ def run(case: str, tickets: int, folder: Path) -> dict[str, float]:
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if done.returncode not in (0, 1):
-        raise SystemExit(f"{case}: exit {done.returncode}: {done.stderr[-2000:]}")
+        msg = f"{case}: exit {done.returncode}: {done.stderr[-2000:]}"
+        raise SystemExit(msg)
     size = path.stat().st_size
     path.unlink()
     return {
