@@ -306,3 +306,73 @@ class TestUnmapped:
             )
         assert [t.severity for t in tickets] == ["1", "1"]
         assert [e.kind for e in tickets[0].events] == ["status", "status", "pause"]
+
+
+class TestFastConstruction:
+    """Readers build tickets through ``SourceTicket.from_draft``; it must equal the constructor."""
+
+    def test_fast_path_is_on(self) -> None:
+        """the fast path knows Ticket's fields (if Ticket changes, it falls back: see the next test)."""
+        from slacalc._files.sources import _core
+
+        assert _core._FAST
+
+    @pytest.mark.parametrize("fast", [True, False])
+    def test_same_ticket_as_the_constructor(
+        self, monkeypatch: pytest.MonkeyPatch, fast: bool
+    ) -> None:
+        """every field, private ones included, equals what Ticket's constructor computes."""
+        from slacalc._files.sources import _core
+
+        monkeypatch.setattr(_core, "_FAST", fast)
+        at = datetime(2026, 3, 2, 9, tzinfo=ZURICH)
+        events = [
+            (at + timedelta(hours=2), "resume", None),
+            (at + timedelta(minutes=5), "message", " agent "),
+            (at + timedelta(hours=1), "pause", None),
+            (at + timedelta(hours=1), "status", "pending"),
+        ]
+        got = _core.SourceTicket.from_draft(
+            "T", at, " 2 ", " Email ", at + timedelta(minutes=5), events, "ACME", "events"
+        )
+        want = _core.SourceTicket(
+            "T",
+            at,
+            " 2 ",
+            " Email ",
+            at + timedelta(minutes=5),
+            events,
+            customer="ACME",
+            source="events",
+        )
+        for name in (*_core._FAST_FIELDS, "customer", "source"):
+            assert getattr(got, name) == getattr(want, name), name
+
+    @pytest.mark.parametrize(
+        ("events", "message"),
+        [
+            (
+                [(datetime(2026, 3, 2, 10, tzinfo=ZURICH), "message", "bot")],
+                "expected 'customer' or 'agent'",
+            ),
+            ([(datetime(2026, 3, 2, 10, tzinfo=ZURICH), "severity", " ")], "has no value"),
+            ([(datetime(2026, 3, 2, 10), "pause", None)], "naive"),
+            ([(datetime(2026, 3, 2, 8, tzinfo=ZURICH), "pause", None)], "before opened_at"),
+            (
+                [(datetime(2026, 3, 2, 10, tzinfo=ZURICH), "resume", None)],
+                "without a pause before it",
+            ),
+        ],
+    )
+    def test_same_errors(
+        self, events: list[tuple[datetime, str, str | None]], message: str
+    ) -> None:
+        """bad values and timelines are refused with the constructor's messages."""
+        from slacalc._files.sources import _core
+        from slacalc.exceptions import TicketError
+
+        at = datetime(2026, 3, 2, 9, tzinfo=ZURICH)
+        with pytest.raises(TicketError, match=message):
+            _core.SourceTicket.from_draft("T", at, "2", None, None, events, None, "events")
+        with pytest.raises(TicketError, match=message):
+            _core.SourceTicket("T", at, "2", None, None, events)

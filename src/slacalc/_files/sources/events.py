@@ -27,6 +27,7 @@ from slacalc.exceptions import SlacalcError
 __all__ = ["KINDS", "read_events"]
 
 KINDS: tuple[str, ...] = ("opened", "channel", "customer", *EVENT_KINDS)
+_KIND_SET = frozenset(KINDS)
 COLUMNS = ("ticket_id", "at", "kind")
 
 
@@ -141,10 +142,12 @@ def _ticket(
     events: list[tuple[int, datetime, str, str | None]] = []
     errors: list[BadRecord] = []
     for line, (at, kind, value) in group:
-        kind_text = str(kind or "").strip().lower()
-        value = None if value in (None, "") else str(value).strip()
+        kind_text = kind.strip().lower() if type(kind) is str else str(kind or "").strip().lower()
+        if value is not None and type(value) is not str:
+            value = str(value)
+        value = value.strip() or None if value is not None else None
         try:
-            if kind_text not in KINDS:
+            if kind_text not in _KIND_SET:
                 raise RecordError("kind", kind, f"one of {', '.join(KINDS)}")
             if kind_text in ("channel", "customer"):
                 if value is None:
