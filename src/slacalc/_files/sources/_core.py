@@ -9,6 +9,7 @@ the tally becomes one :class:`~slacalc.exceptions.UnmappedValueWarning`.
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 import warnings
 from collections import Counter
@@ -231,45 +232,49 @@ class Mapping:
     options: dict[str, Any] = field(default_factory=dict)
     passthrough: bool = False
 
+    def __post_init__(self) -> None:
+        # raw value -> (mapped, known): a million tickets repeat a handful of values
+        object.__setattr__(self, "_memo", {})
+
+    def _lookup(self, kind: str, table: dict[str, str], raw: object, tally: Tally) -> str | None:
+        memo: dict[tuple[str, object], tuple[str | None, bool]] = self._memo  # type: ignore[attr-defined]
+        try:
+            hit = memo.get((kind, raw))
+        except TypeError:  # an unhashable raw value (a list): no memo
+            hit = None
+        if hit is None:
+            key = _key(raw)
+            found = table.get(key)
+            hit = (found, found is not None)
+            with contextlib.suppress(TypeError):  # unhashable: not memoized
+                memo[(kind, raw)] = hit
+        if not hit[1] and not self.passthrough:
+            tally.add(kind, raw)
+        return hit[0]
+
     def status(self, raw: object, tally: Tally) -> str:
         """The slacalc status name of helpdesk status *raw* (unknown ones pass through, counted)."""
-        key = _key(raw)
-        found = self.statuses.get(key)
-        if found is None:
-            if not self.passthrough:
-                tally.add("status", raw)
-            return key
-        return found
+        found = self._lookup("status", self.statuses, raw, tally)
+        return _key(raw) if found is None else found
 
     def severity(self, raw: object, tally: Tally) -> str:
         """The severity of helpdesk priority *raw* (a missing one takes ``defaults.priority``)."""
-        key = _key(raw)
-        if not key:
+        if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
             default = self.defaults.get("priority")
             if default is None:
                 raise RecordError(
                     "priority", raw, "a priority (or defaults.priority in the mapping)"
                 )
-            key = _key(default)
-        found = self.priorities.get(key)
-        if found is None:
-            if not self.passthrough:
-                tally.add("priority", raw)
-            return str(raw).strip() if raw not in (None, "") else key
-        return found
+            raw = default
+        found = self._lookup("priority", self.priorities, raw, tally)
+        return str(raw).strip() if found is None else found
 
     def channel(self, raw: object, tally: Tally) -> str | None:
         """The slacalc channel of helpdesk channel *raw* (None when the export names none)."""
-        key = _key(raw)
-        if not key:
-            default = self.defaults.get("channel")
-            return default or None
-        found = self.channels.get(key)
-        if found is None:
-            if not self.passthrough:
-                tally.add("channel", raw)
-            return key
-        return found or None
+        if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+            return self.defaults.get("channel") or None
+        found = self._lookup("channel", self.channels, raw, tally)
+        return _key(raw) if found is None else (found or None)
 
     def meaning(self, status: str, which: str) -> bool:
         """Whether slacalc status *status* is one of the clock's *which* (pause, solved, escalated)."""
