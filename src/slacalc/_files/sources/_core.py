@@ -669,7 +669,7 @@ def bad(
 def get_path(obj: object, path: str) -> object:
     """``obj["a"]["b"]`` for ``"a.b"``; None where a step is missing."""
     for part in path.split("."):
-        if not isinstance(obj, AbstractMapping):
+        if not isinstance(obj, dict):
             return None
         obj = obj.get(part)
     return obj
@@ -677,7 +677,7 @@ def get_path(obj: object, path: str) -> object:
 
 def text_of(value: object) -> object:
     """A helpdesk's named value: ``{"name": "High"}`` / ``{"value": "Email"}`` → the text."""
-    if isinstance(value, AbstractMapping):
+    if isinstance(value, dict):
         for key in ("name", "value", "label", "title", "id"):
             if key in value:
                 return value[key]

@@ -155,6 +155,17 @@ def _ticket(record: AbstractMapping[str, Any], mapping: Mapping, tally: Tally) -
     return draft
 
 
+def _fast_instant(value: Any) -> datetime | None:
+    """An aware datetime from an ISO string, or None (the caller then reports it with its field)."""
+    if type(value) is str:
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return dt if dt.tzinfo is not None else None
+    return None
+
+
 def _public(obj: AbstractMapping[str, Any], field: str) -> bool:
     public = obj.get("public", True)
     if not isinstance(public, bool):
@@ -173,7 +184,11 @@ def _audits(
     for i, audit in enumerate(audits):
         if not isinstance(audit, AbstractMapping):
             raise RecordError(f"audits[{i}]", audit, "an audit object")
-        timed.append((instant(f"audits[{i}].created_at", audit.get("created_at")), i, audit))
+        created = audit.get("created_at")
+        at = _fast_instant(created)
+        if at is None:
+            at = instant(f"audits[{i}].created_at", created)
+        timed.append((at, i, audit))
     timed.sort(key=lambda t: (t[0], t[1]))
     priority_set = status_set = False
     for at, i, audit in timed:
@@ -206,7 +221,10 @@ def _audits(
                     _tags(draft, at, value, event.get("previous_value"))
             elif kind in ("Comment", "VoiceComment"):
                 author = _author(event.get("author_id", audit.get("author_id")), requester, roles)
-                draft.message(at, author, _public(event, f"audits[{i}].events[{j}].public"))
+                public = event.get("public", True)
+                if public is not True and public is not False:
+                    raise RecordError(f"audits[{i}].events[{j}].public", public, "true or false")
+                draft.message(at, author, public)
     if not priority_set:
         draft.set_priority(record.get("priority"))
     if not status_set:
