@@ -82,3 +82,17 @@ ledger = Ledger(
     purchases=[Purchase(date(2026, 6, 15), "M")],
     cases=[Case("C-1", date(2026, 9, 1), Decimal(12), "integration")],
 )
+
+# slacalc.sources: helpdesk exports in
+from slacalc import sources  # noqa: E402
+
+source_names: tuple[str, ...] = sources.names()
+zendesk_mapping: sources.Mapping = sources.mapping("zendesk", {"priorities": {"urgent": "1"}})
+for source_ticket in sources.read(
+    "tests/fixtures/sources/zendesk/unmapped.jsonl", source="zendesk"
+):
+    organisation: str | None = source_ticket.customer
+    _ = plan.evaluate(source_ticket, now=datetime(2027, 1, 1, tzinfo=UTC))
+for _line, row in sources.read_rows("examples/events.csv", "events", order="grouped"):
+    if isinstance(row, sources.BadRecord):
+        where: int = row.position
