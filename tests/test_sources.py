@@ -376,3 +376,17 @@ class TestFastConstruction:
             _core.SourceTicket.from_draft("T", at, "2", None, None, events, None, "events")
         with pytest.raises(TicketError, match=message):
             _core.SourceTicket("T", at, "2", None, None, events)
+
+
+def test_source_tickets_pickle_with_their_customer() -> None:
+    """a SourceTicket survives pickling and copying with its customer and source (Dask, Spark)."""
+    import copy
+    import pickle
+
+    [ticket, _] = sources.read(
+        Path(__file__).parent.parent / "examples" / "events.csv", source="events"
+    )
+    for again in (pickle.loads(pickle.dumps(ticket)), copy.copy(ticket)):
+        assert again == ticket
+        assert (again.customer, again.source) == ("ACME AG", "events")
+        assert again._events_us == ticket._events_us

@@ -132,6 +132,16 @@ class SourceTicket(Ticket):
         object.__setattr__(self, "customer", customer)
         object.__setattr__(self, "source", source)
 
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = {f.name: getattr(self, f.name) for f in dataclass_fields(Ticket)}
+        state["customer"] = self.customer
+        state["source"] = self.source
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     @classmethod
     def from_draft(
         cls,
