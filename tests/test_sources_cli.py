@@ -198,3 +198,17 @@ class TestPandas:
         out = evaluate_frame(frame, "zitadel-2023", "extended", now=NOW)
         assert list(out["status"]) == ["breached", "not_applicable"]
         assert out["late_by"].iloc[0] == pd.Timedelta(minutes=30)
+
+
+def test_report_from_an_export(tmp_path: Path) -> None:
+    """`slacalc report --source` reads the export into a frame and writes the page; bad records counted."""
+    pytest.importorskip("matplotlib")
+    page = tmp_path / "report.html"
+    code, out, err = run(
+        "report", str(ZENDESK / "tickets.json"), "--source", "zendesk",
+        "--policy", "zitadel-2023", "--plan", "extended", "--now", NOW, "--out", str(page),
+    )  # fmt: skip
+    assert code == 1  # the export's three bad records
+    assert "2 tickets, 0 met, 1 breached, 2 credit days, 3 bad row(s)" in out
+    assert "record 3 (ticket '103')" in err
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
