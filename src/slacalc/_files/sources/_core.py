@@ -286,6 +286,16 @@ class Mapping:
         found = self._lookup("channel", self.channels, raw, tally)
         return _key(raw) if found is None else (found or None)
 
+    def flags(self, status: str) -> tuple[bool, bool, bool]:
+        """Whether slacalc status *status* pauses, solves and escalates (memoized)."""
+        memo: dict[tuple[str, object], Any] = self._memo  # type: ignore[attr-defined]
+        hit = memo.get(("flags", status))
+        if hit is None:
+            clock = self.clock
+            hit = tuple(status in clock.get(which, ()) for which in _MEANINGS)
+            memo[("flags", status)] = hit
+        return hit
+
     def meaning(self, status: str, which: str) -> bool:
         """Whether slacalc status *status* is one of the clock's *which* (pause, solved, escalated)."""
         return status in self.clock.get(which, ())
@@ -602,18 +612,18 @@ class Draft:
         self.events.append((at, "status", new))
         if not DERIVE_CLOCK_EVENTS:
             return
-        meaning = self.mapping.meaning
-        was_paused = old is not None and meaning(old, "pause")
-        if was_paused and not meaning(new, "pause"):
-            self.events.append((at, "resume", None))
-        elif meaning(new, "pause") and not was_paused:
-            self.events.append((at, "pause", None))
-        if meaning(new, "solved") and not (old is not None and meaning(old, "solved")):
-            self.events.append((at, "resolved", None))
-        if meaning(new, "escalated") and not (old is not None and meaning(old, "escalated")):
-            self.events.append(
-                (at, "escalation", self.mapping.defaults.get("escalation", "normal"))
-            )
+        flags = self.mapping.flags
+        paused, solved, escalated = flags(new)
+        was_paused, was_solved, was_escalated = (False, False, False) if old is None else flags(old)
+        events = self.events
+        if was_paused and not paused:
+            events.append((at, "resume", None))
+        elif paused and not was_paused:
+            events.append((at, "pause", None))
+        if solved and not was_solved:
+            events.append((at, "resolved", None))
+        if escalated and not was_escalated:
+            events.append((at, "escalation", self.mapping.defaults.get("escalation", "normal")))
 
     def message(self, at: datetime, author: str, public: bool) -> None:
         """A reply (*public*) or an internal note by the ``customer`` or an ``agent``.
