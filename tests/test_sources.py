@@ -87,10 +87,21 @@ class TestJsonStream:
     def test_small_chunks(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """a record split across reads of 3 characters decodes the same (the buffer slides)."""
         monkeypatch.setattr(jsonstream, "_CHUNK", 3)
-        records = [{"id": i, "body": "x" * (i * 7), "n": 12345 + i} for i in range(20)]
+        records = [
+            {"id": i, "body": "x" * (i * 7), "n": 12345 + i, "public": i % 2 == 0, "via": None}
+            for i in range(20)
+        ]
         text = json.dumps({"tickets": records, "count": 20}, indent=1)
         got = [r for _, r in json_records(io.StringIO(text), ["tickets"])]
         assert got == records
+
+    @pytest.mark.parametrize("chunk", [1, 2, 5, 7, 64, 1000])
+    def test_every_chunk_boundary(self, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+        """a literal (true, false, null) or number cut at any place by the read decodes whole."""
+        monkeypatch.setattr(jsonstream, "_CHUNK", chunk)
+        records = [{"a": True, "b": False, "c": None, "d": -12.5e3, "e": [True, None]}] * 30
+        text = json.dumps({"tickets": records}, separators=(",", ":"))
+        assert [r for _, r in json_records(io.StringIO(text), ["tickets"])] == records
 
     def test_syntax_error_in_an_array_is_reported_with_its_place(self) -> None:
         """inside an array, a syntax error ends the read with its line and column."""

@@ -142,7 +142,9 @@ class _Scanner:
             try:
                 value, end = _DECODER.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as exc:
-                truncated = exc.pos >= len(self.buf) - 1 or exc.msg.startswith("Unterminated")
+                # An error near the end of the window may be a value cut by the chunk
+                # boundary (`{"public": tr`, `nul`, a long string): read on and retry.
+                truncated = exc.pos >= len(self.buf) - 64 or exc.msg.startswith("Unterminated")
                 room = len(self.buf) - self.pos < _MAX_RECORD
                 if truncated and not self.eof and room and self._more():
                     continue
