@@ -66,7 +66,7 @@ def run(case: str, tickets: int, folder: Path) -> dict[str, float]:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = usage.ru_maxrss
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
-    if done.returncode not in (0, 1):
+    if done.returncode != 0:  # the synthetic exports hold no bad record: any is a reader bug
         msg = f"{case}: exit {done.returncode}: {done.stderr[-2000:]}"
         raise SystemExit(msg)
     size = path.stat().st_size
