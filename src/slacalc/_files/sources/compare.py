@@ -139,7 +139,7 @@ def read_metric_events(path: str | Path | Iterable[Any]) -> dict[str, list[dict[
 
 
 def _keep(out: dict[str, list[dict[str, Any]]], record: Any, where: str) -> None:
-    if not isinstance(record, AbstractMapping) or record.get("ticket_id") is None:
+    if not isinstance(record, dict) or record.get("ticket_id") is None:
         msg = f"{where}: {record!r:.80} is not a ticket metric event; expected an object with ticket_id, metric, type and time"
         raise SourceError(msg)
     out[str(record["ticket_id"])].append(
@@ -167,7 +167,7 @@ def verdict(
     if not applied:
         return None
     mine.sort(key=lambda e: e["time"])
-    sla = applied[-1]["sla"] if isinstance(applied[-1]["sla"], AbstractMapping) else {}
+    sla = applied[-1]["sla"] if isinstance(applied[-1]["sla"], dict) else {}
     minutes = sla.get("target")
     if minutes is None and sla.get("target_in_seconds") is not None:
         minutes = int(sla["target_in_seconds"]) // 60
@@ -207,7 +207,7 @@ def compare(
     result; *plan* the plan whose outcomes to line up.
     """
     moment = datetime.now(UTC) if now is None else now
-    if isinstance(metric_events, AbstractMapping):
+    if isinstance(metric_events, dict):
         by_ticket = metric_events
     else:
         by_ticket = read_metric_events(metric_events)

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from collections.abc import Mapping as AbstractMapping
 from datetime import tzinfo
 from typing import IO, Any
 
@@ -69,7 +68,7 @@ def read_frappe(
 def _changed(versions: Any) -> list[tuple[Any, str, Any, Any]]:
     out = []
     for i, version in enumerate(versions or ()):
-        if not isinstance(version, AbstractMapping):
+        if not isinstance(version, dict):
             raise RecordError(f"versions[{i}]", version, "a Version entry")
         data = version.get("data")
         if isinstance(data, str):
@@ -77,7 +76,7 @@ def _changed(versions: Any) -> list[tuple[Any, str, Any, Any]]:
                 data = json.loads(data)
             except json.JSONDecodeError:
                 raise RecordError(f"versions[{i}].data", data, "Version data as JSON") from None
-        for change in (data or {}).get("changed", ()) if isinstance(data, AbstractMapping) else ():
+        for change in (data or {}).get("changed", ()) if isinstance(data, dict) else ():
             if isinstance(change, list) and len(change) == 3:
                 out.append((version.get("creation"), str(change[0]), change[1], change[2]))
     return out
@@ -96,13 +95,13 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally, zone: tzinfo
         raise RecordError("communications", communications, "a list of communications")
     if record.get("via_customer_portal") in (1, True, "1"):
         draft.set_channel("portal")
-    elif communications and isinstance(communications[0], AbstractMapping):
+    elif communications and isinstance(communications[0], dict):
         draft.set_channel(communications[0].get("communication_medium"))
     draft.set_customer(record.get("customer"))
 
     logged: list[tuple[Any, int, str, str]] = []
     for i, entry in enumerate(record.get("history") or ()):
-        if not isinstance(entry, AbstractMapping):
+        if not isinstance(entry, dict):
             raise RecordError(f"history[{i}]", entry, "an HD Ticket Activity entry")
         action = str(entry.get("action") or "")
         for name in ("status", "priority"):
@@ -132,7 +131,7 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally, zone: tzinfo
     timeline: list[tuple[Any, int, Any]] = [(at, 1, (name, value)) for at, _, name, value in logged]
     for i, c in enumerate(communications):
         where = f"communications[{i}]"
-        if not isinstance(c, AbstractMapping):
+        if not isinstance(c, dict):
             raise RecordError(where, c, "a Communication")
         direction = str(c.get("sent_or_received") or "")
         if direction not in ("Sent", "Received"):
@@ -144,7 +143,7 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally, zone: tzinfo
         )
         timeline.append((at, 0, ("customer" if direction == "Received" else "agent", True)))
     for i, c in enumerate(record.get("comments") or ()):
-        if not isinstance(c, AbstractMapping):
+        if not isinstance(c, dict):
             raise RecordError(f"comments[{i}]", c, "an HD Ticket Comment")
         at = instant(f"comments[{i}].creation", c.get("creation"), zone)
         timeline.append((at, 0, ("agent", False)))

@@ -49,7 +49,7 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
     if isinstance(activities, list) and activities:
         changes = []
         for i, entry in enumerate(activities):
-            if not isinstance(entry, AbstractMapping) or not isinstance(
+            if not isinstance(entry, dict) or not isinstance(
                 entry.get("activity"), AbstractMapping
             ):
                 raise RecordError(
@@ -75,7 +75,7 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
         draft.set_priority(record.get("priority"))
         draft.status(opened, mapping.defaults.get("status", "2"))
         stats = record.get("stats") or {}
-        if not isinstance(stats, AbstractMapping):
+        if not isinstance(stats, dict):
             raise RecordError("stats", stats, "the ticket's stats object")
         status = record.get("status")
         pending = get_path(record, "stats.pending_since")
@@ -89,7 +89,7 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
         raise RecordError("conversations", conversations, "a list of conversations")
     for i, conversation in enumerate(conversations):
         where = f"conversations[{i}]"
-        if not isinstance(conversation, AbstractMapping):
+        if not isinstance(conversation, dict):
             raise RecordError(where, conversation, "a conversation object")
         for flag in ("private", "incoming"):
             if not isinstance(conversation.get(flag, False), bool):

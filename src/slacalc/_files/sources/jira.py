@@ -48,11 +48,11 @@ def read_jira(
 
 
 def _who(author: Any, reporter: Any) -> str:
-    if not isinstance(author, AbstractMapping):
+    if not isinstance(author, dict):
         return "agent"
     if author.get("accountType") == "customer":
         return "customer"
-    if isinstance(reporter, AbstractMapping) and author.get("accountId") is not None:
+    if isinstance(reporter, dict) and author.get("accountId") is not None:
         return "customer" if author.get("accountId") == reporter.get("accountId") else "agent"
     return "agent"
 
@@ -68,7 +68,7 @@ def _comment_time(comment: AbstractMapping[str, Any], where: str) -> Any:
 
 def _issue(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
     fields = record.get("fields")
-    if not isinstance(fields, AbstractMapping):
+    if not isinstance(fields, dict):
         raise RecordError("fields", fields, "the issue's fields object")
     opened = instant("fields.created", fields.get("created"))
     draft = Draft(mapping, tally, record.get("key") or record.get("id"), opened)
@@ -81,7 +81,7 @@ def _issue(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
         value = get_path(fields, str(customer_field))
         draft.set_customer(text_of(value[0] if isinstance(value, list) and value else value))
     else:
-        email = reporter.get("emailAddress") if isinstance(reporter, AbstractMapping) else None
+        email = reporter.get("emailAddress") if isinstance(reporter, dict) else None
         draft.set_customer(str(email).rpartition("@")[2] if email and "@" in str(email) else None)
 
     histories = get_path(record, "changelog.histories")
@@ -91,11 +91,11 @@ def _issue(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
         raise RecordError("changelog.histories", histories, "a list of histories")
     changes: list[tuple[Any, int, str, AbstractMapping[str, Any]]] = []
     for i, history in enumerate(histories):
-        if not isinstance(history, AbstractMapping):
+        if not isinstance(history, dict):
             raise RecordError(f"changelog.histories[{i}]", history, "a history object")
         at = instant(f"changelog.histories[{i}].created", history.get("created"))
         for item in history.get("items") or ():
-            if isinstance(item, AbstractMapping):
+            if isinstance(item, dict):
                 changes.append((at, i, str(item.get("field", "")).lower(), item))
     changes.sort(key=lambda c: (c[0], c[1]))
     first = {name: item for _, _, name, item in reversed(changes)}
@@ -112,7 +112,7 @@ def _issue(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
     comments = get_path(fields, "comment.comments")
     for i, comment in enumerate(comments if isinstance(comments, list) else []):
         where = f"fields.comment.comments[{i}]"
-        if not isinstance(comment, AbstractMapping):
+        if not isinstance(comment, dict):
             raise RecordError(where, comment, "a comment object")
         public = comment.get("jsdPublic", True)
         if not isinstance(public, bool):
@@ -122,7 +122,7 @@ def _issue(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
         )
     for i, comment in enumerate(record.get("comments") or ()):
         where = f"comments[{i}]"
-        if not isinstance(comment, AbstractMapping):
+        if not isinstance(comment, dict):
             raise RecordError(where, comment, "a request comment object")
         public = comment.get("public", True)
         if not isinstance(public, bool):

@@ -56,7 +56,7 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
     if not isinstance(articles, list):
         raise RecordError("articles", articles, "a list of articles")
     channel = record.get("create_article_type")
-    if channel is None and articles and isinstance(articles[0], AbstractMapping):
+    if channel is None and articles and isinstance(articles[0], dict):
         channel = articles[0].get("type")
     draft.set_channel(text_of(channel))
     org = record.get("organization")
@@ -65,13 +65,13 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
     )
 
     history = record.get("history") or []
-    if isinstance(history, AbstractMapping):
+    if isinstance(history, dict):
         history = history.get("history", history.get("list", []))
     if not isinstance(history, list):
         raise RecordError("history", history, "a list of history entries")
     entries: list[tuple[Any, int, str, AbstractMapping[str, Any]]] = []
     for i, entry in enumerate(history):
-        if not isinstance(entry, AbstractMapping):
+        if not isinstance(entry, dict):
             raise RecordError(f"history[{i}]", entry, "a history entry")
         if entry.get("object", "Ticket") != "Ticket" or entry.get("type") != "updated":
             continue
@@ -94,7 +94,7 @@ def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:
     timeline: list[tuple[Any, int, Any]] = [(at, 1, (name, e)) for at, _, name, e in entries]
     for i, article in enumerate(articles):
         where = f"articles[{i}]"
-        if not isinstance(article, AbstractMapping):
+        if not isinstance(article, dict):
             raise RecordError(where, article, "an article object")
         internal = article.get("internal", False)
         if not isinstance(internal, bool):

@@ -71,7 +71,7 @@ def read_zendesk(
         if isinstance(record, JsonError):
             yield line, _json_bad(record, position)
             return
-        if isinstance(record, AbstractMapping) and "child_events" in record:
+        if isinstance(record, dict) and "child_events" in record:
             yield from _ticket_events(
                 line, position, record, records, mapping, tally, order or "any"
             )
@@ -96,9 +96,9 @@ def _json_bad(error: JsonError, position: int) -> BadRecord:
 
 
 def _one(line: int, position: int, record: Any, mapping: Mapping, tally: Tally) -> Any:
-    ident = record.get("id") if isinstance(record, AbstractMapping) else None
+    ident = record.get("id") if isinstance(record, dict) else None
     try:
-        if not isinstance(record, AbstractMapping):
+        if not isinstance(record, dict):
             raise RecordError(None, record, "a ticket object")
         if "child_events" in record:
             raise RecordError(
@@ -116,7 +116,7 @@ def _roles(record: AbstractMapping[str, Any]) -> dict[Any, str]:
     roles: dict[Any, str] = {}
     if isinstance(users, list):
         for user in users:
-            if isinstance(user, AbstractMapping) and "id" in user:
+            if isinstance(user, dict) and "id" in user:
                 roles[user["id"]] = "customer" if user.get("role") == "end-user" else "agent"
     return roles
 
@@ -144,13 +144,13 @@ def _ticket(record: AbstractMapping[str, Any], mapping: Mapping, tally: Tally) -
     draft.status(opened, mapping.defaults.get("status", "new"))
     if isinstance(comments, list):
         for i, comment in enumerate(comments):
-            if not isinstance(comment, AbstractMapping):
+            if not isinstance(comment, dict):
                 raise RecordError(f"comments[{i}]", comment, "a comment object")
             at = instant(f"comments[{i}].created_at", comment.get("created_at"))
             author = _author(comment.get("author_id"), requester, roles)
             draft.message(at, author, _public(comment, f"comments[{i}].public"))
     metric_set = record.get("metric_set")
-    if isinstance(metric_set, AbstractMapping):
+    if isinstance(metric_set, dict):
         _metric_set(draft, metric_set, opened)
     return draft
 
@@ -182,7 +182,7 @@ def _audits(
 ) -> None:
     timed: list[tuple[datetime, int, AbstractMapping[str, Any]]] = []
     for i, audit in enumerate(audits):
-        if not isinstance(audit, AbstractMapping):
+        if not isinstance(audit, dict):
             raise RecordError(f"audits[{i}]", audit, "an audit object")
         created = audit.get("created_at")
         at = _fast_instant(created)
@@ -196,7 +196,7 @@ def _audits(
         if not isinstance(events, list):
             raise RecordError(f"audits[{i}].events", events, "a list of audit events")
         for j, event in enumerate(events):
-            if not isinstance(event, AbstractMapping):
+            if not isinstance(event, dict):
                 raise RecordError(f"audits[{i}].events[{j}]", event, "an audit event object")
             kind = event.get("type")
             name = event.get("field_name")
@@ -276,7 +276,7 @@ def _ticket_events(
             if isinstance(item, JsonError):
                 problems.append(_json_bad(item, pos))
                 return
-            ident = item.get("ticket_id") if isinstance(item, AbstractMapping) else None
+            ident = item.get("ticket_id") if isinstance(item, dict) else None
             if ident in (None, ""):
                 problems.append(
                     bad(where, pos, None, RecordError("ticket_id", ident, "the ticket's id"))
@@ -333,7 +333,7 @@ def _from_events(ident: str, items: list[Any], mapping: Mapping, tally: Tally) -
     draft.set_channel(text_of(creating.get("via")))
     requester = None
     for child in creating.get("child_events") or ():
-        if isinstance(child, AbstractMapping) and child.get("event_type") == "Create":
+        if isinstance(child, dict) and child.get("event_type") == "Create":
             for name, value in _child_fields(child):
                 if name == "requester_id":
                     requester = value
@@ -345,7 +345,7 @@ def _from_events(ident: str, items: list[Any], mapping: Mapping, tally: Tally) -
         if not isinstance(children, list):
             raise RecordError(f"ticket_events record {pos}: child_events", children, "a list")
         for child in children:
-            if not isinstance(child, AbstractMapping):
+            if not isinstance(child, dict):
                 continue
             kind = child.get("event_type")
             if kind in ("Create", "Change"):
@@ -378,6 +378,6 @@ def _from_events(ident: str, items: list[Any], mapping: Mapping, tally: Tally) -
 
 def _creates(event: AbstractMapping[str, Any]) -> bool:
     for child in event.get("child_events") or ():
-        if isinstance(child, AbstractMapping) and child.get("event_type") == "Create":
+        if isinstance(child, dict) and child.get("event_type") == "Create":
             return True
     return False
