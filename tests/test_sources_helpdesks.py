@@ -160,3 +160,34 @@ def test_freshdesk_pending_since_without_history() -> None:
     assert [(e.kind, e.at) for e in ticket.events if e.kind == "pause"] == [
         ("pause", datetime(2026, 3, 3, 9, tzinfo=UTC))
     ]
+
+
+class TestEventLogFixture:
+    """The same story as an event log (tests/fixtures/sources/events/log.csv)."""
+
+    def test_story_and_outcomes(self) -> None:
+        """mapped events, the first response and both hand-computed outcomes match the other sources."""
+        rows = [item for _, item in sources.read_rows(FIXTURES / "events" / "log.csv", "events")]
+        tickets = {t.id: t for t in rows if isinstance(t, sources.SourceTicket)}
+        ticket = tickets["E-1"]
+        kinds = {"severity", "pause", "resume", "resolved", "dispatch"}
+        assert [(e.at, e.kind) for e in ticket.events if e.kind in kinds] == [
+            (_z(8, 10), "dispatch"),
+            (_z(8, 30), "severity"),
+            (_z(9, 30), "pause"),
+            (_z(12), "resume"),
+            (_z(14), "resolved"),
+        ]
+        assert ticket.responded_at == _z(9, 30)
+        first = load_policy("zitadel-2023").plan("extended").evaluate(ticket, NOW).initial_response
+        assert (first.klass, first.late_by, first.credit_days) == ("1", timedelta(minutes=30), 2)
+        resolution = load_policy(str(ACME)).plan("standard").evaluate(ticket, NOW)["resolution"]
+        assert resolution.paused == timedelta(hours=1, minutes=30)
+        assert resolution.elapsed == timedelta(hours=3)
+        uncovered = load_policy("zitadel-2023").plan("extended").evaluate(tickets["E-2"], NOW)
+        assert uncovered.initial_response.status == "not_applicable"
+        bad = [r for r in rows if isinstance(r, sources.BadRecord)]
+        assert [(b.ticket_id, b.field, b.value) for b in bad] == [
+            ("E-3", "value", "robot"),
+            ("E-4", "kind", None),
+        ]
