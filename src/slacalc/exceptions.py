@@ -26,7 +26,9 @@ Messages name the field, the value and what was expected::
         - TimelineError               unmatched pause/resume, events before opening, now < opened_at
         - UnknownFrequencyError       a period alias attainment and the report do not know
       x BillingError(ValueError)      prices, quota ledger inputs
+      x SourceError(ValueError)       a helpdesk export or mapping file that cannot be read
     * SlacalcWarning(UserWarning)
+      - UnmappedValueWarning          helpdesk statuses, priorities or channels no mapping knows
 
 This module imports nothing from slacalc, so every other module can use it.
 """
@@ -50,6 +52,7 @@ __all__ = [
     "PolicyFileError",
     "SlacalcError",
     "SlacalcWarning",
+    "SourceError",
     "TicketError",
     "TimelineError",
     "UnknownFrequencyError",
@@ -60,6 +63,7 @@ __all__ = [
     "UnknownSeverityError",
     "UnknownTimeZoneError",
     "UnknownWeekdayError",
+    "UnmappedValueWarning",
 ]
 
 
@@ -246,3 +250,23 @@ class UnknownFrequencyError(TicketError):
 
 class BillingError(SlacalcError, ValueError):
     """Bad input to prices, credits or the escalation ledger."""
+
+
+class SourceError(SlacalcError, ValueError):
+    """A helpdesk export or a source mapping that cannot be read.
+
+    Raised by ``slacalc.sources.read`` after every good ticket was yielded
+    when some records were bad: :attr:`bad` lists each one (position,
+    ticket id, field, value, message).
+    """
+
+    def __init__(self, message: str, bad: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.bad = bad
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.bad))
+
+
+class UnmappedValueWarning(SlacalcWarning):
+    """A helpdesk export used statuses, priorities or channels that the source mapping lacks."""

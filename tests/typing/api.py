@@ -61,9 +61,9 @@ from_feed = Calendar(
     holidays={"ical": "company_holidays.ics", "add": {"2026-12-24": "Heiligabend"}},
 )
 from_feed_object = Calendar(holidays=feed)
-sources = from_feed.holidays
-if isinstance(sources, slacalc.HolidaySources):
-    added: tuple[tuple[date, str], ...] = sources.add
+holiday_sources = from_feed.holidays
+if isinstance(holiday_sources, slacalc.HolidaySources):
+    added: tuple[tuple[date, str], ...] = holiday_sources.add
 
 loaded = load_policy("zitadel-2023")
 assert isinstance(loaded, Policy)
@@ -133,3 +133,17 @@ used_or_none: list[timedelta | None] = zurich_office.elapsed_many([start], due, 
 open_list: list[bool] = zurich_office.is_open_many([start, due])
 open_or_none: list[bool | None] = zurich_office.is_open_many([start], errors="coerce")
 opens_list: list[datetime] = zurich_office.next_open_many([start], tz="UTC")
+
+# slacalc.sources: helpdesk exports in
+from slacalc import sources  # noqa: E402
+
+source_names: tuple[str, ...] = sources.names()
+zendesk_mapping: sources.Mapping = sources.mapping("zendesk", {"priorities": {"urgent": "1"}})
+for source_ticket in sources.read(
+    "tests/fixtures/sources/zendesk/unmapped.jsonl", source="zendesk"
+):
+    organisation: str | None = source_ticket.customer
+    _ = plan.evaluate(source_ticket, now=datetime(2027, 1, 1, tzinfo=UTC))
+for _line, row in sources.read_rows("examples/events.csv", "events", order="grouped"):
+    if isinstance(row, sources.BadRecord):
+        where: int = row.position

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from slacalc._billing.prices import parse_money
+from slacalc._cli.sources import add_source_arguments, ticket_rows
 from slacalc._evaluation.credits import Contract, ContractCredits
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
@@ -94,6 +95,7 @@ def add_credits_command(subparsers: Any) -> None:
     p.add_argument(
         "--format", choices=("csv", "json"), default="csv", help="output format (default csv)"
     )
+    add_source_arguments(p)
     p.set_defaults(handler=run_credits)
 
 
@@ -185,17 +187,25 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         contracts.append((contract, _money(args.term_price, "--term-price"), args.currency, None))
 
     by_customer: dict[str | None, list[Ticket]] = defaultdict(list)
-    with open_input(args.file) as stream:
-        records = read_records(stream, _format(args.file, args.input_format), TICKET_COLUMNS)
-        for line, record in records:
-            ticket = ticket_or_bad_row(line, record)
-            if isinstance(ticket, BadRow):
-                err.write(f"{args.file}: line {line}: {ticket.message}\n")
+    if args.source:  # a helpdesk export: the customer is the ticket's organisation
+        for line, item in ticket_rows(args, args.file, None, err):
+            if isinstance(item, BadRow):
+                err.write(f"{args.file}: line {line}: {item.message}\n")
                 bad += 1
                 continue
-            assert not isinstance(record, BadRow)
-            key = str(record.get("customer") or "").strip() or None if args.contracts else None
-            by_customer[key].append(ticket)
+            by_customer[getattr(item, "customer", None) if args.contracts else None].append(item)
+    else:
+        with open_input(args.file) as stream:
+            records = read_records(stream, _format(args.file, args.input_format), TICKET_COLUMNS)
+            for line, record in records:
+                ticket = ticket_or_bad_row(line, record)
+                if isinstance(ticket, BadRow):
+                    err.write(f"{args.file}: line {line}: {ticket.message}\n")
+                    bad += 1
+                    continue
+                assert not isinstance(record, BadRow)
+                key = str(record.get("customer") or "").strip() or None if args.contracts else None
+                by_customer[key].append(ticket)
 
     results: list[tuple[ContractCredits, Decimal | None, str, int]] = []
     for contract, price, currency, key in contracts:

@@ -11,12 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from slacalc._cli.sources import add_source_arguments, ticket_rows
 from slacalc._evaluation.evaluate import Evaluation, Outcome
 from slacalc._files.tickets import (
     BadRow,
-    open_input,
     parse_instant,
-    read_tickets,
     ticket_from_mapping,
 )
 from slacalc._typing import METRICS
@@ -144,31 +143,31 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     fmt = _input_format(args.file, args.format)
     progress = err.isatty()
     bad = good = 0
-    with open_input(args.file) as stream:
-        writer: Any = None
-        if args.output == "csv":
-            writer = csv.writer(out, lineterminator="\n")
-            writer.writerow(RESULT_COLUMNS)
-        for line, item in read_tickets(stream, fmt):
-            if isinstance(item, BadRow):
-                bad += 1
-                err.write(f"{args.file}: line {item.line}: {item.message}\n")
-                continue
-            try:
-                evaluation: Evaluation = plan.evaluate(item, now)
-                outcome = evaluation[args.metric]
-            except SlacalcError as exc:
-                bad += 1
-                err.write(f"{args.file}: line {line}: {exc}\n")
-                continue
-            if writer is not None:
-                writer.writerow(outcome_values(outcome))
-            else:
-                out.write(json.dumps(outcome_row(outcome)) + "\n")
-            good += 1
-            if progress and good % _PROGRESS_EVERY == 0:
-                err.write(f"\r{good:,} tickets evaluated, {bad} bad rows")
-                err.flush()
+    # ticket_rows reads slacalc's own ticket file, or the helpdesk export of --source
+    writer: Any = None
+    if args.output == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(RESULT_COLUMNS)
+    for line, item in ticket_rows(args, args.file, fmt, err):
+        if isinstance(item, BadRow):
+            bad += 1
+            err.write(f"{args.file}: line {item.line}: {item.message}\n")
+            continue
+        try:
+            evaluation: Evaluation = plan.evaluate(item, now)
+            outcome = evaluation[args.metric]
+        except SlacalcError as exc:
+            bad += 1
+            err.write(f"{args.file}: line {line}: {exc}\n")
+            continue
+        if writer is not None:
+            writer.writerow(outcome_values(outcome))
+        else:
+            out.write(json.dumps(outcome_row(outcome)) + "\n")
+        good += 1
+        if progress and good % _PROGRESS_EVERY == 0:
+            err.write(f"\r{good:,} tickets evaluated, {bad} bad rows")
+            err.flush()
     if progress:
         err.write(f"\r{good:,} tickets evaluated, {bad} bad rows\n")
     if bad:
@@ -182,11 +181,10 @@ def cmd_explain(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     now = _now(args.now)
     if args.file:
         wanted = None
-        with open_input(args.file) as stream:
-            for _, item in read_tickets(stream, _input_format(args.file, args.format)):
-                if not isinstance(item, BadRow) and item.id == args.id:
-                    wanted = item
-                    break
+        for _, item in ticket_rows(args, args.file, _input_format(args.file, args.format), err):
+            if not isinstance(item, BadRow) and item.id == args.id:
+                wanted = item
+                break
         if wanted is None:
             err.write(f"{args.file}: no readable ticket with id {args.id!r}\n")
             return 2
@@ -261,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--output", choices=("csv", "jsonl"), default="csv", help="output format (default csv)"
     )
+    add_source_arguments(p)
     p.set_defaults(handler=cmd_evaluate)
 
     p = sub.add_parser("explain", help="explain how one ticket's numbers came about")
@@ -276,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("csv", "jsonl"), help="input format (default: from the file name)"
     )
     p.add_argument("--json", action="store_true", help="print the facts as JSON")
+    add_source_arguments(p)
     p.set_defaults(handler=cmd_explain)
 
     p = sub.add_parser("schema", help="print the JSON Schema of policy files")
@@ -284,10 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     from slacalc._cli.credits import add_credits_command
     from slacalc._cli.ledger import add_ledger_command
     from slacalc._cli.report import add_report_command
+    from slacalc._cli.sources import add_sources_command
 
     add_ledger_command(sub)
     add_credits_command(sub)
     add_report_command(sub)
+    add_sources_command(sub)
     return parser
 
 

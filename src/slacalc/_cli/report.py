@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from slacalc._cli.sources import add_source_arguments
 from slacalc._files.tickets import parse_instant
 from slacalc._typing import METRICS
 
@@ -66,6 +67,7 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
         "--goal", type=float, default=0.95, help="attainment goal drawn on the plot (default 0.95)"
     )
     p.add_argument("--title", help="page title (default: from policy and plan)")
+    add_source_arguments(p)
     p.set_defaults(handler=cmd_report)
     return p
 
@@ -88,7 +90,15 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     fmt = args.format or (
         "jsonl" if Path(args.file).suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
     )
-    frame, unreadable = read_ticket_frame(args.file, fmt)
+    if args.source:  # a helpdesk export, read into a frame of tickets
+        from slacalc._analysis.sources import read_source
+
+        frame, rejected = read_source(
+            args.file, args.source, mapping=args.mapping, order=args.events_order, errors="collect"
+        )
+        unreadable = list(zip(rejected["line"], rejected["message"], strict=True))
+    else:
+        frame, unreadable = read_ticket_frame(args.file, fmt)
     result = evaluate_frame(
         frame, args.policy, args.plan, now=now, metric=args.metric, errors="collect"
     )
