@@ -9,8 +9,10 @@ in ``tests/conftest.py``.
 
 from __future__ import annotations
 
+import doctest
 import importlib
 import importlib.util
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,39 @@ DOCTEST_NAMESPACE: dict[str, Any] = {
     "extended_hours": extended_hours,
     "always_open": always_open,
 }
+
+
+try:
+    import numpy
+except ImportError:  # the core install: no extras
+    numpy = None
+else:
+    DOCTEST_NAMESPACE["np"] = numpy
+
+
+def _needs_numpy(source: str, skipped: set[str]) -> bool:
+    words = set(re.findall(r"[A-Za-z_]\w*", source))
+    return "np" in words or any(w.endswith("_many") for w in words) or bool(words & skipped)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Without NumPy, skip the examples that need it (the batch methods), and only those.
+
+    A Markdown page is one doctest; marking single examples SKIP keeps the
+    rest of the page checked in the core install. An example that uses a name
+    a skipped example assigned is skipped too.
+    """
+    if numpy is not None:
+        return
+    for item in items:
+        test = getattr(item, "dtest", None)
+        if test is None:
+            continue
+        skipped: set[str] = set()
+        for example in test.examples:
+            if _needs_numpy(example.source, skipped):
+                example.options[doctest.SKIP] = True
+                skipped.update(re.findall(r"^([A-Za-z_]\w*)\s*=", example.source, re.MULTILINE))
 
 
 @pytest.fixture(autouse=True)

@@ -96,10 +96,12 @@ def coverage(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """All benchmarks; each rewrites its own section of docs/performance.md (not part of ``nox``).
 
-    The peers side by side (run.py), batch evaluation of a million CSV tickets
-    (bench_cli.py) and a million-row frame (bench_frame.py).
+    The peers side by side (run.py), the batch calendar API against workclock's
+    on a million instants (bench_batch.py), batch evaluation of a million CSV
+    tickets (bench_cli.py) and a million-row frame (bench_frame.py).
     """
     session.install("-e", ".[pandas]", "-r", "benchmarks/requirements.txt")
     session.run("python", "benchmarks/run.py", "--write", "docs/performance.md", *session.posargs)
+    session.run("python", "benchmarks/bench_batch.py", "--write", "docs/performance.md")
     session.run("python", "benchmarks/bench_cli.py", "--write", "docs/performance.md")
     session.run("python", "benchmarks/bench_frame.py", "--write", "docs/performance.md")

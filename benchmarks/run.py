@@ -552,6 +552,9 @@ def speed_rows(peers: list[str]) -> list[Row]:
             "cold",
         ),
     ]
+    rows.append(
+        Row("CPython floor (bare datetime → bisect → timedelta)", "floor", "office", "speed")
+    )
     rows += [Row(name, name, "office", "speed") for name in peers]
     return rows
 
@@ -703,7 +706,7 @@ def speed_section(data: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
                 mark = ""
                 ref = base.get(case.key, {})
                 if (
-                    row.adapter != "slacalc"
+                    row.adapter not in ("slacalc", "floor")
                     and ref.get("status") == "ok"
                     and not same(rec["result"], ref["result"])
                 ):
@@ -781,8 +784,37 @@ def goals_section(data: dict[str, Any], facts: dict[str, Any]) -> tuple[list[str
             misses.append(f"10-year elapsed is {ten / one:.2f}× the 1-day one (goal ≤ 2×).")
     slower: list[str] = []
     compared = 0
+    floor = data["speed"].get(next(r.label for r in facts["rows"] if r.adapter == "floor"), {})
+    ratios = {}
+    for case in SPEED_CASES:
+        rec, mine = floor.get(case.key, {}), med(case.key)
+        if rec.get("status") == "ok" and mine is not None:
+            ratios[case.label] = mine / rec["median_us"]
+    if ratios:
+        ok = all(x <= 1.25 for x in ratios.values())
+        shown = ", ".join(f"{k}: {x:.2f}×" for k, x in ratios.items())
+        out.append(
+            f"| `add` / `elapsed` within 1.25× of the CPython floor (issue 11) | {shown} | "
+            f"{'✓' if ok else '✗'} |"
+        )
+        if not ok:
+            misses.append(f"slacalc / CPython floor above 1.25× on some case: {shown}.")
+    cold_row = next(r.label for r in facts["rows"] if r.task == "cold")
+    cold_1y = data["speed"].get(cold_row, {}).get("el_1y", {})
+    if cold_1y.get("status") == "ok":
+        took = cold_1y["median_us"]
+        ok = took < 1000
+        out.append(
+            f"| first call on a fresh `office_hours()`, 1-year `elapsed`, under 1 ms (issue 11) | "
+            f"{fmt_us(took)} µs | {'✓' if ok else '✗'} |"
+        )
+        if not ok:
+            misses.append(
+                f"The first 1-year `elapsed` on a fresh `office_hours()` takes {fmt_us(took)} µs "
+                "(goal under 1 ms): it compiles every year the span touches plus a margin."
+            )
     for row in facts["rows"]:
-        if row.adapter == "slacalc":
+        if row.adapter in ("slacalc", "floor"):
             continue
         for case in SPEED_CASES:
             rec = data["speed"][row.label].get(case.key, {})
@@ -925,7 +957,10 @@ def render(data: dict[str, Any]) -> str:
             "run hits every library alike. The tables give the median and 90th percentile of the pooled "
             "samples in µs per call. Calendar construction (and timegrid's `compile`) is outside the "
             "timing.",
-            "- **Extra slacalc rows:** `always_open()` on the same instants, and a *cold* row: the first "
+            "- **Extra rows:** a *CPython floor*, a bare function on slacalc's own compiled lists that does "
+            "only what an exact answer needs (aware datetime to epoch µs, `bisect`, arithmetic, a "
+            "`timedelta` or aware datetime back; no checks), to show what slacalc's checks cost; "
+            "`always_open()` on the same instants, and a *cold* row: the first "
             "call on a freshly built `office_hours()` (the call that compiles the calendar's open intervals "
             f"for the years it touches), median over {COLD_CALENDARS - 1} fresh calendars.",
             "- The answer of every timed call is kept: `≠` marks a peer whose answer differs from slacalc's "
@@ -987,7 +1022,7 @@ def render(data: dict[str, Any]) -> str:
         [
             f"- **{a.name}**: {a.notes}"
             for a in ADAPTERS.values()
-            if a.name in ("slacalc", *data["peers"])
+            if a.name in ("slacalc", "floor", *data["peers"])
         ]
     )
     add(
@@ -1002,8 +1037,9 @@ def render(data: dict[str, Any]) -> str:
             "- Peers are measured through their public Python API as documented, with their own "
             "types: pandas gets `Timestamp`s, timegrid and business-duration naive wall times. Where a "
             "peer offers a faster path that needs a different data model (timegrid's compiled timeline "
-            "is used for its `elapsed`; batch APIs such as workclock's `between_many` are not measured), "
-            "the per-call API is what is compared.",
+            "is used for its `elapsed`), the per-call API is what is compared here; batch APIs "
+            "(slacalc's `add_many` / `elapsed_many`, workclock's `add_many` / `between_many`) are "
+            "compared in the *Batch calendar API* section below.",
             "",
             "## Reproduce",
             "",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["METRICS", "Measure", "Metric", "OnSeverityChange", "Rounding", "Status"]
+__all__ = [
+    "METRICS",
+    "BatchErrors",
+    "Measure",
+    "Metric",
+    "OnSeverityChange",
+    "Rounding",
+    "Status",
+]
 
 Metric = Literal["initial_response", "escalation_response", "dispatch", "resolution"]
 METRICS: tuple[Metric, ...] = ("initial_response", "escalation_response", "dispatch", "resolution")
@@ -12,3 +20,5 @@ Status = Literal["met", "breached", "pending", "not_applicable", "best_effort"]
 Rounding = Literal["ceil", "floor"]
 Measure = Literal["business", "wall"]
 OnSeverityChange = Literal["recalculate", "restart", "initial"]
+#: What a batch calendar method does with an element it cannot compute: raise, or mark it missing.
+BatchErrors = Literal["raise", "coerce"]

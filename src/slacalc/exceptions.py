@@ -28,7 +28,9 @@ Messages name the field, the value and what was expected::
       x BillingError(ValueError)      prices, quota ledger inputs
       x InputFileError(ValueError)    a file that cannot be read as records at all: binary,
                                       a header without a required column
+      x SourceError(ValueError)       a helpdesk export or mapping file that cannot be read
     * SlacalcWarning(UserWarning)
+      - UnmappedValueWarning          helpdesk statuses, priorities or channels no mapping knows
 
 This module imports nothing from slacalc, so every other module can use it.
 """
@@ -53,6 +55,7 @@ __all__ = [
     "PolicyFileError",
     "SlacalcError",
     "SlacalcWarning",
+    "SourceError",
     "TicketError",
     "TimelineError",
     "UnknownFrequencyError",
@@ -63,6 +66,7 @@ __all__ = [
     "UnknownSeverityError",
     "UnknownTimeZoneError",
     "UnknownWeekdayError",
+    "UnmappedValueWarning",
 ]
 
 
@@ -256,3 +260,23 @@ class InputFileError(SlacalcError, ValueError):
 
     One bad row is never this error: a batch reports the row and goes on.
     """
+
+
+class SourceError(SlacalcError, ValueError):
+    """A helpdesk export or a source mapping that cannot be read.
+
+    Raised by ``slacalc.sources.read`` after every good ticket was yielded
+    when some records were bad: :attr:`bad` lists each one (position,
+    ticket id, field, value, message).
+    """
+
+    def __init__(self, message: str, bad: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.bad = bad
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.bad))
+
+
+class UnmappedValueWarning(SlacalcWarning):
+    """A helpdesk export used statuses, priorities or channels that the source mapping lacks."""

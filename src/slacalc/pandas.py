@@ -34,6 +34,7 @@ from slacalc._analysis.frames import (
     evaluate_frame,
     what_if,
 )
+from slacalc._analysis.sources import read_source
 
 __all__ = [
     "BAD_COLUMNS",
@@ -43,5 +44,6 @@ __all__ = [
     "FrameResult",
     "attainment",
     "evaluate_frame",
+    "read_source",
     "what_if",
 ]

@@ -10,6 +10,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
+
 import slacalc
 from slacalc import (
     Calendar,
@@ -58,9 +61,9 @@ from_feed = Calendar(
     holidays={"ical": "company_holidays.ics", "add": {"2026-12-24": "Heiligabend"}},
 )
 from_feed_object = Calendar(holidays=feed)
-sources = from_feed.holidays
-if isinstance(sources, slacalc.HolidaySources):
-    added: tuple[tuple[date, str], ...] = sources.add
+holiday_sources = from_feed.holidays
+if isinstance(holiday_sources, slacalc.HolidaySources):
+    added: tuple[tuple[date, str], ...] = holiday_sources.add
 
 loaded = load_policy("zitadel-2023")
 assert isinstance(loaded, Policy)
@@ -110,3 +113,37 @@ def frame_in_utc(df: object) -> FrameResult:
     """The frame functions take tz= as a name or a tzinfo too."""
     first = evaluate_frame(df, "zitadel-2023", "extended", now=start, tz=ZoneInfo("UTC"))
     return evaluate_frame(first, "zitadel-2023", "extended", now=start, errors="collect", tz="UTC")
+
+
+# The batch methods (SPEC §10): NumPy in, NumPy out; lists in, lists out.
+
+starts_np: npt.NDArray[np.datetime64] = np.array(["2026-03-02T08:00"], dtype="datetime64[us]")
+dues_np: npt.NDArray[np.datetime64] = zurich_office.add_many(starts_np, np.timedelta64(4, "h"))
+used_np: npt.NDArray[np.timedelta64] = zurich_office.elapsed_many(starts_np, dues_np)
+open_np: npt.NDArray[np.bool_] = zurich_office.is_open_many(starts_np)
+opens_np: npt.NDArray[np.datetime64] = zurich_office.next_open_many(starts_np)
+from_one: npt.NDArray[np.datetime64] = zurich_office.add_many(
+    start, np.array([1, 2], dtype="timedelta64[h]")
+)
+dues_list: list[datetime] = zurich_office.add_many([start, due], "4 hours")
+dues_mixed: list[datetime] = zurich_office.add_many(start, [timedelta(hours=1), "2h"])
+dues_or_none: list[datetime | None] = zurich_office.add_many([start], "4h", errors="coerce")
+used_list: list[timedelta] = zurich_office.elapsed_many([start], [due])
+used_or_none: list[timedelta | None] = zurich_office.elapsed_many([start], due, errors="coerce")
+open_list: list[bool] = zurich_office.is_open_many([start, due])
+open_or_none: list[bool | None] = zurich_office.is_open_many([start], errors="coerce")
+opens_list: list[datetime] = zurich_office.next_open_many([start], tz="UTC")
+
+# slacalc.sources: helpdesk exports in
+from slacalc import sources  # noqa: E402
+
+source_names: tuple[str, ...] = sources.names()
+zendesk_mapping: sources.Mapping = sources.mapping("zendesk", {"priorities": {"urgent": "1"}})
+for source_ticket in sources.read(
+    "tests/fixtures/sources/zendesk/unmapped.jsonl", source="zendesk"
+):
+    organisation: str | None = source_ticket.customer
+    _ = plan.evaluate(source_ticket, now=datetime(2027, 1, 1, tzinfo=UTC))
+for _line, row in sources.read_rows("examples/events.csv", "events", order="grouped"):
+    if isinstance(row, sources.BadRecord):
+        where: int = row.position

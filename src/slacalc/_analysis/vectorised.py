@@ -1,13 +1,10 @@
 """The engine behind :mod:`slacalc.pandas`: whole columns of tickets at once.
 
 The common case, a ticket without events, is judged with NumPy look-ups over
-the compiled calendar (see ``slacalc._engine.calendar``): the open time before an
-instant *t* is ``cum[i] + min(t, ends[i]) - starts[i]`` with
-``i = searchsorted(starts, t, "right") - 1``, and the instant at which *d* of
-open time has run since *a* is ``starts[j] + (C - cum[j])`` with
-``C = F(a) + d`` and ``j = searchsorted(cumend, C, "left")``. These are
-:meth:`Calendar.elapsed_us` and :meth:`Calendar.add_us` term for term, so the
-numbers are the same as :meth:`Plan.evaluate`'s. Everything else (events,
+the compiled calendar: the batch primitives behind ``Calendar.add_many`` and
+``Calendar.elapsed_many`` (``slacalc._engine.batch``), which are
+:meth:`Calendar.add_us` and :meth:`Calendar.elapsed_us` element by element, so
+the numbers are the same as :meth:`Plan.evaluate`'s. Everything else (events,
 severity changes, escalations, instants near the end of the supported range)
 goes through :meth:`Plan.evaluate` one row at a time.
 
@@ -17,7 +14,6 @@ This module is private: the public names are in ``slacalc.pandas``.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -27,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from slacalc._engine import batch
 from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, Calendar, from_us, resolve_tz
 from slacalc._files.tickets import EVENT_COLUMNS, parse_instant, ticket_from_mapping
 from slacalc._typing import METRICS
@@ -103,54 +100,7 @@ FIELDS: tuple[str, ...] = (
 TEXT_DTYPE: Any = "str" if int(pd.__version__.split(".", 1)[0]) >= 3 else object
 
 
-# ---------------------------------------------------------------------- snapshots
-
-
-class _Arrays(NamedTuple):
-    """A calendar snapshot's lists as int64 arrays."""
-
-    starts: I64
-    ends: I64
-    cum: I64
-    cumend: I64
-
-
-_ARRAYS: dict[int, tuple[object, _Arrays]] = {}
-_ARRAYS_LOCK = threading.Lock()
-_ARRAYS_KEPT = 32
-
-
-def _arrays(snap: Any) -> _Arrays:
-    """The snapshot's lists as NumPy arrays, converted once per snapshot.
-
-    Keyed by ``id(snapshot)`` and holding the snapshot itself, so an id is
-    never reused for another snapshot while its entry lives; a handful of
-    entries are kept (a calendar publishes a new snapshot only when it grows).
-    """
-    hit = _ARRAYS.get(id(snap))
-    if hit is not None and hit[0] is snap:
-        return hit[1]
-    arrays = _Arrays(
-        np.asarray(snap.starts, dtype=np.int64),
-        np.asarray(snap.ends, dtype=np.int64),
-        np.asarray(snap.cum, dtype=np.int64),
-        np.asarray(snap.cumend, dtype=np.int64),
-    )
-    with _ARRAYS_LOCK:
-        while len(_ARRAYS) >= _ARRAYS_KEPT:
-            del _ARRAYS[next(iter(_ARRAYS))]
-        _ARRAYS[id(snap)] = (snap, arrays)
-    return arrays
-
-
-def _open_before(arr: _Arrays, t: I64) -> I64:
-    """Open time in ``[snapshot.lo, t)`` for each instant of *t* (``_calendar._open_before``)."""
-    if not len(arr.starts):
-        return np.zeros_like(t)
-    i = np.searchsorted(arr.starts, t, side="right") - 1
-    k = np.maximum(i, 0)
-    before = arr.cum[k] + np.minimum(t, arr.ends[k]) - arr.starts[k]
-    return cast(I64, np.where(i < 0, 0, before))
+# ---------------------------------------------------------------------- calendar look-ups
 
 
 class _Clock(NamedTuple):
@@ -162,32 +112,16 @@ class _Clock(NamedTuple):
 
 
 def _clock(cal: Calendar, d: int, start: I64, end: I64) -> _Clock:
-    """``cal.add_us(start, d)`` and ``cal.elapsed_us(start, end)``, vectorised (``end >= start``)."""
-    engine = cal._engine
-    lo = int(start.min())
-    hi = int(max(end.max(), start.max()))
-    snap = engine.covering(lo, hi)
-    arr = _arrays(snap)
-    f_start = _open_before(arr, start)
-    used = _open_before(arr, end) - f_start
-    ok = np.ones(len(start), dtype=np.bool_)
-    if d == 0:
-        return _Clock(start.copy(), used, ok)
-    if d < 0 or not len(arr.starts):
-        return _Clock(np.full_like(start, NA), used, ~ok)
-    target = f_start + d
-    while int(target.max()) > int(arr.cumend[-1]):
-        try:
-            snap = engine.grow(snap, forward=True)
-        except OutOfRangeError:
-            ok = target <= arr.cumend[-1]
-            break
-        arr = _arrays(snap)
-        target = _open_before(arr, start) + d
-    j = np.searchsorted(arr.cumend, target, side="left")
-    j = np.minimum(j, len(arr.cumend) - 1)
-    due = arr.starts[j] + (target - arr.cum[j])
-    ok &= (due >= MIN_US) & (due < MAX_US)
+    """``cal.add_us(start, d)`` and ``cal.elapsed_us(start, end)`` for whole columns.
+
+    The calendar's own batch primitives (``slacalc._engine.batch``, the engine
+    of ``Calendar.add_many`` and ``elapsed_many``): the same numbers as the
+    scalar methods, element by element. A row whose due instant cannot be
+    computed (the calendar runs out of open time before the end of the
+    supported range) is left to the row-wise path, which reports it.
+    """
+    used = batch.elapsed_us(cal, start, end)
+    due, ok = batch.add_us(cal, start, d)
     return _Clock(due, used, ok)
 
 

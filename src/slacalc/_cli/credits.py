@@ -33,12 +33,13 @@ from slacalc._cli.options import (
     open_output,
     open_records,
     output_format,
+    ticket_items,
 )
+from slacalc._cli.sources import add_source_arguments
 from slacalc._evaluation.credits import Contract, ContractCredits
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import BadRow, shorten
-from slacalc._files.tickets import TICKET_COLUMNS, ticket_or_bad_row
 from slacalc._files.writers import Column, RecordSchema, RecordWriter
 from slacalc.exceptions import BillingError, SlacalcError
 
@@ -116,6 +117,7 @@ def add_credits_command(subparsers: Any) -> None:
     add_now(p)
     add_input_options(p, "tickets and contracts files")
     add_output_options(p)
+    add_source_arguments(p)
     p.set_defaults(handler=run_credits)
 
 
@@ -232,11 +234,8 @@ class _Run:
         args, reporter = self.args, self.reporter
         by_customer: dict[str | None, list[tuple[int, Ticket]]] = defaultdict(list)
         first_line: dict[str, int] = {}
-        with open_records(args, args.file, TICKET_COLUMNS) as records:
-            for note in records.notes:
-                reporter.note(args.file, note)
-            for line, record in records:
-                ticket = ticket_or_bad_row(line, record)
+        with ticket_items(args, args.file, reporter) as items:
+            for line, ticket, record in items:
                 if isinstance(ticket, BadRow):
                     reporter.row(args.file, line, ticket.message)
                     continue
@@ -253,12 +252,15 @@ class _Run:
                     reporter.row(args.file, line, problem)
                     continue
                 key = None
-                if args.contracts and isinstance(record, dict):
-                    try:
-                        key = _text(record.get("customer"), "customer") or None
-                    except SlacalcError as exc:
-                        reporter.row(args.file, line, f"ticket {ticket.id!r}: {exc}")
-                        continue
+                if args.contracts:
+                    if record is None:  # --source: the ticket's organisation
+                        key = getattr(ticket, "customer", None)
+                    else:
+                        try:
+                            key = _text(record.get("customer"), "customer") or None
+                        except SlacalcError as exc:
+                            reporter.row(args.file, line, f"ticket {ticket.id!r}: {exc}")
+                            continue
                 by_customer[key].append((line, ticket))
         return by_customer
 

@@ -19,13 +19,14 @@ from slacalc._cli.options import (
     load_plan,
     now_of,
     open_output,
-    open_records,
     output_format,
+    ticket_items,
     zone_of,
 )
+from slacalc._cli.sources import add_source_arguments
 from slacalc._evaluation.evaluate import Outcome
 from slacalc._files.records import BadRow
-from slacalc._files.tickets import TICKET_COLUMNS, DuplicateIds, read_tickets
+from slacalc._files.tickets import DuplicateIds
 from slacalc._files.writers import OUTPUT_FORMATS, Column, RecordSchema, RecordWriter
 from slacalc._typing import METRICS
 from slacalc.exceptions import SlacalcError
@@ -133,6 +134,7 @@ def add_evaluate_command(sub: Any) -> None:
         help="deprecated spelling of --format",
     )
     add_tz(p)
+    add_source_arguments(p)
     p.set_defaults(handler=cmd_evaluate)
 
 
@@ -161,31 +163,28 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     progress = err.isatty()
     good = 0
     seen = DuplicateIds()
-    with open_records(args, args.file, TICKET_COLUMNS) as records:
-        for note in records.notes:
-            reporter.note(args.file, note)
-        with open_output(args.out, out) as stream:
-            writer = RecordWriter(stream, fmt, EVALUATE_RECORD)
-            for line, item in read_tickets(records):
-                if isinstance(item, BadRow):
-                    reporter.row(args.file, line, item.message)
-                    continue
-                seen.add(item.id, line)
-                problem = None if explicit else future_problem(item, now)
-                if problem is not None:
-                    reporter.row(args.file, line, problem)
-                    continue
-                try:
-                    outcome = plan.evaluate(item, now, tz=zone)[args.metric]
-                except SlacalcError as exc:
-                    reporter.row(args.file, line, str(exc))
-                    continue
-                writer.write(outcome_row(outcome))
-                good += 1
-                if progress and good % _PROGRESS_EVERY == 0:
-                    err.write(f"\r{good:,} tickets evaluated, {reporter.bad} bad rows")
-                    err.flush()
-            writer.close()
+    with ticket_items(args, args.file, reporter) as items, open_output(args.out, out) as stream:
+        writer = RecordWriter(stream, fmt, EVALUATE_RECORD)
+        for line, item, _ in items:
+            if isinstance(item, BadRow):
+                reporter.row(args.file, line, item.message)
+                continue
+            seen.add(item.id, line)
+            problem = None if explicit else future_problem(item, now)
+            if problem is not None:
+                reporter.row(args.file, line, problem)
+                continue
+            try:
+                outcome = plan.evaluate(item, now, tz=zone)[args.metric]
+            except SlacalcError as exc:
+                reporter.row(args.file, line, str(exc))
+                continue
+            writer.write(outcome_row(outcome))
+            good += 1
+            if progress and good % _PROGRESS_EVERY == 0:
+                err.write(f"\r{good:,} tickets evaluated, {reporter.bad} bad rows")
+                err.flush()
+        writer.close()
     if progress:
         err.write(f"\r{good:,} tickets evaluated, {reporter.bad} bad rows\n")
     if seen:

@@ -17,13 +17,14 @@ from slacalc._cli.options import (
     load_plan,
     now_of,
     open_output,
-    open_records,
+    ticket_items,
     zone_of,
 )
+from slacalc._cli.sources import add_source_arguments
 from slacalc._evaluation.evaluate import Outcome
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import BadRow
-from slacalc._files.tickets import TICKET_COLUMNS, read_tickets, ticket_from_mapping
+from slacalc._files.tickets import ticket_from_mapping
 from slacalc._files.writers import INSTANT_PATTERN, json_text, seconds
 from slacalc._typing import METRICS
 
@@ -60,6 +61,7 @@ def add_explain_command(sub: Any) -> None:
     p.add_argument("--out", metavar="PATH", help="write to PATH instead of standard output")
     p.add_argument("--json", action="store_true", help="deprecated spelling of --format json")
     add_tz(p)
+    add_source_arguments(p)
     p.set_defaults(handler=cmd_explain)
 
 
@@ -103,14 +105,13 @@ def _from_file(args: argparse.Namespace, reporter: Reporter) -> Ticket:
     found: list[tuple[int, Ticket]] = []
     bad_of_id: list[BadRow] = []
     unreadable: list[BadRow] = []
-    with open_records(args, args.file, TICKET_COLUMNS) as records:
-        for note in records.notes:
-            reporter.note(args.file, note)
-        for line, item in read_tickets(records):
+    with ticket_items(args, args.file, reporter) as items:
+        for line, item, _ in items:
             if isinstance(item, BadRow):
-                if item.ident == args.id:
+                ident = item.ident or getattr(item, "ticket_id", None)  # a source's BadRecord
+                if ident == args.id:
                     bad_of_id.append(item)
-                elif item.ident is None:
+                elif ident is None:
                     unreadable.append(item)
             elif item.id == args.id:
                 found.append((line, item))

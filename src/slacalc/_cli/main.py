@@ -2,7 +2,7 @@
 
 Each command lives in its own module (``evaluate``, ``explain``,
 ``deadline``, ``policies`` with ``schema``, ``credits``, ``ledger``,
-``report``); what they share is in :mod:`slacalc._cli.options`. This module
+``report``, ``sources`` with ``compare``); what they share is in :mod:`slacalc._cli.options`. This module
 builds the parser and turns every outcome into one of the documented exit
 codes: 0 all good, 1 some rows bad (every good row processed), 2 a usage or
 input error stopped the command. A closed pipe ends the command quietly
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     from slacalc._cli.ledger import add_ledger_command
     from slacalc._cli.policies import add_policies_commands
     from slacalc._cli.report import add_report_command
+    from slacalc._cli.sources import add_sources_command
 
     parser = argparse.ArgumentParser(
         prog="slacalc",
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ledger_command(sub)
     add_credits_command(sub)
     add_report_command(sub)
+    add_sources_command(sub)
     return parser
 
 

@@ -13,7 +13,7 @@ import argparse
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slacalc._engine.calendar import to_us
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import INPUT_FORMATS, RecordFile
-from slacalc._files.tickets import parse_instant
+from slacalc._files.tickets import TICKET_COLUMNS, parse_instant, ticket_or_bad_row
 from slacalc._files.writers import OUTPUT_FORMATS
 from slacalc._typing import METRICS
 from slacalc.exceptions import SlacalcError, UnknownTimeZoneError
@@ -293,3 +293,28 @@ def check_metric(plan: Any, metric: str) -> None:
     if metric not in targeted:
         msg = f"--metric: plan {plans[0].name!r} of {plans[0].policy.name} sets no target for {metric}; it targets {', '.join(targeted)}"
         raise CommandError(msg)
+
+
+@contextlib.contextmanager
+def ticket_items(
+    args: argparse.Namespace, path: str, reporter: Reporter
+) -> Iterator[Iterator[tuple[int, Any, Mapping[str, Any] | None]]]:
+    """``(line, Ticket | BadRow, record)`` for every row of the tickets file *path*.
+
+    slacalc's own ticket files go through the shared record reader (with the
+    command's ``--input-format``, ``--delimiter``, ``--encoding``); with
+    ``--source NAME`` the helpdesk export is read by that source's reader
+    (*record* is then None; its tickets carry their ``customer``).
+    """
+    if getattr(args, "source", None):
+        from slacalc._cli.sources import ticket_rows
+
+        yield ((line, item, None) for line, item in ticket_rows(args, path, None, reporter.stderr))
+        return
+    with open_records(args, path, TICKET_COLUMNS) as records:
+        for note in records.notes:
+            reporter.note(path, note)
+        yield (
+            (line, ticket_or_bad_row(line, record), record if isinstance(record, dict) else None)
+            for line, record in records
+        )

@@ -28,6 +28,7 @@ from slacalc._cli.options import (
     open_records,
     zone_of,
 )
+from slacalc._cli.sources import add_source_arguments
 from slacalc._files.records import INPUT_FORMATS, BadRow
 from slacalc._files.tickets import TICKET_COLUMNS, DuplicateIds, ticket_from_mapping
 from slacalc.exceptions import SlacalcError
@@ -83,6 +84,7 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--title", help="page title (default: from policy and plan)")
     add_tz(p)
+    add_source_arguments(p)
     p.set_defaults(handler=cmd_report)
     return p
 
@@ -110,7 +112,16 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     zone = zone_of(args)
     now, explicit = now_of(args)
     contracts, notes = _read_contracts(args, err) if args.contracts else ([], [])
-    frame, unreadable, seen = read_ticket_frame(args, reporter, None if explicit else now)
+    if args.source:  # a helpdesk export, read into a frame of tickets by its source
+        from slacalc._analysis.sources import read_source
+
+        frame, rejected = read_source(
+            args.file, args.source, mapping=args.mapping, order=args.events_order, errors="collect"
+        )
+        unreadable = list(zip(rejected["line"], rejected["message"], strict=True))
+        seen = DuplicateIds()
+    else:
+        frame, unreadable, seen = read_ticket_frame(args, reporter, None if explicit else now)
     result = evaluate_frame(
         frame,
         args.policy,

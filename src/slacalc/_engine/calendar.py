@@ -14,10 +14,10 @@ from __future__ import annotations
 import operator
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
@@ -32,6 +32,19 @@ from slacalc.exceptions import (
     OutOfRangeError,
     UnknownTimeZoneError,
 )
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from slacalc._typing import BatchErrors
+
+    #: What ``add_many`` takes as one duration.
+    _Duration = timedelta | str | Duration | np.timedelta64
+    #: The zone results are given in (``tzinfo`` is a property name inside the class).
+    _Zone = str | tzinfo | None
 
 __all__ = ["Calendar", "Interval", "resolve_tz"]
 
@@ -597,6 +610,212 @@ class Calendar:
             day += timedelta(days=1)
         return out
 
+    # ------------------------------------------------------------------ batch (NumPy)
+
+    @overload
+    def add_many(
+        self,
+        starts: NDArray[np.datetime64],
+        durations: NDArray[np.timedelta64] | _Duration,
+        *,
+        errors: BatchErrors = ...,
+        tz: None = ...,
+    ) -> NDArray[np.datetime64]: ...
+    @overload
+    def add_many(
+        self,
+        starts: datetime | np.datetime64,
+        durations: NDArray[np.timedelta64],
+        *,
+        errors: BatchErrors = ...,
+        tz: None = ...,
+    ) -> NDArray[np.datetime64]: ...
+    @overload
+    def add_many(
+        self,
+        starts: Sequence[datetime],
+        durations: Sequence[_Duration] | _Duration,
+        *,
+        errors: Literal["raise"] = ...,
+        tz: _Zone = ...,
+    ) -> list[datetime]: ...
+    @overload
+    def add_many(
+        self,
+        starts: datetime,
+        durations: Sequence[_Duration],
+        *,
+        errors: Literal["raise"] = ...,
+        tz: _Zone = ...,
+    ) -> list[datetime]: ...
+    @overload
+    def add_many(
+        self,
+        starts: Sequence[datetime] | datetime,
+        durations: Sequence[_Duration] | _Duration,
+        *,
+        errors: Literal["coerce"],
+        tz: _Zone = ...,
+    ) -> list[datetime | None]: ...
+    @overload
+    def add_many(
+        self,
+        starts: Any,
+        durations: Any,
+        *,
+        errors: BatchErrors = ...,
+        tz: _Zone = ...,
+    ) -> Any: ...
+    def add_many(
+        self,
+        starts: Any,
+        durations: Any,
+        *,
+        errors: BatchErrors = "raise",
+        tz: _Zone = None,
+    ) -> Any:
+        """:meth:`add` for many starts and durations at once; element by element the same.
+
+        *starts*: a NumPy ``datetime64`` array (any unit, read as UTC), a
+        timezone-aware pandas Series, or a sequence of aware datetimes.
+        *durations*: a ``timedelta64`` array, a timedelta Series, or a sequence
+        of timedeltas or duration text (``"4 hours"``); either argument may be
+        one value for all. The result has the kind of the first argument that
+        is not a single value: ``datetime64[us]`` in UTC for NumPy, a Series in
+        the calendar's zone (or *tz*) with the same index, or a list of aware
+        datetimes. NumPy arrays broadcast together; Series and sequences pair
+        elements by position.
+
+        A bad element (NaT, a naive datetime, an instant outside 1970-2200,
+        digits below a microsecond, a result outside the range) raises one
+        error naming its position; ``errors="coerce"`` gives NaT (None in a
+        list) for each bad element instead. Needs NumPy (the ``pandas`` extra).
+
+        Friday 16:00 and Saturday 11:00 in Zurich (15:00 and 10:00 UTC), plus 2 hours:
+
+        >>> starts = np.array(["2026-03-06T15:00", "2026-03-07T10:00"], dtype="datetime64[us]")
+        >>> office_hours().add_many(starts, np.timedelta64(2, "h"))
+        array(['2026-03-09T08:00:00.000000', '2026-03-09T09:00:00.000000'],
+              dtype='datetime64[us]')
+        """
+        return _batch().add_many(self, starts, durations, errors, _zone_or_none(tz))
+
+    @overload
+    def elapsed_many(
+        self,
+        starts: NDArray[np.datetime64],
+        ends: NDArray[np.datetime64] | datetime | np.datetime64,
+        *,
+        errors: BatchErrors = ...,
+    ) -> NDArray[np.timedelta64]: ...
+    @overload
+    def elapsed_many(
+        self,
+        starts: datetime | np.datetime64,
+        ends: NDArray[np.datetime64],
+        *,
+        errors: BatchErrors = ...,
+    ) -> NDArray[np.timedelta64]: ...
+    @overload
+    def elapsed_many(
+        self,
+        starts: Sequence[datetime],
+        ends: Sequence[datetime] | datetime,
+        *,
+        errors: Literal["raise"] = ...,
+    ) -> list[timedelta]: ...
+    @overload
+    def elapsed_many(
+        self, starts: datetime, ends: Sequence[datetime], *, errors: Literal["raise"] = ...
+    ) -> list[timedelta]: ...
+    @overload
+    def elapsed_many(
+        self,
+        starts: Sequence[datetime] | datetime,
+        ends: Sequence[datetime] | datetime,
+        *,
+        errors: Literal["coerce"],
+    ) -> list[timedelta | None]: ...
+    @overload
+    def elapsed_many(self, starts: Any, ends: Any, *, errors: BatchErrors = ...) -> Any: ...
+    def elapsed_many(self, starts: Any, ends: Any, *, errors: BatchErrors = "raise") -> Any:
+        """:meth:`elapsed` for many pairs at once; element by element the same.
+
+        Takes what :meth:`add_many` takes for its *starts*, for both
+        arguments, and returns ``timedelta64[us]`` for NumPy, a timedelta
+        Series, or a list of timedeltas (negative where an end is before its
+        start).
+
+        >>> office = office_hours()
+        >>> ends = np.array(["2026-03-09T09:00", "2026-03-06T15:00"], dtype="datetime64[us]")
+        >>> office.elapsed_many(np.datetime64("2026-03-06T15:00", "us"), ends)
+        array([10800000000,           0], dtype='timedelta64[us]')
+        """
+        return _batch().elapsed_many(self, starts, ends, errors)
+
+    @overload
+    def is_open_many(
+        self, instants: NDArray[np.datetime64], *, errors: BatchErrors = ...
+    ) -> NDArray[np.bool_]: ...
+    @overload
+    def is_open_many(
+        self, instants: Sequence[datetime], *, errors: Literal["raise"] = ...
+    ) -> list[bool]: ...
+    @overload
+    def is_open_many(
+        self, instants: Sequence[datetime], *, errors: Literal["coerce"]
+    ) -> list[bool | None]: ...
+    @overload
+    def is_open_many(self, instants: Any, *, errors: BatchErrors = ...) -> Any: ...
+    def is_open_many(self, instants: Any, *, errors: BatchErrors = "raise") -> Any:
+        """:meth:`is_open` for many instants at once: a bool array, Series or list.
+
+        With ``errors="coerce"`` a bad element is ``False`` in a NumPy array
+        (which has no missing value for booleans), ``<NA>`` in a Series (of
+        pandas' ``boolean`` dtype) and ``None`` in a list.
+
+        >>> at = np.array(["2026-03-06T15:00", "2026-03-07T10:00"], dtype="datetime64[us]")
+        >>> office_hours().is_open_many(at)
+        array([ True, False])
+        """
+        return _batch().is_open_many(self, instants, errors)
+
+    @overload
+    def next_open_many(
+        self, instants: NDArray[np.datetime64], *, errors: BatchErrors = ..., tz: None = ...
+    ) -> NDArray[np.datetime64]: ...
+    @overload
+    def next_open_many(
+        self,
+        instants: Sequence[datetime],
+        *,
+        errors: Literal["raise"] = ...,
+        tz: _Zone = ...,
+    ) -> list[datetime]: ...
+    @overload
+    def next_open_many(
+        self,
+        instants: Sequence[datetime],
+        *,
+        errors: Literal["coerce"],
+        tz: _Zone = ...,
+    ) -> list[datetime | None]: ...
+    @overload
+    def next_open_many(
+        self, instants: Any, *, errors: BatchErrors = ..., tz: _Zone = ...
+    ) -> Any: ...
+    def next_open_many(
+        self, instants: Any, *, errors: BatchErrors = "raise", tz: _Zone = None
+    ) -> Any:
+        """:meth:`next_open` for many instants at once (each itself where the calendar is open).
+
+        >>> at = np.array(["2026-03-06T15:00", "2026-03-07T10:00"], dtype="datetime64[us]")
+        >>> office_hours().next_open_many(at)
+        array(['2026-03-06T15:00:00.000000', '2026-03-09T07:00:00.000000'],
+              dtype='datetime64[us]')
+        """
+        return _batch().next_open_many(self, instants, errors, _zone_or_none(tz))
+
     # ------------------------------------------------------------------ compilation
 
     def _check_opens(self) -> None:
@@ -720,6 +939,28 @@ def _window_text(window: Window) -> str:
         return text + (f":{sec % 60:02d}" if sec % 60 else "")
 
     return f"{hm(start)}-{hm(end)}"
+
+
+def _batch() -> ModuleType:
+    """The NumPy batch engine, imported on first use (NumPy is an optional extra)."""
+    try:
+        from slacalc._engine import batch
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "numpy":
+            raise
+        msg = (
+            "the batch calendar methods (add_many, elapsed_many, is_open_many, next_open_many) "
+            "need NumPy: pip install 'slacalc[pandas]'"
+        )
+        raise ImportError(msg) from exc
+    return batch
+
+
+def _zone_or_none(tz: object) -> tzinfo | None:
+    """The zone a batch method's ``tz=`` names (None: the calendar's own)."""
+    if tz is None or isinstance(tz, tzinfo):
+        return tz
+    return _zone(tz)[0]
 
 
 def _rebuild(config: dict[str, Any]) -> Calendar:

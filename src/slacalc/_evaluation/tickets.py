@@ -22,6 +22,9 @@ EventKind = Literal[
     "escalation_response",
     "dispatch",
     "resolved",
+    # provisional until live metrics land: accepted (and validated) here, not yet used by the clocks
+    "message",
+    "status",
 ]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 
@@ -32,7 +35,8 @@ class Event:
 
     ``kind`` is one of ``severity`` (value: the new severity), ``pause`` and
     ``resume`` (waiting on the customer), ``response``, ``escalation`` (value:
-    ``urgent`` or ``normal``), ``escalation_response``, ``dispatch``, ``resolved``.
+    ``urgent`` or ``normal``), ``escalation_response``, ``dispatch``, ``resolved``,
+    ``message`` (value: ``customer`` or ``agent``) and ``status`` (value: a status name).
     """
 
     at: datetime
@@ -177,10 +181,14 @@ def _event(ident: str, raw: object) -> Event:
     if kind not in EVENT_KINDS:
         msg = f"ticket {ident!r}: unknown event kind {event.kind!r}; expected one of {', '.join(EVENT_KINDS)}"
         raise TicketError(msg)
-    if kind in ("severity", "escalation") and not (event.value or "").strip():
+    # provisional until live metrics land: message and status need a value too
+    if kind in ("severity", "escalation", "message", "status") and not (event.value or "").strip():
         msg = (
             f"ticket {ident!r}: {kind} event at {event.at!r} has no value; expected the new {kind}"
         )
+        raise TicketError(msg)
+    if kind == "message" and (event.value or "").strip().lower() not in ("customer", "agent"):
+        msg = f"ticket {ident!r}: message event at {event.at!r} has value {event.value!r}; expected 'customer' or 'agent'"
         raise TicketError(msg)
     _instant(ident, f"{kind} event", event.at)
     value = None if event.value is None else event.value.strip()

@@ -43,7 +43,7 @@ import re
 import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -109,7 +109,8 @@ class BadRow:
 
     line: int
     message: str
-    ident: str | None = None
+    #: keyword-only, so that subclasses (a helpdesk source's BadRecord) add their own fields
+    ident: str | None = field(default=None, kw_only=True)
 
 
 class _Line(NamedTuple):
@@ -588,7 +589,7 @@ class RecordFile:
                 continue
             ident = record.get("id")
             shown = ident if isinstance(ident, str) and not _BAD_CHAR.search(ident) else None
-            yield start, BadRow(start, bad, shown.strip() if shown else None)
+            yield start, BadRow(start, bad, ident=shown.strip() if shown else None)
 
     def _csv_error(self, message: str, lines: list[_Line]) -> str:
         start, end = lines[0].number, lines[-1].number
@@ -650,12 +651,12 @@ class RecordFile:
                 item, key, problem, self.codec
             )
             if why is not None:
-                return BadRow(number, why, shown)
+                return BadRow(number, why, ident=shown)
         if problem is not None:
             return BadRow(
                 number,
                 f"not valid {_codec_label(self.codec)} text ({problem}); {_encoding_hint(self.codec)}",
-                shown,
+                ident=shown,
             )
         return record
 

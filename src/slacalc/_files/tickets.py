@@ -9,15 +9,17 @@ for instance, is a bad row, never turned into text.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from slacalc._evaluation.tickets import Event, Ticket
-from slacalc._files.records import BadRow, shorten
+from slacalc._files.records import BadRow, read_records, shorten
 from slacalc.exceptions import SlacalcError, TicketError
 
 __all__ = [
@@ -25,7 +27,9 @@ __all__ = [
     "TICKET_COLUMNS",
     "BadRow",
     "DuplicateIds",
+    "open_input",
     "parse_instant",
+    "read_records",
     "read_tickets",
     "ticket_from_mapping",
     "ticket_or_bad_row",
@@ -220,7 +224,7 @@ def ticket_or_bad_row(line: int, row: Mapping[str, Any] | BadRow) -> Ticket | Ba
     try:
         return ticket_from_mapping(row)
     except SlacalcError as exc:
-        return BadRow(line, str(exc), _ident(row))
+        return BadRow(line, str(exc), ident=_ident(row))
 
 
 def read_tickets(
@@ -273,3 +277,17 @@ class DuplicateIds:
         count = len(items)
         noun = "ticket id appears" if count == 1 else "ticket ids appear"
         return f"{count} {noun} more than once, {verb}: {listed}{more}"
+
+
+@contextlib.contextmanager
+def open_input(path: str) -> Iterator[IO[str]]:
+    """A text stream of *path* (UTF-8, a byte-order mark skipped; standard input for ``-``).
+
+    For the helpdesk-export readers, which parse JSON exports themselves;
+    slacalc's own record files go through :class:`~slacalc._files.records.RecordFile`.
+    """
+    if path == "-":
+        yield sys.stdin
+        return
+    with open(path, encoding="utf-8-sig", newline="") as stream:
+        yield stream

@@ -1,0 +1,705 @@
+"""What every source reader shares: mappings, the ticket draft, bad records, the unmapped tally.
+
+A reader turns one helpdesk record (or one group of event rows) into a
+:class:`Draft`, which applies the source's :class:`Mapping` (statuses,
+priorities, channels) and builds the :class:`SourceTicket`. Values the
+mapping does not know are counted in a :class:`Tally`; at the end of a read
+the tally becomes one :class:`~slacalc.exceptions.UnmappedValueWarning`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tomllib
+import warnings
+from collections import Counter
+from collections.abc import Iterable
+from collections.abc import Mapping as AbstractMapping
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from datetime import UTC, datetime, tzinfo
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slacalc._engine.calendar import to_us
+from slacalc._evaluation.tickets import EVENT_KINDS, Event, Ticket
+from slacalc._files.tickets import BadRow
+from slacalc.exceptions import (
+    CalendarError,
+    SlacalcError,
+    SourceError,
+    TicketError,
+    UnmappedValueWarning,
+)
+
+__all__ = [
+    "BadRecord",
+    "Draft",
+    "Mapping",
+    "RecordError",
+    "SourceTicket",
+    "Tally",
+    "instant",
+    "load_mapping",
+]
+
+#: Derive pause / resume / resolved / escalation events from status changes
+#: with the mapping's ``[clock]`` lists. Provisional until live metrics land:
+#: then a policy's ``pause_statuses`` / ``solved_statuses`` read the ``status``
+#: events and this derivation is switched off here, in one place.
+DERIVE_CLOCK_EVENTS = True
+
+#: The fields of ``Ticket`` that :meth:`SourceTicket.from_draft` sets itself.
+_FAST_FIELDS = (
+    "id",
+    "opened_at",
+    "severity",
+    "channel",
+    "responded_at",
+    "events",
+    "_opened_us",
+    "_responded_us",
+    "_events_us",
+)
+_FAST = tuple(f.name for f in dataclass_fields(Ticket)) == _FAST_FIELDS
+_KINDS = frozenset(EVENT_KINDS)
+_NEEDS_VALUE = frozenset({"severity", "escalation", "message", "status"})
+
+
+def _us(ident: str, name: str, value: datetime) -> int:
+    try:
+        return to_us(value, name)
+    except CalendarError as exc:
+        msg = f"ticket {ident!r}: {exc}"
+        raise TicketError(msg) from None
+
+
+@dataclass(frozen=True, slots=True)
+class BadRecord(BadRow):
+    """A record of an export that could not become a ticket.
+
+    ``line`` is where the record starts in the file (for a compact JSON file,
+    everything is on line 1: ``position`` tells which record it is).
+    """
+
+    position: int = 0
+    ticket_id: str | None = None
+    field: str | None = None
+    value: object = None
+
+
+class RecordError(SlacalcError, ValueError):
+    """Raised inside a reader for one bad record: the field, the value and what was expected."""
+
+    def __init__(self, field: str | None, value: object, expected: str) -> None:
+        where = f"{field}: " if field else ""
+        shown = (
+            value if isinstance(value, str | int | float | bool | None) else type(value).__name__
+        )
+        super().__init__(f"{where}invalid value {shown!r}; expected {expected}")
+        self.field = field
+        self.value = value
+
+
+class SourceTicket(Ticket):
+    """A :class:`~slacalc.Ticket` read from a helpdesk export, with its customer (organisation).
+
+    It is a ``Ticket`` in every respect; ``customer`` is the helpdesk's
+    organisation or company (None when the export has none) and ``source`` the
+    name of the source that read it.
+    """
+
+    __slots__ = ("customer", "source")
+
+    customer: str | None
+    source: str
+
+    def __init__(
+        self,
+        id: str,
+        opened_at: datetime,
+        severity: str | int,
+        channel: str | None = None,
+        responded_at: datetime | None = None,
+        events: Iterable[Any] = (),
+        *,
+        customer: str | None = None,
+        source: str = "",
+    ) -> None:
+        super().__init__(id, opened_at, severity, channel, responded_at, events)
+        object.__setattr__(self, "customer", customer)
+        object.__setattr__(self, "source", source)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = {f.name: getattr(self, f.name) for f in dataclass_fields(Ticket)}
+        state["customer"] = self.customer
+        state["source"] = self.source
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
+    @classmethod
+    def from_draft(
+        cls,
+        ident: str,
+        opened_at: datetime,
+        severity: str,
+        channel: str | None,
+        responded_at: datetime | None,
+        events: list[tuple[datetime, str, str | None]],
+        customer: str | None,
+        source: str,
+    ) -> SourceTicket:
+        """The ticket of a reader's draft: the same object as the constructor builds, faster.
+
+        Readers build a million tickets in a run; the constructor checks every
+        event anew (kind, value, instant) although a draft's events are built
+        from known kinds. This path checks what a draft can get wrong (values,
+        instants, the timeline) and sets the fields the constructor would set.
+        It is used only while ``Ticket``'s fields are the ones it knows
+        (:data:`_FAST_FIELDS`); otherwise it falls back to the constructor, and
+        a test pins that both give equal tickets.
+        """
+        if not _FAST:
+            return cls(
+                ident,
+                opened_at,
+                severity,
+                channel,
+                responded_at,
+                events,
+                customer=customer,
+                source=source,
+            )
+        self = object.__new__(cls)
+        set_ = object.__setattr__
+        set_(self, "id", ident)
+        set_(self, "_opened_us", _us(ident, "opened_at", opened_at))
+        set_(self, "opened_at", opened_at)
+        text = str(severity).strip()
+        if not text:
+            msg = f"ticket {ident!r}: severity is empty; expected a severity name such as '1' or 'urgent'"
+            raise TicketError(msg)
+        set_(self, "severity", text)
+        set_(self, "channel", None if channel in (None, "") else str(channel).strip().lower())
+        set_(self, "responded_at", responded_at)
+        set_(
+            self,
+            "_responded_us",
+            None if responded_at is None else _us(ident, "responded_at", responded_at),
+        )
+        timed = []
+        for i, (at, kind, value) in enumerate(events):
+            if value is not None:
+                value = value.strip()
+            if kind in _NEEDS_VALUE and not value:
+                msg = f"ticket {ident!r}: {kind} event at {at!r} has no value; expected the new {kind}"
+                raise TicketError(msg)
+            if kind == "message" and value not in ("customer", "agent"):
+                msg = f"ticket {ident!r}: message event at {at!r} has value {value!r}; expected 'customer' or 'agent'"
+                raise TicketError(msg)
+            if kind not in _KINDS:
+                msg = f"ticket {ident!r}: unknown event kind {kind!r}; expected one of {', '.join(_KINDS)}"
+                raise TicketError(msg)
+            timed.append((_us(ident, f"{kind} event", at), i, at, kind, value))
+        timed.sort()
+        set_(self, "events", tuple(Event(at, kind, value) for _, _, at, kind, value in timed))
+        set_(self, "_events_us", tuple((us, kind, value) for us, _, _, kind, value in timed))
+        set_(self, "customer", customer)
+        set_(self, "source", source)
+        self._check()
+        return self
+
+
+# ---------------------------------------------------------------------- mappings
+
+_MEANINGS = ("pause", "solved", "escalated")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How one helpdesk's statuses, priorities and channels read in slacalc's words.
+
+    ``statuses`` maps the helpdesk's status names to slacalc status names
+    (``new``, ``open``, ``pending``, ``on-hold``, ``solved``, ``closed`` or a
+    name of your own); ``clock`` says which slacalc statuses pause the clocks,
+    solve the ticket and escalate it; ``priorities`` maps priorities to
+    severities; ``channels`` maps channels. Keys are matched case-insensitively.
+    """
+
+    source: str
+    origin: str
+    title: str = ""
+    statuses: dict[str, str] = field(default_factory=dict)
+    priorities: dict[str, str] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)
+    clock: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    passthrough: bool = False
+
+    def __post_init__(self) -> None:
+        # raw value -> (mapped, known): a million tickets repeat a handful of values
+        object.__setattr__(self, "_memo", {})
+
+    def _lookup(self, kind: str, table: dict[str, str], raw: object, tally: Tally) -> str | None:
+        memo: dict[tuple[str, object], tuple[str | None, bool]] = self._memo  # type: ignore[attr-defined]
+        try:
+            hit = memo.get((kind, raw))
+        except TypeError:  # an unhashable raw value (a list): no memo
+            hit = None
+        if hit is None:
+            key = _key(raw)
+            found = table.get(key)
+            hit = (found, found is not None)
+            with contextlib.suppress(TypeError):  # unhashable: not memoized
+                memo[(kind, raw)] = hit
+        if not hit[1] and not self.passthrough:
+            tally.add(kind, raw)
+        return hit[0]
+
+    def status(self, raw: object, tally: Tally) -> str:
+        """The slacalc status name of helpdesk status *raw* (unknown ones pass through, counted)."""
+        found = self._lookup("status", self.statuses, raw, tally)
+        return _key(raw) if found is None else found
+
+    def severity(self, raw: object, tally: Tally) -> str:
+        """The severity of helpdesk priority *raw* (a missing one takes ``defaults.priority``)."""
+        if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+            default = self.defaults.get("priority")
+            if default is None:
+                raise RecordError(
+                    "priority", raw, "a priority (or defaults.priority in the mapping)"
+                )
+            raw = default
+        found = self._lookup("priority", self.priorities, raw, tally)
+        return str(raw).strip() if found is None else found
+
+    def channel(self, raw: object, tally: Tally) -> str | None:
+        """The slacalc channel of helpdesk channel *raw* (None when the export names none)."""
+        if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+            return self.defaults.get("channel") or None
+        found = self._lookup("channel", self.channels, raw, tally)
+        return _key(raw) if found is None else (found or None)
+
+    def flags(self, status: str) -> tuple[bool, bool, bool]:
+        """Whether slacalc status *status* pauses, solves and escalates (memoized)."""
+        memo: dict[tuple[str, object], Any] = self._memo  # type: ignore[attr-defined]
+        hit = memo.get(("flags", status))
+        if hit is None:
+            clock = self.clock
+            hit = tuple(status in clock.get(which, ()) for which in _MEANINGS)
+            memo[("flags", status)] = hit
+        return hit
+
+    def meaning(self, status: str, which: str) -> bool:
+        """Whether slacalc status *status* is one of the clock's *which* (pause, solved, escalated)."""
+        return status in self.clock.get(which, ())
+
+    def option(self, name: str, default: Any = None) -> Any:
+        """A source-specific option of ``[options]``."""
+        return self.options.get(name, default)
+
+    def as_toml(self) -> str:
+        """The mapping as a TOML file (what ``slacalc sources NAME`` prints)."""
+        lines = [f"# slacalc source mapping: {self.source} ({self.title})", f"# from {self.origin}"]
+        lines.append("")
+        for table, doc in (
+            ("statuses", "helpdesk status -> slacalc status"),
+            ("priorities", "helpdesk priority -> severity"),
+            ("channels", "helpdesk channel -> slacalc channel"),
+        ):
+            lines.append(f"[{table}]  # {doc}")
+            for key, value in getattr(self, table).items():
+                lines.append(f"{_toml_key(key)} = {_toml_str(value)}")
+            lines.append("")
+        lines.append("[clock]  # which slacalc statuses pause, solve and escalate")
+        for key in _MEANINGS:
+            values = ", ".join(_toml_str(v) for v in self.clock.get(key, ()))
+            lines.append(f"{key} = [{values}]")
+        lines.append("")
+        if self.defaults:
+            lines.append("[defaults]")
+            lines.extend(f"{_toml_key(k)} = {_toml_str(v)}" for k, v in self.defaults.items())
+            lines.append("")
+        if self.options:
+            lines.append("[options]")
+            for key, value in self.options.items():
+                lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+            lines.append("")
+        return "\n".join(lines)
+
+
+def _key(raw: object) -> str:
+    if raw is None:
+        return ""
+    return " ".join(str(raw).split()).lower()
+
+
+def _toml_str(value: object) -> str:
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def _toml_key(key: str) -> str:
+    return key if key and all(c.isalnum() or c in "-_" for c in key) else _toml_str(key)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return _toml_str(value)
+
+
+_TABLES = ("source", "statuses", "priorities", "channels", "clock", "defaults", "options")
+
+
+def _builtin_text(source: str) -> tuple[str, str]:
+    ref = resources.files("slacalc._files.sources") / "mappings" / f"{source}.toml"
+    return ref.read_text(encoding="utf-8"), f"the built-in {source} mapping"
+
+
+def load_mapping(
+    source: str, override: str | Path | AbstractMapping[str, Any] | None = None
+) -> Mapping:
+    """The built-in mapping of *source*, with the tables of *override* (a TOML file or a dict) laid over it.
+
+    An override's ``[statuses]``, ``[priorities]``, ``[channels]``,
+    ``[defaults]`` and ``[options]`` entries are added to (or replace) the
+    built-in ones; a list in ``[clock]`` replaces the built-in list.
+    """
+    text, origin = _builtin_text(source)
+    data = _parse(text, origin)
+    if override is not None:
+        if isinstance(override, AbstractMapping):
+            extra: dict[str, Any] = dict(override)
+            where = "the mapping given"
+        else:
+            path = Path(override)
+            try:
+                extra = _parse(path.read_text(encoding="utf-8"), str(path))
+            except OSError as exc:
+                msg = f"mapping: cannot read {str(path)!r}: {exc.strerror}; expected a TOML file"
+                raise SourceError(msg) from None
+            where = str(path)
+        _check_tables(extra, where)
+        for table, values in extra.items():
+            if table == "source":
+                continue
+            data.setdefault(table, {}).update(values)
+        origin = f"{origin} with {where}"
+    return _mapping(source, data, origin)
+
+
+def _parse(text: str, origin: str) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"mapping {origin}: invalid TOML: {exc}"
+        raise SourceError(msg) from None
+    _check_tables(data, origin)
+    return data
+
+
+def _check_tables(data: AbstractMapping[str, Any], origin: str) -> None:
+    for table, values in data.items():
+        if table not in _TABLES:
+            msg = f"mapping {origin}: unknown table [{table}]; expected one of {', '.join(_TABLES)}"
+            raise SourceError(msg)
+        if not isinstance(values, AbstractMapping):
+            msg = f"mapping {origin}: [{table}] must be a table of key = value"
+            raise SourceError(msg)
+        for key, value in values.items():
+            if table == "clock":
+                if key not in _MEANINGS or not (
+                    isinstance(value, list) and all(isinstance(v, str) for v in value)
+                ):
+                    msg = f"mapping {origin}: clock.{key} = {value!r}; expected pause, solved or escalated = a list of status names"
+                    raise SourceError(msg)
+            elif table in ("statuses", "priorities", "channels", "defaults") and not isinstance(
+                value, str
+            ):
+                msg = f"mapping {origin}: {table}.{key} = {value!r}; expected a string"
+                raise SourceError(msg)
+
+
+def _mapping(source: str, data: dict[str, Any], origin: str) -> Mapping:
+    head = data.get("source", {})
+
+    def table(name: str) -> dict[str, str]:
+        return {_key(k): str(v).strip() for k, v in data.get(name, {}).items()}
+
+    return Mapping(
+        source=source,
+        origin=origin,
+        title=str(head.get("title", source)),
+        statuses={k: v.lower() for k, v in table("statuses").items()},
+        priorities=table("priorities"),
+        channels={k: v.lower() for k, v in table("channels").items()},
+        clock={k: tuple(_key(s) for s in v) for k, v in data.get("clock", {}).items()},
+        defaults={k: str(v) for k, v in data.get("defaults", {}).items()},
+        options=dict(data.get("options", {})),
+        passthrough=bool(head.get("passthrough", False)),
+    )
+
+
+# ---------------------------------------------------------------------- the tally
+
+
+class Tally:
+    """Counts the values a mapping did not know, for one warning at the end of a read."""
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.mapping = mapping
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def add(self, kind: str, raw: object) -> None:
+        """Count one unmapped *kind* (status, priority, channel) value."""
+        self.counts[(kind, str(raw))] += 1
+
+    def message(self) -> str | None:
+        """The warning's text, or None when every value was mapped."""
+        if not self.counts:
+            return None
+        tables = {"status": "statuses", "priority": "priorities", "channel": "channels"}
+        parts = [
+            f"{kind} {raw!r} ({n}×)"
+            for (kind, raw), n in sorted(self.counts.items(), key=lambda kv: (kv[0][0], -kv[1]))
+        ]
+        wanted = sorted({tables[kind] for kind, _ in self.counts})
+        return (
+            f"{self.mapping.source}: values the mapping does not know: {', '.join(parts)}; "
+            f"they were used as they are (an unknown status neither pauses nor solves). "
+            f"Extend [{'], ['.join(wanted)}] of the {self.mapping.source} mapping "
+            f"(see `slacalc sources {self.mapping.source}`) in a file of your own and pass it "
+            "with mapping=PATH (--mapping PATH)"
+        )
+
+    def warn(self) -> None:
+        """Issue the one warning, if anything was unmapped."""
+        text = self.message()
+        if text is not None:
+            warnings.warn(text, UnmappedValueWarning, stacklevel=4)
+
+
+# ---------------------------------------------------------------------- instants
+
+
+def instant(field: str, value: object, zone: tzinfo | None = None) -> datetime:
+    """An aware datetime from an export's timestamp.
+
+    Accepts ISO 8601 with an offset or ``Z`` (``2026-04-02T16:00:00Z``,
+    ``2026-04-02T18:00:00.000+0200`` as Jira writes it), and epoch seconds
+    (int). A timestamp without an offset is read in *zone* when the source
+    knows the zone of its exports (Frappe), and refused otherwise.
+    """
+    if type(value) is str:  # the common case: ISO 8601 with an offset
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if dt.tzinfo is not None:
+                return dt
+    if isinstance(value, bool) or value is None:
+        raise RecordError(field, value, "a timestamp")
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise RecordError(field, value, "epoch seconds") from None
+    if not isinstance(value, str) or not value.strip():
+        raise RecordError(field, value, "an ISO 8601 timestamp with an offset")
+    text = value.strip()
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        raise RecordError(field, value, "an ISO 8601 timestamp with an offset") from None
+    if dt.tzinfo is None:
+        if zone is None:
+            raise RecordError(
+                field, value, "a timestamp with an offset (naive times are never assumed local)"
+            )
+        dt = dt.replace(tzinfo=zone)
+    return dt
+
+
+def zone_option(mapping: Mapping, name: str = "timezone") -> tzinfo | None:
+    """The time zone named by the mapping's option *name*, if any."""
+    text = mapping.option(name)
+    if not text:
+        return None
+    if str(text).upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(str(text))
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"mapping {mapping.origin}: options.{name} = {text!r}; expected an IANA time zone such as 'Europe/Berlin'"
+        raise SourceError(msg) from None
+
+
+# ---------------------------------------------------------------------- the draft
+
+
+class Draft:
+    """One ticket being assembled from a helpdesk record: mapping applied as it goes.
+
+    Call :meth:`status` for every status the ticket entered (the first call
+    sets the status at opening), :meth:`priority` for priority changes,
+    :meth:`message` for every reply or note, :meth:`assigned` for
+    assignments; :meth:`build` makes the ticket.
+    """
+
+    __slots__ = (
+        "_status",
+        "channel",
+        "customer",
+        "events",
+        "ident",
+        "mapping",
+        "opened_at",
+        "responded_at",
+        "severity",
+        "tally",
+    )
+
+    def __init__(self, mapping: Mapping, tally: Tally, ident: object, opened_at: datetime) -> None:
+        self.mapping = mapping
+        self.tally = tally
+        self.ident = str(ident).strip()
+        if not self.ident:
+            raise RecordError("id", ident, "a ticket id")
+        self.opened_at = opened_at
+        self.severity: str | None = None
+        self.channel: str | None = None
+        self.customer: str | None = None
+        self.responded_at: datetime | None = None
+        # (at, kind, value) tuples: the Ticket builds and checks each Event once
+        self.events: list[tuple[datetime, str, str | None]] = []
+        self._status: str | None = None
+
+    def set_priority(self, raw: object) -> None:
+        """The priority at opening."""
+        self.severity = self.mapping.severity(raw, self.tally)
+
+    def priority(self, at: datetime, raw: object) -> None:
+        """A priority change at *at*."""
+        self.events.append((at, "severity", self.mapping.severity(raw, self.tally)))
+
+    def set_channel(self, raw: object) -> None:
+        """The channel the ticket came in on."""
+        self.channel = self.mapping.channel(raw, self.tally)
+
+    def set_customer(self, raw: object) -> None:
+        """The organisation or company the ticket belongs to."""
+        self.customer = None if raw in (None, "") else str(raw).strip()
+
+    def status(self, at: datetime, raw: object) -> None:
+        """The ticket entered status *raw* at *at* (the first call: its status at opening)."""
+        new = self.mapping.status(raw, self.tally)
+        old = self._status
+        if new == old:
+            return
+        self._status = new
+        self.events.append((at, "status", new))
+        if not DERIVE_CLOCK_EVENTS:
+            return
+        flags = self.mapping.flags
+        paused, solved, escalated = flags(new)
+        was_paused, was_solved, was_escalated = (False, False, False) if old is None else flags(old)
+        events = self.events
+        if was_paused and not paused:
+            events.append((at, "resume", None))
+        elif paused and not was_paused:
+            events.append((at, "pause", None))
+        if solved and not was_solved:
+            events.append((at, "resolved", None))
+        if escalated and not was_escalated:
+            events.append((at, "escalation", self.mapping.defaults.get("escalation", "normal")))
+
+    def message(self, at: datetime, author: str, public: bool) -> None:
+        """A reply (*public*) or an internal note by the ``customer`` or an ``agent``.
+
+        Internal notes are read and left out: they stop no clock. The first
+        public agent reply at or after opening is the first response.
+        """
+        if not public:
+            return
+        self.events.append((at, "message", author))
+        if (
+            author == "agent"
+            and at >= self.opened_at
+            and (self.responded_at is None or at < self.responded_at)
+        ):
+            self.responded_at = at
+
+    def assigned(self, at: datetime) -> None:
+        """The ticket was assigned to an agent (the first assignment is the dispatch)."""
+        if not any(e[1] == "dispatch" for e in self.events):
+            self.events.append((at, "dispatch", None))
+
+    def escalated(self, at: datetime, klass: str) -> None:
+        """A management escalation of class *klass* was requested."""
+        self.events.append((at, "escalation", klass))
+
+    def build(self) -> SourceTicket:
+        """The ticket."""
+        if self.severity is None:
+            self.set_priority(None)
+        assert self.severity is not None
+        return SourceTicket.from_draft(
+            self.ident,
+            self.opened_at,
+            self.severity,
+            self.channel,
+            self.responded_at,
+            self.events,
+            self.customer,
+            self.mapping.source,
+        )
+
+
+def bad(
+    line: int,
+    position: int,
+    ident: object,
+    exc: Exception,
+    *,
+    what: str = "record",
+) -> BadRecord:
+    """A :class:`BadRecord` for *exc* raised while reading record *position*."""
+    ticket = None if ident in (None, "") else str(ident)
+    field_name = getattr(exc, "field", None)
+    value = getattr(exc, "value", None)
+    where = f"{what} {position}" + (f" (ticket {ticket!r})" if ticket else "")
+    text = str(exc)
+    if isinstance(exc, TicketError) and ticket and text.startswith(f"ticket {ticket!r}: "):
+        text = text[len(f"ticket {ticket!r}: ") :]
+    return BadRecord(line, f"{where}: {text}", position, ticket, field_name, value)
+
+
+def get_path(obj: object, path: str) -> object:
+    """``obj["a"]["b"]`` for ``"a.b"``; None where a step is missing."""
+    for part in path.split("."):
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(part)
+    return obj
+
+
+def text_of(value: object) -> object:
+    """A helpdesk's named value: ``{"name": "High"}`` / ``{"value": "Email"}`` → the text."""
+    if isinstance(value, dict):
+        for key in ("name", "value", "label", "title", "id"):
+            if key in value:
+                return value[key]
+        return None
+    return value

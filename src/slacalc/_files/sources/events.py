@@ -1,0 +1,214 @@
+"""The ``events`` source: a long event log, one row per thing that happened to a ticket.
+
+Columns ``ticket_id,at,kind,value`` (CSV with a header, or JSON Lines with
+those keys). Kinds: ``opened`` (value: the severity; exactly one per ticket),
+``channel`` and ``customer`` (value: the ticket's channel / organisation;
+``at`` may be empty), and the ticket event kinds ``severity``, ``pause``,
+``resume``, ``response``, ``escalation``, ``escalation_response``,
+``dispatch``, ``resolved``, ``message`` (value ``customer`` / ``agent``) and
+``status``. The rows of one ticket may come in any order among themselves;
+how the tickets may interleave is the reader's ``order`` (see
+:mod:`slacalc._files.sources.grouping`).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from slacalc._evaluation.tickets import EVENT_KINDS
+from slacalc._files.sources._core import BadRecord, Draft, Mapping, RecordError, Tally, bad, instant
+from slacalc._files.sources.grouping import Order, Split, group_rows
+from slacalc._files.tickets import BadRow, read_records
+from slacalc.exceptions import SlacalcError
+
+__all__ = ["KINDS", "read_events"]
+
+KINDS: tuple[str, ...] = ("opened", "channel", "customer", *EVENT_KINDS)
+_KIND_SET = frozenset(KINDS)
+COLUMNS = ("ticket_id", "at", "kind")
+
+
+def read_events(
+    stream: IO[str], fmt: str, mapping: Mapping, tally: Tally, order: Order = "grouped"
+) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every ticket of the log."""
+    unreadable: list[BadRecord] = []
+
+    def rows() -> Iterator[tuple[int, str, Any]]:
+        if fmt == "jsonl":
+            for line, record in read_records(stream, "jsonl", COLUMNS):
+                if isinstance(record, BadRow):
+                    unreadable.append(BadRecord(line, f"line {line}: {record.message}", line))
+                    continue
+                ident = str(record.get("ticket_id") or "").strip()
+                if not ident:
+                    unreadable.append(_no_id(line, record.get("ticket_id")))
+                    continue
+                yield line, ident, [record.get("at"), record.get("kind"), record.get("value")]
+            return
+        # CSV: csv.reader and column positions, no dict per row (a log has millions of rows)
+        reader = csv.reader(stream)
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in COLUMNS if c not in header]
+        if header and missing:
+            unreadable.append(
+                BadRecord(
+                    1,
+                    f"line 1: header: missing column {missing[0]!r}; expected ticket_id,at,kind,value",
+                    1,
+                )
+            )
+            return
+        if not header:
+            return
+        i_id, i_at, i_kind = (header.index(c) for c in COLUMNS)
+        i_value = header.index("value") if "value" in header else None
+        width = len(header)
+        for values in reader:
+            line = reader.line_num
+            if len(values) != width:
+                if not values or not any(v.strip() for v in values):
+                    continue
+                unreadable.append(
+                    BadRecord(
+                        line,
+                        f"line {line}: expected {width} fields ({','.join(header)}); got {len(values)}",
+                        line,
+                    )
+                )
+                continue
+            ident = values[i_id].strip()
+            if not ident:
+                unreadable.append(_no_id(line, values[i_id]))
+                continue
+            yield (
+                line,
+                ident,
+                [values[i_at], values[i_kind], None if i_value is None else values[i_value]],
+            )
+
+    split: set[str] = set()
+    for item in group_rows(rows(), order):
+        while unreadable:
+            b = unreadable.pop(0)
+            yield b.line, b
+        if isinstance(item, Split):
+            split.add(item.ticket_id)
+            continue
+        ident, group = item
+        first = group[0][0]
+        if ident in split:
+            split.discard(ident)
+            yield (
+                first,
+                BadRecord(
+                    first,
+                    f"line {first} (ticket {ident!r}): the ticket's rows came back here after other "
+                    "tickets' rows, and its earlier rows were already read as a ticket; sort the log "
+                    "by ticket_id, or read it with order='any' (--events-order any)",
+                    first,
+                    ident,
+                    "ticket_id",
+                    ident,
+                ),
+            )
+            continue
+        yield from _ticket(ident, group, mapping, tally)
+    while unreadable:
+        b = unreadable.pop(0)
+        yield b.line, b
+
+
+def _no_id(line: int, value: object) -> BadRecord:
+    return BadRecord(
+        line,
+        f"line {line}: ticket_id: missing; expected the ticket's id",
+        line,
+        None,
+        "ticket_id",
+        value,
+    )
+
+
+def _ticket(
+    ident: str, group: list[tuple[int, Any]], mapping: Mapping, tally: Tally
+) -> Iterator[tuple[int, Any]]:
+    first = min(line for line, _ in group)
+    opened: tuple[int, datetime, str] | None = None
+    channel = customer = None
+    events: list[tuple[int, datetime, str, str | None]] = []
+    errors: list[BadRecord] = []
+    for line, (at, kind, value) in group:
+        kind_text = kind.strip().lower() if type(kind) is str else str(kind or "").strip().lower()
+        if value is not None and type(value) is not str:
+            value = str(value)
+        value = value.strip() or None if value is not None else None
+        try:
+            if kind_text not in _KIND_SET:
+                raise RecordError("kind", kind, f"one of {', '.join(KINDS)}")
+            if kind_text in ("channel", "customer"):
+                if value is None:
+                    raise RecordError("value", value, f"the ticket's {kind_text}")
+                if kind_text == "channel":
+                    channel = value
+                else:
+                    customer = value
+                continue
+            when = instant("at", at)
+            if kind_text == "opened":
+                if value is None:
+                    raise RecordError("value", value, "the severity at opening")
+                if opened is not None:
+                    raise RecordError(
+                        "kind",
+                        kind,
+                        f"one opened row per ticket (the first is on line {opened[0]})",
+                    )
+                opened = (line, when, value)
+                continue
+            events.append((line, when, kind_text, value))
+        except SlacalcError as exc:
+            errors.append(bad(line, line, ident, exc, what="line"))
+    if opened is None and not errors:
+        lines = sorted(line for line, _ in group)
+        shown = ", ".join(str(n) for n in lines[:5]) + (", …" if len(lines) > 5 else "")
+        errors.append(
+            BadRecord(
+                first,
+                f"line {first} (ticket {ident!r}): no opened row among the ticket's rows (lines {shown}); "
+                "expected one row with kind 'opened' and the severity as value",
+                first,
+                ident,
+                "kind",
+                None,
+            )
+        )
+    if errors:
+        for b in errors:
+            yield b.line, b
+        return
+    assert opened is not None
+    _, opened_at, severity = opened
+    try:
+        draft = Draft(mapping, tally, ident, opened_at)
+        draft.set_priority(severity)
+        draft.channel = None if channel is None else mapping.channel(channel, tally)
+        draft.set_customer(customer)
+        for _, at, kind_text, value in events:  # in file order; the ticket sorts by time
+            if kind_text == "message":
+                who = (value or "").lower()
+                if who not in ("customer", "agent"):
+                    raise RecordError("value", value, "'customer' or 'agent' for a message")
+                draft.message(at, who, True)
+            elif kind_text == "severity" and value is not None:
+                draft.priority(at, value)
+            else:
+                draft.events.append((at, kind_text, value))
+        ticket = draft.build()
+    except SlacalcError as exc:
+        yield first, bad(first, first, ident, exc, what="line")
+        return
+    yield first, ticket
