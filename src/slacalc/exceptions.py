@@ -22,6 +22,7 @@ Messages name the field, the value and what was expected::
         - UnknownMetricError
       x TicketError(ValueError)
         - TimelineError               unmatched pause/resume, events before opening, now < opened_at
+          - UnknownStatusError        a status event the policy's status mapping does not know
       x BillingError(ValueError)      prices, quota ledger inputs
     * SlacalcWarning(UserWarning)
 
@@ -52,6 +53,7 @@ __all__ = [
     "UnknownPlanError",
     "UnknownPolicyError",
     "UnknownSeverityError",
+    "UnknownStatusError",
     "UnknownTimeZoneError",
     "UnknownWeekdayError",
 ]
@@ -210,6 +212,19 @@ class TicketError(SlacalcError, ValueError):
 
 class TimelineError(TicketError):
     """A ticket whose events do not make a consistent timeline."""
+
+
+class UnknownStatusError(TimelineError):
+    """A ``status`` event whose status the policy maps to none of open, pause or solved."""
+
+    status: str
+
+    @classmethod
+    def for_event(cls, message: str, status: str) -> UnknownStatusError:
+        """Build the error with its *message*; the unknown *status* is kept for batch summaries."""
+        error = cls(message)
+        error.status = status
+        return error
 
 
 class BillingError(SlacalcError, ValueError):

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slacalc._billing.models import EscalationsModel, PriceModel
 from slacalc._engine.calendar import Calendar
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
+from slacalc._evaluation.clocks import BUILTIN_STATUSES, normalise_status
 from slacalc._policies.model import (
     ALL,
     ESCALATION_CLASSES,
@@ -220,7 +221,15 @@ class PolicyModel(_Model):
     lateness: Measure = "business"
     """Measure lateness in business time on the target's calendar, or in wall time."""
     pausable: tuple[Metric, ...] = ("resolution",)
-    """Metrics whose clock stops while waiting on the customer."""
+    """Metrics whose clock stops while waiting on the customer (in a pause status, or between pause and resume)."""
+    pause_statuses: tuple[str, ...] = BUILTIN_STATUSES["pause_statuses"]
+    """Helpdesk statuses that pause the clocks of pausable metrics (Zendesk "pending", "on-hold")."""
+    solved_statuses: tuple[str, ...] = BUILTIN_STATUSES["solved_statuses"]
+    """Statuses that stop resolution and every repeating clock; leaving one re-opens the ticket."""
+    open_statuses: tuple[str, ...] = BUILTIN_STATUSES["open_statuses"]
+    """Statuses in which the clocks run (the ticket is the support team's to work on)."""
+    unknown_statuses: Literal["error", "open"] = "error"
+    """A status in none of the three lists: a row ``error`` naming it (default), or read as ``open``."""
     severities: tuple[SeverityModel, ...] = Field(min_length=1)
     """Severity levels, most severe first (ZITADEL "Severity Level" table, freistilbox "Priority")."""
     calendars: dict[str, CalendarModel] = Field(default_factory=dict)
@@ -564,7 +573,12 @@ class _Builder:
             pausable=tuple(dict.fromkeys(doc.pausable)),
             escalations=doc.escalations,
             notes=doc.notes,
+            pause_statuses=doc.pause_statuses,
+            solved_statuses=doc.solved_statuses,
+            open_statuses=doc.open_statuses,
+            unknown_statuses=doc.unknown_statuses,
         )
+        self._statuses()
         for name in doc.plans:
             self._plan(name, ())
         self._escalations()
@@ -587,7 +601,22 @@ class _Builder:
         object.__setattr__(self.policy, "plans", FrozenMap({n: plans[n] for n in doc.plans}))
         return self.policy
 
-    # ---- severities and calendars
+    # ---- statuses, severities and calendars
+
+    def _statuses(self) -> None:
+        """Each status in one list only (a status cannot both pause and solve a ticket)."""
+        seen: dict[str, str] = {}
+        for group in ("open_statuses", "pause_statuses", "solved_statuses"):
+            for i, name in enumerate(getattr(self.doc, group)):
+                key = normalise_status(name)
+                if not key:
+                    self.problems.add((group, i), f"invalid value {name!r}; expected a status name")
+                elif key in seen and seen[key] != group:
+                    self.problems.add(
+                        (group, i),
+                        f"invalid value {name!r}; expected a status not already in {seen[key]}",
+                    )
+                seen.setdefault(key, group)
 
     def _severities(self) -> tuple[Severity, ...]:
         seen: dict[str, int] = {}

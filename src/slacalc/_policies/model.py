@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from slacalc._engine.calendar import Calendar
 from slacalc._engine.durations import NOT_APPLICABLE, Duration, NoObjective
+from slacalc._evaluation.alerts import AlertSpec
+from slacalc._evaluation.clocks import BUILTIN_STATUSES, ClockSpec, StatusMap, builtin_clock
 from slacalc._typing import METRICS, Measure, OnSeverityChange, Rounding
 from slacalc.exceptions import (
     NaiveDatetimeError,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from slacalc._billing.models import EscalationsModel, PriceModel
     from slacalc._billing.prices import PriceQuote
     from slacalc._evaluation.evaluate import Evaluation
+    from slacalc._evaluation.timers import Timer
 
 __all__ = [
     "ALL",
@@ -257,16 +260,18 @@ class Plan:
     price_model: PriceModel | None = None
     notes: tuple[str, ...] = ()
     extends: str | None = None
+    alerts: Mapping[str, tuple[AlertSpec, ...]] = field(default_factory=FrozenMap)
     _metrics: tuple[str, ...] = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_metrics", tuple(m for m in METRICS if m in self.targets))
+        order = self.policy.metric_names
+        object.__setattr__(self, "_metrics", tuple(m for m in order if m in self.targets))
 
     def __repr__(self) -> str:
         return f"<Plan {self.policy.name}/{self.name}>"
 
     def metrics(self) -> tuple[str, ...]:
-        """The metrics with at least one target, in the order of ``METRICS``."""
+        """The metrics with at least one target: built-ins in the order of ``METRICS``, then the policy's own."""
         return self._metrics
 
     def price(
@@ -321,6 +326,12 @@ class Plan:
 
         return evaluate(self, ticket, now)
 
+    def timers(self, ticket: Any, now: datetime | None = None) -> list[Timer]:
+        """The running clocks of *ticket* at *now*, soonest due first (see ``docs/live.md``)."""
+        from slacalc._evaluation.timers import timers
+
+        return timers(self.evaluate(ticket, now))
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Policy:
@@ -348,9 +359,33 @@ class Policy:
     pausable: tuple[str, ...] = ("resolution",)
     escalations: EscalationsModel | None = None
     notes: tuple[str, ...] = ()
+    pause_statuses: tuple[str, ...] = BUILTIN_STATUSES["pause_statuses"]
+    solved_statuses: tuple[str, ...] = BUILTIN_STATUSES["solved_statuses"]
+    open_statuses: tuple[str, ...] = BUILTIN_STATUSES["open_statuses"]
+    unknown_statuses: Literal["error", "open"] = "error"
+    alert_measure: Measure = "business"
+    clocks: Mapping[str, ClockSpec] = field(default_factory=FrozenMap)
     _lookup: Mapping[object, str] = field(init=False, compare=False, default_factory=FrozenMap)
+    _statuses: StatusMap = field(init=False, compare=False, default_factory=StatusMap)
+    _clocks: Mapping[str, ClockSpec] = field(init=False, compare=False, default_factory=FrozenMap)
+    _metric_names: tuple[str, ...] = field(init=False, compare=False, default=())
 
     def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "_statuses",
+            StatusMap(
+                self.open_statuses, self.pause_statuses, self.solved_statuses, self.unknown_statuses
+            ),
+        )
+        clocks: dict[str, ClockSpec] = {
+            m: builtin_clock(m, pausable=m in self.pausable) for m in METRICS
+        }
+        clocks.update(self.clocks)
+        object.__setattr__(self, "_clocks", FrozenMap(clocks))
+        object.__setattr__(
+            self, "_metric_names", (*METRICS, *(m for m in self.clocks if m not in METRICS))
+        )
         lookup: dict[object, str] = {}
         for sev in self.severities:
             lookup[sev.name] = sev.name
@@ -364,6 +399,23 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"<Policy {self.name} (effective from {self.effective_from.isoformat()}): {', '.join(self.plans)}>"
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric the policy knows: the built-ins, then those its file defines."""
+        return self._metric_names
+
+    @property
+    def statuses(self) -> StatusMap:
+        """How the policy reads helpdesk status names (open, pause, solved)."""
+        return self._statuses
+
+    def clock(self, metric: str) -> ClockSpec:
+        """The clock of *metric* (built-in, or as the policy file defines it)."""
+        try:
+            return self._clocks[metric]
+        except KeyError:
+            raise UnknownMetricError.for_name(metric, self._metric_names) from None
 
     @property
     def severity_names(self) -> tuple[str, ...]:
@@ -422,20 +474,21 @@ class Policy:
 
     def classify(self, metric: str, value: str | int) -> str:
         """The canonical class of *value* for *metric*: an escalation class, a severity, or ``"all"``."""
-        if metric == "escalation_response":
+        spec = self._clocks.get(metric)
+        if spec is None:
+            raise UnknownMetricError.for_name(metric, self._metric_names)
+        escalation = spec.klass == "escalation"
+        if escalation:
             found = _ESCALATION_LOOKUP.get(value) if value.__class__ is str else None
             if found is not None:
                 return found
-        elif metric in METRICS:
-            if value.__class__ is str or value.__class__ is int:
-                found = self._lookup.get(value)
-                if found is not None:
-                    return str(found)
-        else:
-            raise UnknownMetricError.for_name(metric, METRICS)
+        elif value.__class__ is str or value.__class__ is int:
+            found = self._lookup.get(value)
+            if found is not None:
+                return str(found)
         if isinstance(value, str) and _normalise(value) == ALL:
             return ALL
-        if metric == "escalation_response":
+        if escalation:
             return self.escalation_class(value)
         return self.severity(value)
 
@@ -560,3 +613,7 @@ class FamilyPlan:
     def evaluate(self, ticket: Any, now: datetime | None = None) -> Evaluation:
         """:meth:`Plan.evaluate` of the version in force when *ticket* was opened."""
         return self.at(ticket.opened_at).evaluate(ticket, now)
+
+    def timers(self, ticket: Any, now: datetime | None = None) -> list[Timer]:
+        """:meth:`Plan.timers` of the version in force when *ticket* was opened."""
+        return self.at(ticket.opened_at).timers(ticket, now)
