@@ -299,3 +299,233 @@ class TestBadHistories:
             PolicyFileError, match=r"solved_statuses\[0\].*already in pause_statuses"
         ):
             policy_with(tmp_path, solved_statuses='["pending"]')
+
+
+class TestNextReply:
+    """Sev 2 (next reply 4 business hours), opened Wed 1 Apr 2026 09:00, first reply 10:00."""
+
+    OPENED = zh(2026, 4, 1, 9)
+    EVENTS: ClassVar[list[tuple[datetime, str, str]]] = [
+        (zh(2026, 4, 1, 9, 30), "message", "customer"),  # before the first reply: no clock
+        (zh(2026, 4, 1, 10), "message", "agent"),  # first response
+        # 1: Thu 15:00 → Tue 10:00 across Good Friday, the weekend and Easter Monday
+        (zh(2026, 4, 2, 15), "message", "customer"),
+        (zh(2026, 4, 7, 10), "message", "agent"),
+        # 2: Tue 16:00 (a second message at 16:30 starts nothing) → Wed 12:00
+        (zh(2026, 4, 7, 16), "message", "customer"),
+        (zh(2026, 4, 7, 16, 30), "message", "customer"),
+        (zh(2026, 4, 8, 12), "message", "agent"),
+        # 3: Fri 16:00 → Mon 09:00 across a weekend
+        (zh(2026, 4, 10, 16), "message", "customer"),
+        (zh(2026, 4, 13, 9), "message", "agent"),
+    ]
+
+    def test_three_instances_one_breached(self, desk: Any) -> None:
+        """each exchange is judged on its own; the aggregate is breached by the worst one."""
+        t = Ticket("NR-1", self.OPENED, 2, events=self.EVENTS)
+        out = desk.evaluate(t, now=NOW).next_reply
+        first, second, third = out.instances
+        # 1: Thu 15-17 (2 h); Fri 3 (Good Friday), Sat, Sun, Mon 6 (Easter Monday) closed;
+        #    Tue 08-10 (2 h) = 4 h: exactly the objective, due Tue 10:00 → met
+        assert first.started_at == zh(2026, 4, 2, 15)
+        assert first.due_at == zh(2026, 4, 7, 10)
+        assert first.elapsed == 4 * H
+        assert first.status == "met"
+        assert [d["name"] for d in first.facts()["closed_dates"]] == [
+            "Good Friday",
+            "Easter Monday",
+        ]
+        # 2: Tue 16-17 (1 h) + Wed 08-12 (4 h) = 5 h; due Tue 16:00 + 1 h + Wed 3 h = Wed 11:00
+        assert second.started_at == zh(2026, 4, 7, 16)
+        assert second.due_at == zh(2026, 4, 8, 11)
+        assert second.elapsed == 5 * H
+        assert second.status == "breached"
+        assert second.late_by == H
+        assert second.credit_days == 4  # ceil(60 min / 15 min)
+        # 3: Fri 16-17 (1 h) + Mon 08-09 (1 h) = 2 h; due Mon 11:00
+        assert third.due_at == zh(2026, 4, 13, 11)
+        assert third.elapsed == 2 * H
+        assert third.status == "met"
+        assert [o.instance for o in out.instances] == [0, 1, 2]
+        assert out.status == "breached"
+        assert out.late_by == H
+        assert out.credit_days == 4
+        assert out.elapsed == 11 * H
+        assert out.breaches == 1
+        assert "3 instances, 1 breached" in out.explain()
+
+    def test_a_running_instance_is_pending(self, desk: Any) -> None:
+        """a customer message still unanswered at now is a running instance with time left."""
+        events = [
+            (zh(2026, 4, 1, 10), "message", "agent"),
+            (zh(2026, 4, 13, 16), "message", "customer"),
+        ]
+        t = Ticket("NR-2", self.OPENED, 2, events=events)
+        out = desk.evaluate(t, now=zh(2026, 4, 14, 9)).next_reply
+        (only,) = out.instances
+        # Mon 16-17 (1 h) + Tue 08-09 (1 h) = 2 h used, 2 h left → due Tue 11:00
+        assert out.status == "pending"
+        assert out.remaining == 2 * H
+        assert out.due_at == zh(2026, 4, 14, 11)
+        assert only.stopped_at is None
+
+    def test_no_instance_before_the_first_reply(self, desk: Any) -> None:
+        """customer messages before the first response start no next-reply clock."""
+        t = Ticket("NR-3", self.OPENED, 2, events=[(zh(2026, 4, 1, 9, 30), "message", "customer")])
+        out = desk.evaluate(t, now=NOW).next_reply
+        assert out.instances == ()
+        assert out.status == "not_applicable"
+
+    def test_a_response_field_arms_it(self, desk: Any) -> None:
+        """responded_at counts as the first response, like an agent message."""
+        t = Ticket(
+            "NR-4",
+            self.OPENED,
+            2,
+            responded_at=zh(2026, 4, 1, 10),
+            events=[
+                (zh(2026, 4, 1, 11), "message", "customer"),
+                (zh(2026, 4, 1, 12), "message", "agent"),
+            ],
+        )
+        (only,) = desk.evaluate(t, now=NOW).next_reply.instances
+        assert only.elapsed == H
+
+    def test_solved_stops_it(self, desk: Any) -> None:
+        """solving the ticket stops a waiting next-reply clock; a message while solved starts none."""
+        events = [
+            (zh(2026, 4, 1, 10), "message", "agent"),
+            (zh(2026, 4, 1, 11), "message", "customer"),
+            (zh(2026, 4, 1, 12), "status", "solved"),
+            (zh(2026, 4, 1, 13), "message", "customer"),
+        ]
+        out = desk.evaluate(Ticket("NR-5", self.OPENED, 2, events=events), now=NOW).next_reply
+        (only,) = out.instances
+        assert only.stopped_at == zh(2026, 4, 1, 12)
+        assert out.status == "met"
+
+
+class TestPeriodicUpdate:
+    """Sev 1 (an update every 4 business hours), opened Mon 2 Mar 2026 09:00."""
+
+    def test_until_solved(self, desk: Any) -> None:
+        """each agent message stops the running update clock and starts the next, until solved."""
+        events = [
+            (zh(2026, 3, 2, 10), "message", "agent"),  # starts 1
+            (zh(2026, 3, 2, 16), "message", "agent"),  # stops 1 (6 h), starts 2
+            (
+                zh(2026, 3, 3, 11),
+                "message",
+                "agent",
+            ),  # stops 2 (Mon 16-17 + Tue 08-11 = 4 h), starts 3
+            (zh(2026, 3, 3, 13), "status", "solved"),  # stops 3 (2 h)
+            (zh(2026, 3, 3, 14), "message", "agent"),  # solved: starts nothing
+        ]
+        t = Ticket("PU-1", zh(2026, 3, 2, 9), 1, events=events)
+        evaluation = desk.evaluate(t, now=NOW)
+        out = evaluation.periodic_update
+        first, second, third = out.instances
+        # 1: Mon 10:00 + 4 h = 14:00; answered 16:00 → 2 h late, ceil(120 / 15) = 8 days
+        assert first.due_at == zh(2026, 3, 2, 14)
+        assert first.late_by == 2 * H
+        assert first.credit_days == 8
+        # 2: Mon 16:00 + 1 h (to 17:00) + 3 h Tue = Tue 11:00: answered exactly then → met
+        assert second.due_at == zh(2026, 3, 3, 11)
+        assert second.status == "met"
+        # 3: Tue 11:00 → solved 13:00, 2 h → met
+        assert third.stopped_at == zh(2026, 3, 3, 13)
+        assert third.elapsed == 2 * H
+        assert out.status == "breached"
+        assert out.credit_days == 8
+        # the first agent message was also the first response: Mon 09:00 → 10:00
+        assert evaluation.initial_response.elapsed == H
+        # credits over the ticket: initial response met (0) + next reply (none) + updates 8
+        assert evaluation.credit_days == 8
+
+
+class TestTotals:
+    """Opened Mon 2 Mar 2026 09:00; pending 11:00; open Tue 10:00; solved 15:00; re-opened Wed 09:00,
+    solved again Wed 12:00."""
+
+    EVENTS: ClassVar[list[tuple[datetime, str, str]]] = [
+        (zh(2026, 3, 2, 11), "status", "pending"),
+        (zh(2026, 3, 3, 10), "status", "open"),
+        (zh(2026, 3, 3, 15), "status", "solved"),
+        (zh(2026, 3, 4, 9), "status", "open"),
+        (zh(2026, 3, 4, 12), "status", "solved"),
+    ]
+
+    def test_requester_wait_and_agent_work(self, desk: Any) -> None:
+        """the totals count open business time across re-openings, and stop while solved."""
+        t = Ticket("TT-1", zh(2026, 3, 2, 9), 2, events=self.EVENTS)
+        evaluation = desk.evaluate(t, now=NOW)
+        for out in (evaluation.requester_wait, evaluation.agent_work):
+            # Mon 09-11 (2 h) + Tue 10-15 (5 h) + Wed 09-12 (3 h) = 10 h
+            assert out.elapsed == 10 * H
+            # pending Mon 11-17 (6 h) + Tue 08-10 (2 h); solved Tue 15-17 (2 h) + Wed 08-09 (1 h)
+            assert out.paused == 11 * H
+            assert out.pause_reasons == ("pending", "solved")
+            assert out.stopped_at == zh(2026, 3, 4, 12)
+            assert out.status == "met"
+        # agent work: 2 business days = 18 h; requester wait: 3 = 27 h
+        assert evaluation.agent_work.remaining is None
+        assert evaluation.requester_wait.target == "3 business days on office"
+
+    def test_running_total_while_open(self, desk: Any) -> None:
+        """a re-opened ticket's total runs on from where it stopped."""
+        t = Ticket("TT-2", zh(2026, 3, 2, 9), 2, events=self.EVENTS[:4])
+        out = desk.evaluate(t, now=zh(2026, 3, 4, 10)).agent_work
+        # 2 h + 5 h + Wed 09-10 (1 h) = 8 h of 18 h
+        assert out.status == "pending"
+        assert out.elapsed == 8 * H
+        assert out.remaining == 10 * H
+        # 10 h left from Wed 10:00: Wed 10-17 (7 h) + Thu 08-11 (3 h) → Thu 11:00
+        assert out.due_at == zh(2026, 3, 5, 11)
+
+
+class TestAggregateSurface:
+    def test_untargeted_repeating_metric_is_not_applicable(self) -> None:
+        """a plan without a next-reply target reads as not applicable, with no instances."""
+        plan = load_policy("zitadel-2023").plan("extended")
+        evaluation = plan.evaluate(Ticket("U-1", zh(2026, 3, 2, 9), 1), now=NOW)
+        assert evaluation.next_reply.status == "not_applicable"
+        assert evaluation.next_reply.instances == ()
+        assert "next_reply" not in evaluation.outcomes
+
+    def test_facts_are_json(self, desk: Any) -> None:
+        """an aggregate's facts, instances included, are plain JSON data."""
+        import json
+
+        t = Ticket("U-2", TestNextReply.OPENED, 2, events=TestNextReply.EVENTS)
+        facts = desk.evaluate(t, now=NOW).next_reply.facts()
+        assert json.loads(json.dumps(facts))["instances"][1]["late_by_seconds"] == 3600
+
+    def test_pickles(self, desk: Any) -> None:
+        """aggregates pickle and compare equal (for Dask and Spark workers)."""
+        import pickle
+
+        t = Ticket("U-3", TestNextReply.OPENED, 2, events=TestNextReply.EVENTS)
+        out = desk.evaluate(t, now=NOW).next_reply
+        again = pickle.loads(pickle.dumps(out))
+        assert again == out
+        assert again.instances[1].late_by == H
+
+    def test_frame_engine_takes_the_row_path(self, desk: Any) -> None:
+        """evaluate_frame gives next_reply the numbers plan.evaluate gives."""
+        pd = pytest.importorskip("pandas")
+        from slacalc.pandas import evaluate_frame
+
+        events = [
+            {"at": at.isoformat(), "kind": k, "value": v} for at, k, v in TestNextReply.EVENTS
+        ]
+        frame = pd.DataFrame(
+            {
+                "id": ["F-1", "F-2"],
+                "opened_at": [TestNextReply.OPENED.isoformat()] * 2,
+                "severity": ["2", "2"],
+                "events": [events, []],
+            }
+        )
+        out = evaluate_frame(frame, plan=desk, metric="next_reply", now=NOW)
+        assert list(out["status"]) == ["breached", "not_applicable"]
+        assert out["late_by"].iloc[0] == H

@@ -244,6 +244,18 @@ class History:
     __slots__ = ("_pause_cache", "items", "now", "states", "unknown")
 
     def __init__(self, ticket: Ticket, statuses: StatusMap, now: int) -> None:
+        self.now = now
+        self.unknown: list[str] = []
+        self._pause_cache: dict[tuple[str, ...], list[tuple[int, int | None, str]]] = {}
+        opened = ticket._opened_us
+        if not ticket._events_us:  # the common case, kept short
+            items: list[_Item] = [(opened, _OPENED, None, False)]
+            responded = ticket._responded_us
+            if responded is not None and responded <= now:
+                items.append((responded, _RESPONSE, None, False))
+            self.items = items
+            self.states: list[_State] = [(opened, False, "open", "", False)]
+            return
         rows: list[tuple[int, int, int, str, str | None, int]] = [
             (ticket._opened_us, 0, -2, "opened", None, -1)
         ]
@@ -254,11 +266,8 @@ class History:
         ):
             rows.append((at, _RANK.get(kind, 3), pos, kind, value, index))
         rows.sort()
-        self.now = now
-        self.unknown: list[str] = []
-        self._pause_cache: dict[tuple[str, ...], list[tuple[int, int | None, str]]] = {}
-        items: list[_Item] = []
-        states: list[_State] = [(ticket._opened_us, False, "open", "", False)]
+        items = []
+        states: list[_State] = [(opened, False, "open", "", False)]
         held = False
         category = "open"
         name = ""
@@ -434,6 +443,8 @@ def _stopped_at_once(
     return False
 
 
+_OPENED = frozenset({"opened"})
+_RESPONSE = frozenset({"response"})
 _TOKENS: dict[tuple[str, str | None, tuple[str, ...]], frozenset[str]] = {}
 
 
