@@ -529,3 +529,87 @@ class TestAggregateSurface:
         out = evaluate_frame(frame, plan=desk, metric="next_reply", now=NOW)
         assert list(out["status"]) == ["breached", "not_applicable"]
         assert out["late_by"].iloc[0] == H
+
+
+class TestClockModel:
+    def test_a_metric_of_ones_own(self, tmp_path: Path) -> None:
+        """a policy defines a metric in the clock model and a plan targets it like a built-in."""
+        text = POLICY_FILE.read_text(encoding="utf-8") + (
+            "\n[metrics.pausable_update]\n"
+            'start = ["message:agent"]\nstop = ["message:agent", "solved"]\n'
+            'pause = ["pending"]\nrepeat = true\n'
+            '\n[plans.desk.targets.pausable_update]\nall = "4 business hours"\n'
+        )
+        path = tmp_path / "own.toml"
+        path.write_text(text, encoding="utf-8")
+        plan = load_policy(path).plan("desk")
+        events = [
+            (zh(2026, 3, 2, 10), "message", "agent"),
+            (zh(2026, 3, 2, 11), "status", "pending"),
+            (zh(2026, 3, 3, 9), "status", "open"),
+            (zh(2026, 3, 3, 12), "message", "agent"),
+        ]
+        out = plan.evaluate(Ticket("C-1", zh(2026, 3, 2, 9), 1, events=events), now=NOW)
+        first = out["pausable_update"].instances[0]  # type: ignore[attr-defined]
+        # Mon 10-11 (1 h) + Tue 09-12 (3 h) = 4 h; paused Mon 11-17 + Tue 08-09 = 7 h
+        assert first.elapsed == 4 * H
+        assert first.paused == 7 * H
+        assert first.status == "met"
+        assert plan.metrics()[-1] == "pausable_update"
+        # the built-in periodic update does not pause: Mon 10:00 → Tue 12:00 = 7 h + 4 h = 11 h
+        assert out.periodic_update.instances[0].elapsed == 11 * H
+
+    @pytest.mark.parametrize(
+        ("table", "message"),
+        [
+            (
+                'start = ["openned"]',
+                "metrics.mine.start[0]: unknown trigger 'openned'; expected one of opened, response",
+            ),
+            (
+                'start = ["opened"]\nstop = ["status:"]',
+                "metrics.mine.stop[0]: unknown trigger 'status:'",
+            ),
+            ("start = []", "metrics.mine.start: invalid value []; expected at least 1 item"),
+            (
+                'start = ["opened"]\nrepeat = "forever"',
+                "metrics.mine.repeat: invalid value 'forever'",
+            ),
+        ],
+    )
+    def test_errors(self, tmp_path: Path, table: str, message: str) -> None:
+        """a bad clock names the key path and what was expected."""
+        from slacalc.exceptions import PolicyFileError
+
+        path = tmp_path / "bad.toml"
+        path.write_text(
+            POLICY_FILE.read_text(encoding="utf-8") + f"\n[metrics.mine]\n{table}\n",
+            encoding="utf-8",
+        )
+        with pytest.raises(PolicyFileError) as info:
+            load_policy(path)
+        assert message in str(info.value)
+
+    def test_unknown_metric_in_credits(self, tmp_path: Path) -> None:
+        """credits may only name metrics the policy knows."""
+        from slacalc.exceptions import PolicyFileError
+
+        text = POLICY_FILE.read_text(encoding="utf-8").replace(
+            'metrics = ["initial_response", "next_reply", "periodic_update"]',
+            'metrics = ["initial_response", "next_replies"]',
+        )
+        path = tmp_path / "bad.toml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(
+            PolicyFileError, match=r"credits.metrics\[1\]: unknown metric 'next_replies'"
+        ):
+            load_policy(path)
+
+    def test_schema_describes_the_clock_model(self) -> None:
+        """the published JSON Schema has the metrics table and the status lists."""
+        from slacalc import policy_schema
+
+        schema = policy_schema()
+        assert {"metrics", "pause_statuses", "solved_statuses"} <= set(schema["properties"])
+        clock = schema["$defs"]["MetricModel"]["properties"]
+        assert {"start", "stop", "pause", "repeat", "after", "class"} <= set(clock)

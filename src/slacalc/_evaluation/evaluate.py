@@ -904,7 +904,7 @@ def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluat
                 judge(run.start, run.stop, run.value, history.pauses(spec.pause), i)
                 for i, run in enumerate(runs)
             )
-            reason = "" if instances else _never_started(metric)
+            reason = "" if instances else _never_started(spec)
             outcomes[metric] = RepeatingOutcome(
                 ticket.id,
                 policy.name,
@@ -917,7 +917,7 @@ def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluat
             )
         elif not runs:
             outcomes[metric] = _not_applicable(
-                plan, ticket, metric, None, now, _never_started(metric)
+                plan, ticket, metric, None, now, _never_started(spec)
             )
         elif spec.repeat == "total":
             pauses = _with_gaps(history.pauses(spec.pause), runs)
@@ -934,13 +934,11 @@ def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluat
     )
 
 
-def _never_started(metric: str) -> str:
-    if metric == "escalation_response":
+def _never_started(spec: ClockSpec) -> str:
+    if spec.klass == "escalation":
         return "no management escalation was requested"
-    if metric == "next_reply":
-        return "no customer message has waited for a reply after the first response"
-    if metric == "periodic_update":
-        return "no agent message has started an update clock"
+    if spec.repeat is True:
+        return f"no clock has started (it starts on {', '.join(spec.start)})"
     return "the clock has not started"
 
 
@@ -960,7 +958,7 @@ def _with_gaps(
     for a, b, why in spans:
         if merged:
             pa, pb, pwhy = merged[-1]
-            if pb is None or a <= pb:
+            if pb is None or a < pb:  # overlapping (touching spans stay apart)
                 end = None if pb is None or b is None else max(pb, b)
                 merged[-1] = (pa, end, pwhy)
                 continue
