@@ -613,3 +613,100 @@ class TestClockModel:
         assert {"metrics", "pause_statuses", "solved_statuses"} <= set(schema["properties"])
         clock = schema["$defs"]["MetricModel"]["properties"]
         assert {"start", "stop", "pause", "repeat", "after", "class"} <= set(clock)
+
+
+def with_alerts(tmp_path: Path, alerts: str, measure: str | None = None) -> Any:
+    """The desk plan with an alerts table (and perhaps alert_measure)."""
+    text = POLICY_FILE.read_text(encoding="utf-8")
+    if measure is not None:
+        text = text.replace(
+            'pausable = ["resolution"]', f'pausable = ["resolution"]\nalert_measure = "{measure}"'
+        )
+    path = tmp_path / "alerts.toml"
+    path.write_text(text + f"\n[plans.desk.alerts]\n{alerts}\n", encoding="utf-8")
+    return load_policy(path).plan("desk")
+
+
+class TestAlerts:
+    """Sev 2 initial response (8 business hours), opened Fri 6 Mar 2026 13:00: Fri 13-17 (4 h) +
+    Mon 08-12 (4 h) → due Mon 9 Mar 12:00. The wall-clock span is 71 h."""
+
+    TICKET = Ticket("A-1", zh(2026, 3, 6, 13), 2)
+
+    def test_business_hours_alerts_stay_in_business_hours(self, tmp_path: Path) -> None:
+        """75 % and '30 minutes before' are open time: Monday 10:00 and 11:30, not Sunday."""
+        plan = with_alerts(tmp_path, 'initial_response = ["30 minutes before", "75%"]')
+        out = plan.evaluate(self.TICKET, now=zh(2026, 3, 6, 14)).initial_response
+        # 75 % of 8 h = 6 h: Fri 13-17 (4 h) + Mon 08-10 (2 h) → Mon 10:00
+        # 30 minutes before: 7 h 30 min of open time → Mon 11:30
+        assert [(a.label, a.at) for a in out.alerts] == [
+            ("75%", zh(2026, 3, 9, 10)),
+            ("30 minutes before", zh(2026, 3, 9, 11, 30)),
+        ]
+        assert out.next_alert() == out.alerts[0]
+        assert (
+            "alerts (open time on the calendar): 75% at Mon 2026-03-09 10:00+01:00" in out.explain()
+        )
+
+    def test_wall_clock_alerts_where_the_policy_says_so(self, tmp_path: Path) -> None:
+        """alert_measure = "wall": 75 % of the 71 h span is Sunday 18:15, as Zammad's reminders fall."""
+        plan = with_alerts(tmp_path, 'initial_response = ["75%", "30 minutes before"]', "wall")
+        out = plan.evaluate(self.TICKET, now=zh(2026, 3, 6, 14)).initial_response
+        # 0.75 × 71 h = 53 h 15 min after Fri 13:00 → Sun 8 Mar 18:15; 30 min before Mon 12:00
+        assert [(a.label, a.at) for a in out.alerts] == [
+            ("75%", zh(2026, 3, 8, 18, 15)),
+            ("30 minutes before", zh(2026, 3, 9, 11, 30)),
+        ]
+
+    def test_alerts_move_with_pauses_and_never_pass_due(self, tmp_path: Path) -> None:
+        """a pause pushes the alerts as it pushes due; a lead longer than the target alerts at the start."""
+        plan = with_alerts(tmp_path, 'resolution = ["50%", "5 business hours before", "100%"]')
+        # Sev 1 resolution 4 h, Mon 2 Mar 09:00; pending 10:00-14:00
+        t = Ticket(
+            "A-2",
+            zh(2026, 3, 2, 9),
+            1,
+            events=[
+                (zh(2026, 3, 2, 10), "status", "pending"),
+                (zh(2026, 3, 2, 14), "status", "open"),
+            ],
+        )
+        out = plan.evaluate(t, now=zh(2026, 3, 2, 15)).resolution
+        # 50 % = 2 h: 09-10 (1 h), paused to 14:00, 14-15 → 15:00; 100 % = due 17:00;
+        # 5 h before a 4 h target: the instant the clock first runs, 09:00
+        assert [(a.label, a.at) for a in out.alerts] == [
+            ("5 business hours before", zh(2026, 3, 2, 9)),
+            ("50%", zh(2026, 3, 2, 15)),
+            ("100%", zh(2026, 3, 2, 17)),
+        ]
+        assert out.due_at == zh(2026, 3, 2, 17)
+
+    def test_every_instance_has_its_alerts(self, tmp_path: Path) -> None:
+        """each next-reply instance lists its own alerts."""
+        plan = with_alerts(tmp_path, 'next_reply = ["75%"]')
+        t = Ticket("A-3", TestNextReply.OPENED, 2, events=TestNextReply.EVENTS)
+        out = plan.evaluate(t, now=NOW).next_reply
+        # instance 2: Tue 7 Apr 16:00, 75 % of 4 h = 3 h: Tue 16-17 + Wed 08-10 → Wed 10:00
+        assert out.instances[1].alerts[0].at == zh(2026, 4, 8, 10)
+
+    @pytest.mark.parametrize(
+        ("alerts", "message"),
+        [
+            (
+                'initial_response = ["120%"]',
+                "plans.desk.alerts.initial_response[0]: invalid alert '120%'; expected a share above 0% and at most 100%",
+            ),
+            (
+                'initial_response = ["soon"]',
+                "invalid alert 'soon'; expected a share of the target such as '75%'",
+            ),
+            ('nxt_reply = ["50%"]', "plans.desk.alerts.nxt_reply: unknown metric 'nxt_reply'"),
+        ],
+    )
+    def test_errors(self, tmp_path: Path, alerts: str, message: str) -> None:
+        """a bad alert names where it is and what was expected."""
+        from slacalc.exceptions import PolicyFileError
+
+        with pytest.raises(PolicyFileError) as info:
+            with_alerts(tmp_path, alerts)
+        assert message in str(info.value)

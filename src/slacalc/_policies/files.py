@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slacalc._billing.models import EscalationsModel, PriceModel
 from slacalc._engine.calendar import Calendar
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
+from slacalc._evaluation.alerts import AlertSpec
 from slacalc._evaluation.clocks import BUILTIN_STATUSES, ClockSpec, check_trigger, normalise_status
 from slacalc._policies.model import (
     ALL,
@@ -199,6 +200,8 @@ class PlanModel(_Model):
     """Per metric, per class: the objective (tables "SLO - Initial response time", "Response times")."""
     price: PriceModel | None = None
     """What the plan costs (Exoscale "Price/month", ProAuth "Annual price")."""
+    alerts: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Per metric, warnings before a breach: ``["50%", "75%", "30 minutes before"]`` (ServiceNow-style shares, Freshdesk-style lead times)."""
     notes: tuple[str, ...] = ()
     """Interpretations taken for this plan."""
 
@@ -255,6 +258,8 @@ class PolicyModel(_Model):
     """Statuses in which the clocks run (the ticket is the support team's to work on)."""
     unknown_statuses: Literal["error", "open"] = "error"
     """A status in none of the three lists: a row ``error`` naming it (default), or read as ``open``."""
+    alert_measure: Measure = "business"
+    """Alerts in open time on the target's calendar (default: never at night or on a weekend), or in ``wall`` time."""
     severities: tuple[SeverityModel, ...] = Field(min_length=1)
     """Severity levels, most severe first (ZITADEL "Severity Level" table, freistilbox "Priority")."""
     calendars: dict[str, CalendarModel] = Field(default_factory=dict)
@@ -565,6 +570,7 @@ class _PlanParts:
     targets: dict[str, dict[str, Target]]
     price: PriceModel | None
     notes: tuple[str, ...]
+    alerts: dict[str, tuple[AlertSpec, ...]]
 
 
 class _Builder:
@@ -614,6 +620,7 @@ class _Builder:
             open_statuses=doc.open_statuses,
             unknown_statuses=doc.unknown_statuses,
             clocks=FrozenMap(clocks),
+            alert_measure=doc.alert_measure,
         )
         self._statuses()
         for name in doc.plans:
@@ -634,6 +641,7 @@ class _Builder:
                 price_model=parts.price,
                 notes=parts.notes,
                 extends=parts.extends,
+                alerts=FrozenMap(parts.alerts),
             )
         object.__setattr__(self.policy, "plans", FrozenMap({n: plans[n] for n in doc.plans}))
         return self.policy
@@ -820,9 +828,29 @@ class _Builder:
             targets=ordered,
             price=model.price if "price" in given or parent is None else parent.price,
             notes=model.notes,
+            alerts=self._alerts(name, model, parent),
         )
         self.parts[name] = parts
         return parts
+
+    def _alerts(
+        self, name: str, model: PlanModel, parent: _PlanParts | None
+    ) -> dict[str, tuple[AlertSpec, ...]]:
+        """The plan's alerts per metric: its own, over those of the plan it extends."""
+        out = dict(parent.alerts) if parent is not None else {}
+        for metric, texts in model.alerts.items():
+            path: Path_ = ("plans", name, "alerts", metric)
+            if metric not in self.known_metrics:
+                self.problems.add(path, _unknown_metric(metric, self.known_metrics))
+                continue
+            specs = []
+            for i, text in enumerate(texts):
+                try:
+                    specs.append(AlertSpec.parse(text, "alert"))
+                except PolicyError as exc:
+                    self.problems.add((*path, i), str(exc).removeprefix("alert: "))
+            out[metric] = tuple(specs)
+        return {m: v for m, v in out.items() if v}
 
     def _ordered(self, metric: str, table: dict[str, Target]) -> dict[str, Target]:
         order = (
