@@ -282,12 +282,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_schema)
 
     from slacalc._cli.credits import add_credits_command
+    from slacalc._cli.due import add_due_command
     from slacalc._cli.ledger import add_ledger_command
     from slacalc._cli.report import add_report_command
 
     add_ledger_command(sub)
     add_credits_command(sub)
     add_report_command(sub)
+    add_due_command(sub)
     return parser
 
 
