@@ -7,7 +7,10 @@ keep those that are already breached, fall due, or have an alert within
 soonest first: ordered by ``next_at``, the earlier of the clock's next alert
 and its due instant. Bad rows are reported on stderr with their line number
 and the rest are still listed; statuses the policy does not map are counted
-in one warning at the end. Exit codes: 0, 1 (some rows bad, every good row
+in one warning at the end. With ``--contracts``, a ticket's ``customer``
+column picks the contract in force when it was opened, and the contract's
+effective plan (its own calendar, time zone, targets, pinned version) judges
+it. Exit codes: 0, 1 (some rows bad, every good row
 listed), 2 (a usage or input error stopped the command).
 
 Memory stays flat on large files: the rows to list are kept as short text
@@ -25,15 +28,23 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slacalc._engine.calendar import to_us
 from slacalc._engine.durations import NoObjective, parse_duration
+from slacalc._evaluation.credits import Contract
 from slacalc._evaluation.timers import Timer, timers
-from slacalc._files.tickets import BadRow, open_input, parse_instant, read_tickets
+from slacalc._files.tickets import (
+    TICKET_COLUMNS,
+    BadRow,
+    open_input,
+    parse_instant,
+    read_records,
+    ticket_or_bad_row,
+)
 from slacalc.exceptions import DurationError, SlacalcError, UnknownStatusError
 
 __all__ = ["DUE_COLUMNS", "add_due_command", "run_due"]
@@ -86,6 +97,11 @@ def add_due_command(subparsers: Any) -> None:
     )
     p.add_argument("--out", metavar="PATH", help="write to PATH instead of standard output")
     p.add_argument("--tz", metavar="ZONE", help="give instants in this IANA time zone")
+    p.add_argument(
+        "--contracts",
+        metavar="FILE",
+        help="contracts (as for credits): a ticket's customer column picks its contract's terms",
+    )
     p.set_defaults(handler=run_due)
 
 
@@ -212,7 +228,8 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Handler of ``slacalc due``."""
     from slacalc._policies.files import load_policy
 
-    plan = load_policy(args.policy).plan(args.plan)
+    policy = load_policy(args.policy)
+    plan = policy.plan(args.plan)
     now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)
     limit = None if args.within is None else to_us(now + horizon(args.within), "--within")
     tz = _zone(args.tz)
@@ -221,15 +238,22 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     bad = 0
     unknown: Counter[str] = Counter()
     unknown_open: Counter[str] = Counter()
+    contracts: dict[str, list[Contract]] = {}
+    if args.contracts:
+        bad += _read_contracts(args.contracts, policy, args.plan, contracts, err)
     try:
         with open_input(args.file) as stream:
-            for line, item in read_tickets(stream, fmt):
+            for line, record in read_records(stream, fmt, TICKET_COLUMNS):
+                item = ticket_or_bad_row(line, record)
                 if isinstance(item, BadRow):
                     bad += 1
                     err.write(f"{args.file}: line {item.line}: {item.message}\n")
                     continue
+                terms = plan
+                if contracts and not isinstance(record, BadRow):
+                    terms = _contract_plan(contracts, record, item.opened_at.date(), plan)
                 try:
-                    evaluation = plan.evaluate(item, now)
+                    evaluation = terms.evaluate(item, now)
                     running = timers(evaluation)
                 except UnknownStatusError as exc:
                     bad += 1
@@ -278,6 +302,42 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write(f"{bad} bad row(s); every other ticket was read\n")
         return 1
     return 0
+
+
+def _read_contracts(
+    path: str, policy: Any, plan: str, into: dict[str, list[Contract]], err: IO[str]
+) -> int:
+    """Read the contracts file into *into* (customer → contracts); the number of bad rows."""
+    from slacalc._cli.credits import contract_from_row
+
+    bad = 0
+    with open_input(path) as stream:
+        for line, record in read_records(
+            stream, _input_format(path, None), ("customer", "term_start", "term_end")
+        ):
+            if isinstance(record, BadRow):
+                bad += 1
+                err.write(f"{path}: line {line}: {record.message}\n")
+                continue
+            try:
+                contract = contract_from_row(record, policy, plan)
+            except SlacalcError as exc:
+                bad += 1
+                err.write(f"{path}: line {line}: {exc}\n")
+                continue
+            into.setdefault(contract.customer, []).append(contract)
+    return bad
+
+
+def _contract_plan(
+    contracts: dict[str, list[Contract]], record: dict[str, Any], opened: date, default: Any
+) -> Any:
+    """The effective plan of the customer's contract in force on *opened* (the default plan without one)."""
+    customer = str(record.get("customer") or "").strip()
+    for contract in contracts.get(customer, ()):
+        if contract.term_start <= opened < contract.term_end:
+            return contract.plan
+    return default
 
 
 def _write(sink: IO[str], lines: Iterable[str], fmt: str) -> None:

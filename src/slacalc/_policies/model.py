@@ -24,7 +24,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from slacalc._engine.calendar import Calendar
-from slacalc._engine.durations import NOT_APPLICABLE, Duration, NoObjective
+from slacalc._engine.durations import NOT_APPLICABLE, Duration, NoObjective, parse_duration
 from slacalc._evaluation.alerts import AlertSpec
 from slacalc._evaluation.clocks import BUILTIN_STATUSES, ClockSpec, StatusMap, builtin_clock
 from slacalc._typing import METRICS, Measure, OnSeverityChange, Rounding
@@ -33,6 +33,7 @@ from slacalc.exceptions import (
     PolicyError,
     UnknownMetricError,
     UnknownPlanError,
+    UnknownPolicyError,
     UnknownSeverityError,
 )
 
@@ -49,6 +50,7 @@ __all__ = [
     "FamilyPlan",
     "FrozenMap",
     "Plan",
+    "PlanTerms",
     "Policy",
     "PolicyFamily",
     "Severity",
@@ -332,6 +334,128 @@ class Plan:
 
         return timers(self.evaluate(ticket, now))
 
+    def with_terms(
+        self,
+        *,
+        calendar: Calendar | Mapping[str, Calendar] | None = None,
+        timezone: str | None = None,
+        targets: Mapping[str, Mapping[str | int, Any]] | None = None,
+        version: str | None = None,
+        label: str = "contract",
+    ) -> Plan:
+        """This plan under a customer's own terms (see :class:`PlanTerms`); *version* must be this plan's.
+
+        >>> from slacalc._policies.files import load_policy
+        >>> plan = load_policy("zitadel-2023").plan("extended")
+        >>> mine = plan.with_terms(timezone="America/New_York", targets={"initial_response": {"2": "1 business hour"}})
+        >>> str(mine.target("initial_response", 2)), mine.target("initial_response", 2).calendar.timezone
+        ('1 business hour on extended in America/New_York', 'America/New_York')
+        """
+        if version is not None and version != self.policy.name:
+            msg = (
+                f"policy_version: {version!r} is not the version of plan {self.name!r} "
+                f"({self.policy.name}); expected {self.policy.name!r} or a family plan to pin a version of"
+            )
+            raise PolicyError(msg)
+        return PlanTerms(calendar, timezone, targets or {}, label).apply(self)
+
+
+@dataclass(frozen=True, eq=False)
+class PlanTerms:
+    """A customer's own terms over a plan: its support calendar or time zone, and its own targets.
+
+    *calendar* replaces the calendar of every target (one :class:`Calendar`),
+    or of the targets on the policy calendars it names (a mapping: name →
+    calendar, e.g. only ``business``, keeping 24x7 targets 24x7). *timezone*
+    moves every other target calendar to that zone: the same weekly hours and
+    holidays, read in the customer's local time. *targets* overrides
+    objectives per metric and class (``{"initial_response": {"1": "30
+    minutes"}}``); a new target runs on the calendar the plan's target for that
+    metric and class ran on, or on *calendar*. *label* names a replacing
+    calendar in target texts.
+    """
+
+    calendar: Calendar | Mapping[str, Calendar] | None = None
+    timezone: str | None = None
+    targets: Mapping[str, Mapping[str | int, Any]] = field(default_factory=dict)
+    label: str = "contract"
+
+    def apply(self, plan: Plan) -> Plan:
+        """*plan* with these terms: a new :class:`Plan` of the same name and policy."""
+        if self.calendar is None and self.timezone is None and not self.targets:
+            return plan
+        moved: dict[int, tuple[str, Calendar]] = {}
+
+        def place(name: str | None, cal: Calendar | None) -> tuple[str | None, Calendar | None]:
+            if cal is None:
+                return name, cal
+            replacement = self.calendar
+            if isinstance(replacement, Calendar):
+                return self.label, replacement
+            if replacement is not None and name is not None and name in replacement:
+                return name, replacement[name]
+            if self.timezone is None:
+                return name, cal
+            hit = moved.get(id(cal))
+            if hit is None:
+                config = cal.config()
+                config["timezone"] = self.timezone
+                hit = moved[id(cal)] = (f"{name} in {self.timezone}", Calendar(**config))
+            return hit
+
+        targets: dict[str, dict[str, Target]] = {}
+        for metric, table in plan.targets.items():
+            targets[metric] = {}
+            for klass, target in table.items():
+                name, cal = place(target.calendar_name, target.calendar)
+                targets[metric][klass] = Target(metric, klass, target.objective, name, cal)
+        policy = plan.policy
+        for metric, overrides in self.targets.items():
+            policy.clock(metric)  # an unknown metric is an error
+            row = targets.setdefault(metric, {})
+            for key, value in overrides.items():
+                klass = policy.classify(metric, key)
+                objective = _objective(value, f"targets.{metric}.{key}")
+                current = row.get(klass) or row.get(ALL)
+                if current is not None and current.calendar is not None:
+                    name, cal = current.calendar_name, current.calendar
+                elif isinstance(self.calendar, Calendar):
+                    name, cal = self.label, self.calendar
+                else:
+                    name, cal = None, None
+                if cal is None and isinstance(objective, Duration):
+                    msg = (
+                        f"targets.{metric}.{key}: {value!r} needs a calendar and the plan has none "
+                        "for this metric and class; expected a calendar= for the contract"
+                    )
+                    raise PolicyError(msg)
+                row[klass] = Target(metric, klass, objective, name, cal)
+        return Plan(
+            name=plan.name,
+            title=plan.title,
+            policy=policy,
+            channels=plan.channels,
+            covered_channels=plan.covered_channels,
+            support_hours=plan.support_hours,
+            targets=FrozenMap({m: FrozenMap(t) for m, t in targets.items()}),
+            price_model=plan.price_model,
+            notes=(*plan.notes, f"with the customer's own terms ({self.label})"),
+            extends=plan.extends,
+            alerts=plan.alerts,
+        )
+
+
+def _objective(value: object, field: str) -> Duration | NoObjective:
+    if isinstance(value, Duration | NoObjective):
+        return value
+    if isinstance(value, timedelta):
+        return Duration(fixed=value)
+    parsed = parse_duration(value, field)
+    if isinstance(parsed, Duration) and parsed.fixed < timedelta(0):
+        msg = f"{field}: invalid value {value!r}; expected a duration of zero or more"
+        raise PolicyError(msg)
+    return parsed
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Policy:
@@ -596,13 +720,47 @@ class FamilyPlan:
 
     family: PolicyFamily
     name: str
+    terms: PlanTerms | None = None
+    _applied: dict[str, Plan] = field(default_factory=dict, init=False, repr=False)
 
     def __repr__(self) -> str:
         return f"<FamilyPlan {self.family.name}/{self.name}>"
 
     def at(self, when: datetime | date) -> Plan:
-        """The plan as the version in force at *when* defines it."""
-        return self.family.at(when).plan(self.name)
+        """The plan as the version in force at *when* defines it (under the customer's terms, if any)."""
+        plan = self.family.at(when).plan(self.name)
+        if self.terms is None:
+            return plan
+        hit = self._applied.get(plan.policy.name)
+        if hit is None:
+            hit = self._applied[plan.policy.name] = self.terms.apply(plan)
+        return hit
+
+    def with_terms(
+        self,
+        *,
+        calendar: Calendar | Mapping[str, Calendar] | None = None,
+        timezone: str | None = None,
+        targets: Mapping[str, Mapping[str | int, Any]] | None = None,
+        version: str | None = None,
+        label: str = "contract",
+    ) -> Plan | FamilyPlan:
+        """This plan under a customer's terms; *version* pins one version of the family (a :class:`Plan`).
+
+        >>> from slacalc._policies.files import load_policy
+        >>> starbase = load_policy("zitadel").plan("starbase").with_terms(version="zitadel-2021")
+        >>> starbase.policy.name
+        'zitadel-2021'
+        """
+        terms = PlanTerms(calendar, timezone, targets or {}, label)
+        if version is not None:
+            names = [p.name for p in self.family.versions]
+            if version not in names:
+                msg = f"policy_version: unknown version {version!r} of {self.family.name!r}; expected one of {', '.join(names)}"
+                raise UnknownPolicyError(msg)
+            pinned = self.family.versions[names.index(version)].plan(self.name)
+            return terms.apply(pinned)
+        return FamilyPlan(self.family, self.name, terms)
 
     def deadline(
         self, opened_at: datetime, severity: str | int, metric: str = "initial_response"
