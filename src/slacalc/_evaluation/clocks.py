@@ -68,7 +68,6 @@ BUILTIN_STATUSES: dict[str, tuple[str, ...]] = {
 }
 Repeat = bool | Literal["total"]
 _SPACES = re.compile(r"[\s_\-\u2010-\u2014]+")
-_RANK = {"opened": 0, "severity": 1, "status": 2, "pause": 2, "resume": 2}
 
 
 def normalise_status(text: str) -> str:
@@ -93,6 +92,9 @@ class StatusMap:
     solved_statuses: tuple[str, ...] = BUILTIN_STATUSES["solved_statuses"]
     unknown: Literal["error", "open"] = "error"
     _lookup: dict[str, str] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _seen: dict[str, tuple[str | None, str]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         lookup: dict[str, str] = {}
@@ -112,7 +114,17 @@ class StatusMap:
 
     def category(self, status: str) -> str | None:
         """``open``, ``pause`` or ``solved`` for a known status; None for an unknown one."""
-        return self._lookup.get(normalise_status(status))
+        return self.read(status)[0]
+
+    def read(self, status: str) -> tuple[str | None, str]:
+        """The category of *status* (None when unknown) and its normalised name."""
+        hit = self._seen.get(status)
+        if hit is None:
+            key = normalise_status(status)
+            hit = (self._lookup.get(key), key)
+            if len(self._seen) < 10_000:  # statuses are few; a flood of names is not cached
+                self._seen[status] = hit
+        return hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +150,9 @@ class ClockSpec:
     repeat: Repeat = False
     after: tuple[str, ...] = ()
     klass: Literal["severity", "escalation"] = "severity"
+    _sets: tuple[frozenset[str], frozenset[str], frozenset[str]] = field(
+        init=False, repr=False, compare=False, default=(frozenset(), frozenset(), frozenset())
+    )
 
     def __post_init__(self) -> None:
         for name in ("start", "stop", "after"):
@@ -147,6 +162,8 @@ class ClockSpec:
             msg = "start: a clock needs at least one start trigger; expected e.g. ['opened']"
             raise PolicyError(msg)
         object.__setattr__(self, "pause", tuple(_pause_key(p) for p in self.pause))
+        sets = (frozenset(self.start), frozenset(self.stop), frozenset(self.after))
+        object.__setattr__(self, "_sets", sets)
 
     @property
     def stops_when_solved(self) -> bool:
@@ -256,29 +273,28 @@ class History:
             self.items = items
             self.states: list[_State] = [(opened, False, "open", "", False)]
             return
-        rows: list[tuple[int, int, int, str, str | None, int]] = [
-            (ticket._opened_us, 0, -2, "opened", None, -1)
-        ]
-        if ticket._responded_us is not None:
-            rows.append((ticket._responded_us, 3, -1, "response", None, -1))
-        for pos, ((at, kind, value), index) in enumerate(
-            zip(ticket._events_us, ticket._index, strict=True)
-        ):
-            rows.append((at, _RANK.get(kind, 3), pos, kind, value, index))
-        rows.sort()
+        rows = ticket._ranked()
         items = []
         states: list[_State] = [(opened, False, "open", "", False)]
         held = False
         category = "open"
         name = ""
         resolved = False
+        plain = _PLAIN
         for at, _, pos, kind, value, index in rows:
+            if kind not in _STATEFUL:
+                if at <= now:
+                    solved = resolved or category == "solved"
+                    tokens = plain.get((kind, value))
+                    if tokens is None:
+                        tokens = _tokens(kind, value, ())
+                    items.append((at, tokens, value, solved))
+                continue
             was_solved = resolved or category == "solved"
             extra: tuple[str, ...] = ()
-            changed = True
             if kind == "status":
                 assert value is not None
-                found = statuses.category(value)
+                found, key = statuses.read(value)
                 if found is None:
                     if statuses.unknown == "error":
                         raise UnknownStatusError.for_event(
@@ -295,7 +311,7 @@ class History:
                     found = "open"
                 held = False
                 category = found
-                name = normalise_status(value)
+                name = key
                 if category != "solved":
                     resolved = False
                 extra = (f"status:{name}",)
@@ -327,21 +343,16 @@ class History:
                             "each resume to follow a pause or a pause status",
                         )
                     )
-            elif kind == "resolved":
+            else:  # resolved
                 resolved = True
-            else:
-                changed = False
             solved = resolved or category == "solved"
-            if changed:
-                states.append((at, held, category, name, resolved))
-                if solved and not was_solved:
-                    extra = (*extra, "solved")
-                elif was_solved and not solved:
-                    extra = (*extra, "reopened")
-            if at > now:
-                continue  # checked, but the future does not count
-            tokens = _tokens(kind, value, extra)
-            items.append((at, tokens, value, solved))
+            states.append((at, held, category, name, resolved))
+            if solved and not was_solved:
+                extra = (*extra, "solved")
+            elif was_solved and not solved:
+                extra = (*extra, "reopened")
+            if at <= now:  # the future is checked, but does not count
+                items.append((at, _tokens(kind, value, extra), value, solved))
         self.items = items
         self.states = states
 
@@ -392,9 +403,7 @@ class History:
 
     def runs(self, spec: ClockSpec) -> list[Run]:
         """The instances of *spec*'s clock, in order; they never overlap."""
-        start_on = frozenset(spec.start)
-        stop_on = frozenset(spec.stop)
-        after = frozenset(spec.after)
+        start_on, stop_on, after = spec._sets
         armed = not after
         repeat = spec.repeat is not False
         solved_blocks = spec.stops_when_solved
@@ -445,6 +454,15 @@ def _stopped_at_once(
 
 _OPENED = frozenset({"opened"})
 _RESPONSE = frozenset({"response"})
+_STATEFUL = frozenset({"status", "pause", "resume", "resolved"})
+_PLAIN: dict[tuple[str, str | None], frozenset[str]] = {
+    ("opened", None): _OPENED,
+    ("response", None): _RESPONSE,
+    ("message", "customer"): frozenset({"message", "message:customer"}),
+    ("message", "agent"): frozenset({"message", "message:agent"}),
+    ("dispatch", None): frozenset({"dispatch"}),
+    ("escalation_response", None): frozenset({"escalation_response"}),
+}
 _TOKENS: dict[tuple[str, str | None, tuple[str, ...]], frozenset[str]] = {}
 
 

@@ -886,8 +886,7 @@ def evaluate(plan: Plan, ticket: Ticket, now: datetime | None = None) -> Evaluat
     )
     cap = None if policy.credits is None else policy.credits.cap_days_per_ticket
     outcomes: dict[str, AnyOutcome] = {}
-    for metric in plan.metrics():
-        spec = policy.clock(metric)
+    for metric, spec in plan._clocks:
         if off_channel:
             reason = f"channel '{ticket.channel}' carries no guarantee; covered: {', '.join(covered or ())}"
             if spec.repeat is True:
@@ -1010,7 +1009,17 @@ def _not_applicable(
 class _Judge:
     """Judges the clock runs of one metric of one ticket."""
 
-    __slots__ = ("changes", "initial", "metric", "now", "now_us", "plan", "spec", "ticket")
+    __slots__ = (
+        "alert_specs",
+        "changes",
+        "initial",
+        "metric",
+        "now",
+        "now_us",
+        "plan",
+        "spec",
+        "ticket",
+    )
 
     def __init__(
         self,
@@ -1031,6 +1040,10 @@ class _Judge:
         self.now_us = now_us
         self.initial = initial
         self.changes = changes
+        self.alert_specs = plan.alerts.get(metric)
+
+    def _target(self, klass: str) -> tuple[Target, int | None, Calendar | None]:
+        return self.plan._objective(self.metric, klass)
 
     def __call__(
         self,
@@ -1068,10 +1081,8 @@ class _Judge:
                 klass = used_changes[-1][2]
                 if rule == "restart":
                     start = max(start, used_changes[-1][0])
-        target = plan.target(metric, klass)
-        objective = target.duration()
-        cal = target.calendar
-        if objective is None or cal is None:
+        target, d, cal = self._target(klass)
+        if d is None or cal is None:
             return _not_applicable(
                 plan,
                 ticket,
@@ -1085,7 +1096,6 @@ class _Judge:
                 changes=used_changes,
                 instance=instance,
             )
-        d = objective // _US
         if pauses:
             kept = [(a, b, w) for a, b, w in pauses if (b is None or b > start) and a < end]
             spans = tuple((a, b) for a, b, _ in kept)
@@ -1112,7 +1122,7 @@ class _Judge:
         credit_days, credit_note = _credits(
             policy.credits, ticket, metric, status, late_business, late_wall
         )
-        specs = plan.alerts.get(metric)
+        specs = self.alert_specs
         alerts = (
             alert_instants(specs, cal, start, d, due_us, spans, now_us, policy.alert_measure)
             if specs

@@ -25,6 +25,7 @@ EventKind = Literal[
     "status",
 ]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
+_RANK = {"opened": 0, "severity": 1, "status": 2, "pause": 2, "resume": 2}
 #: The authors of a ``message`` event: a public message from the customer or from support.
 AUTHORS: tuple[str, ...] = ("customer", "agent")
 _AUTHOR_LOOKUP = {
@@ -84,6 +85,9 @@ class Ticket:
     )
     # for each event (in time order), its position in the events as given
     _index: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    _ranks: list[tuple[int, int, int, str, str | None, int]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __init__(
         self,
@@ -120,6 +124,7 @@ class Ticket:
             set_(self, "events", ())
             set_(self, "_events_us", ())
             set_(self, "_index", ())
+        set_(self, "_ranks", None)
         self._check()
 
     def _check(self) -> None:
@@ -173,6 +178,28 @@ class Ticket:
                         )
                     )
                 paused = False
+
+    def _ranked(self) -> list[tuple[int, int, int, str, str | None, int]]:
+        """The ticket's happenings as the clocks read them: ``(at, rank, position, kind, value, index)``.
+
+        Opening first, then in time order; at one instant severity changes,
+        then status changes (status, pause, resume), then the rest, each group
+        in the order given. ``responded_at`` reads as a response event.
+        Computed once per ticket (a ticket never changes).
+        """
+        rows = self._ranks
+        if rows is None:
+            rows = [(self._opened_us, 0, -2, "opened", None, -1)]
+            if self._responded_us is not None:
+                rows.append((self._responded_us, 3, -1, "response", None, -1))
+            rank = _RANK
+            for pos, ((at, kind, value), index) in enumerate(
+                zip(self._events_us, self._index, strict=True)
+            ):
+                rows.append((at, rank.get(kind, 3), pos, kind, value, index))
+            rows.sort()
+            object.__setattr__(self, "_ranks", rows)
+        return rows
 
     def with_events(self, *events: EventLike) -> Ticket:
         """A copy of the ticket with more events."""

@@ -264,10 +264,17 @@ class Plan:
     extends: str | None = None
     alerts: Mapping[str, tuple[AlertSpec, ...]] = field(default_factory=FrozenMap)
     _metrics: tuple[str, ...] = field(default=(), init=False, repr=False)
+    _clocks: tuple[tuple[str, ClockSpec], ...] = field(default=(), init=False, repr=False)
+    # (metric, class) -> (target, objective in µs or None, calendar): the evaluation hot path
+    _judged: dict[tuple[str, str], tuple[Target, int | None, Calendar | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         order = self.policy.metric_names
-        object.__setattr__(self, "_metrics", tuple(m for m in order if m in self.targets))
+        metrics = tuple(m for m in order if m in self.targets)
+        object.__setattr__(self, "_metrics", metrics)
+        object.__setattr__(self, "_clocks", tuple((m, self.policy.clock(m)) for m in metrics))
 
     def __repr__(self) -> str:
         return f"<Plan {self.policy.name}/{self.name}>"
@@ -297,6 +304,17 @@ class Plan:
     def covers(self, channel: str | None) -> bool:
         """Whether targets apply to a ticket from *channel* (None, an unknown channel, counts as covered)."""
         return self.covered_channels is None or channel is None or channel in self.covered_channels
+
+    def _objective(self, metric: str, klass: str) -> tuple[Target, int | None, Calendar | None]:
+        """The target of *metric* for a canonical *klass*, its objective in µs and its calendar (cached)."""
+        key = (metric, klass)
+        hit = self._judged.get(key)
+        if hit is None:
+            target = self.target(metric, klass)
+            objective = target.duration()
+            us = None if objective is None else objective // timedelta(microseconds=1)
+            hit = self._judged[key] = (target, us, target.calendar)
+        return hit
 
     def target(self, metric: str, klass: str | int) -> Target:
         """The target for *metric* and *klass* (a severity, an escalation class or ``"all"``).
