@@ -1,7 +1,7 @@
 """A plain replay of a ticket's events over a minute-by-minute calendar, to check slacalc against.
 
 It knows nothing of slacalc's clock engine. Each built-in metric's rule
-(SPEC §2.2 and §8, docs/live.md) is written out by hand below as the plain
+(SPEC §2.2 and §8, docs/evaluation.md) is written out by hand below as the plain
 statement of when its clocks start and stop; the status history is replayed
 into "paused" and "solved" flags; and every number is counted one open
 minute at a time on a :class:`reference.Timeline`:

@@ -95,7 +95,7 @@ class LiveCase:
 
 
 def clock_model(metric: str, pausable: bool) -> dict[str, Any]:
-    """The built-in definition of *metric*, written out in the clock model (docs/live.md)."""
+    """The built-in definition of *metric*, written out in the clock model (docs/evaluation.md)."""
     pause = ["pause_statuses"] if pausable else []
     table: dict[str, dict[str, Any]] = {
         "initial_response": {"start": ["opened"], "stop": ["response", "message:agent"]},

@@ -159,7 +159,7 @@ class MetricTargetsModel(BaseModel):
 
 
 class MetricModel(_Model):
-    """``[metrics.<name>]``: a metric's clock in the clock model (see docs/live.md).
+    """``[metrics.<name>]``: a metric's clock in the clock model (see docs/evaluation.md).
 
     A built-in metric's name redefines its clock; any other name adds a metric,
     which plans then target like the built-in ones.

@@ -347,7 +347,7 @@ class Plan:
         return evaluate(self, ticket, now)
 
     def timers(self, ticket: Any, now: datetime | None = None) -> list[Timer]:
-        """The running clocks of *ticket* at *now*, soonest due first (see ``docs/live.md``)."""
+        """The running clocks of *ticket* at *now*, soonest due first (see ``docs/evaluation.md``)."""
         from slacalc._evaluation.timers import timers
 
         return timers(self.evaluate(ticket, now))
