@@ -12,7 +12,7 @@ text for the key), the key path, the bad value and what was expected; pydantic's
 >>> [p for p in policy.plans]
 ['built-in', 'starter', 'pro', 'enterprise']
 >>> sorted(policy_schema()["properties"])[:4]
-['$schema', 'calendars', 'credits', 'effective_from']
+['$schema', 'alert_measure', 'calendars', 'credits']
 """
 
 from __future__ import annotations
