@@ -65,28 +65,41 @@ def twenty_events() -> object:
 
 
 def bench_evaluate() -> list[tuple[str, float, float, int]]:
-    from slacalc import load_policy
+    from slacalc import Ticket, load_policy
 
     ticket = twenty_events()
     now = datetime(2026, 3, 20, tzinfo=ZURICH)
+    answered = Ticket(
+        "T-1",
+        datetime(2026, 4, 2, 18, tzinfo=ZURICH),
+        "2",
+        responded_at=datetime(2026, 4, 7, 8, 20, tzinfo=ZURICH),
+    )
     out = []
+    extended = load_policy("zitadel-2023").plan("extended")
+    desk = load_policy(ROOT / "tests" / "live_policy.toml").plan("desk")
     cases = [
-        ("zitadel-2023/extended (2 metrics)", load_policy("zitadel-2023").plan("extended")),
         (
-            "tests/live_policy.toml desk (8 metrics)",
-            load_policy(ROOT / "tests" / "live_policy.toml").plan("desk"),
+            "for scale: SPEC §7's answered ticket, no events, zitadel-2023/extended",
+            extended,
+            answered,
+            datetime(2026, 5, 1, tzinfo=ZURICH),
         ),
+        ("20 events, zitadel-2023/extended (2 metrics)", extended, ticket, now),
+        ("20 events, tests/live_policy.toml desk (8 metrics)", desk, ticket, now),
     ]
-    for label, plan in cases:
-        evaluation = plan.evaluate(ticket, now)
-        clocks = sum(len(getattr(o, "instances", (o,))) for o in evaluation)
+    for label, plan, one, at in cases:
+        evaluation = plan.evaluate(one, at)
+        clocks = sum(
+            1 for o in evaluation for c in getattr(o, "instances", (o,)) if c.started_at is not None
+        )
         for _ in range(500):
-            plan.evaluate(ticket, now)
+            plan.evaluate(one, at)
         samples = []
         for _ in range(60):
             t0 = time.process_time()
             for _ in range(200):
-                plan.evaluate(ticket, now)
+                plan.evaluate(one, at)
             samples.append((time.process_time() - t0) / 200 * 1e6)
         samples.sort()
         out.append((label, statistics.median(samples), samples[int(len(samples) * 0.9)], clocks))
@@ -154,6 +167,37 @@ def bench_due(rows: int) -> dict[str, float]:
         }
 
 
+def _scaled(
+    path: str | None, evaluations: list[tuple[str, float, float, int]], due: dict[str, float]
+) -> list[str]:
+    """A paragraph scaling this run to the quiet run of the 'Batch evaluation' section, when there is one."""
+    import re
+
+    if path is None or not Path(path).exists():
+        return []
+    text = Path(path).read_text(encoding="utf-8")
+    one = re.search(r"answered ticket\), median \| ([\d.]+) µs", text)
+    many = re.search(r"`slacalc evaluate`, 1,000,000 CSV tickets, wall time \| ([\d.]+) s", text)
+    if one is None or many is None:
+        return []
+    quiet_us, quiet_s = float(one[1]), float(many[1])
+    factor = evaluations[0][1] / quiet_us
+    ratio = due["cpu_s"] / due["evaluate_cpu_s"]
+    estimates = ", ".join(
+        f"{label.split(', ')[-1]} ≈ {median / factor:.0f} µs"
+        for label, median, _, _ in evaluations[1:]
+    )
+    return [
+        f"This run shared the machine: the answered ticket of SPEC §7 took {evaluations[0][1]:.1f} µs here "
+        f"against {quiet_us:.1f} µs in the quiet run of *Batch evaluation* above, a factor of {factor:.1f}. "
+        f"Scaled by it, the 20-event evaluations are estimated at {estimates} on a quiet machine. "
+        f"`slacalc due` used {ratio:.2f}× the CPU time of `slacalc evaluate` on the same file in this run; "
+        f"at the quiet {quiet_s:.1f} s per million tickets of `slacalc evaluate`, that is an estimated "
+        f"{ratio * quiet_s:.0f} s for 1,000,000 open tickets. These are extrapolations, not measurements.",
+        "",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -177,9 +221,10 @@ def main() -> None:
         "|---|---:|---|",
     ]
     for label, median, p90, clocks in evaluations:
+        goal = "(SPEC §7: under 20 µs)" if label.startswith("for scale") else "under 60 µs median"
         lines.append(
-            f"| `plan.evaluate`, 20 events, {label}: {clocks} clocks, median / p90 CPU time | "
-            f"{median:.1f} / {p90:.1f} µs | under 60 µs median |"
+            f"| `plan.evaluate`, {label}: {clocks} clock(s), median / p90 CPU time | "
+            f"{median:.1f} / {p90:.1f} µs | {goal} |"
         )
     ratio = due["cpu_s"] / due["evaluate_cpu_s"]
     lines += [
@@ -189,6 +234,7 @@ def main() -> None:
         f"| … peak resident memory | {due['peak_mib']:.0f} MiB | under 300 MB |",
         f"| … clocks listed (breached or due / alerting within 4 h) | {due['listed']:,} | |",
         "",
+        *_scaled(args.write, evaluations, due),
         "Reproduce with `python benchmarks/bench_live.py --rows 1000000`.",
         "",
     ]

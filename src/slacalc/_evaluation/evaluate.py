@@ -164,6 +164,71 @@ class Outcome:
         self.instance = instance
         self.alert_measure = alert_measure
 
+    @classmethod
+    def _judged(
+        cls,
+        ticket_id: str,
+        policy: str,
+        plan: str,
+        metric: str,
+        klass: str | None,
+        status: Status,
+        target: Target,
+        now: datetime,
+        tz: tzinfo,
+        start: int,
+        due: int,
+        stop: int | None,
+        elapsed: int,
+        remaining: int | None,
+        late: int,
+        late_wall: int,
+        credit_days: int,
+        credit_note: str | None,
+        severity_rule: str | None,
+        initial_class: str | None,
+        changes: tuple[tuple[int, str, str], ...],
+        pauses: tuple[tuple[int, int | None], ...],
+        paused: int,
+        lateness_measure: str,
+        alerts: tuple[tuple[str, int], ...],
+        pause_why: tuple[str, ...],
+        instance: int | None,
+        alert_measure: str,
+    ) -> Outcome:
+        """A judged clock, built without keyword arguments (the evaluation hot path)."""
+        self = object.__new__(cls)
+        self.ticket_id = ticket_id
+        self.policy = policy
+        self.plan = plan
+        self.metric = metric
+        self.klass = klass
+        self.status = status
+        self._target = target
+        self.now = now
+        self._tz = tz
+        self._start = start
+        self._due = due
+        self._stop = stop
+        self._elapsed = elapsed
+        self._remaining = remaining
+        self._late = late
+        self._late_wall = late_wall
+        self.credit_days = credit_days
+        self._credit_note = credit_note
+        self.severity_rule = severity_rule
+        self.initial_class = initial_class
+        self._changes = changes
+        self._pauses = pauses
+        self._paused = paused
+        self.lateness_measure = lateness_measure
+        self.reason = ""
+        self._alerts = alerts
+        self._pause_why = pause_why
+        self.instance = instance
+        self.alert_measure = alert_measure
+        return self
+
     def _key(self) -> tuple[Any, ...]:
         own = (getattr(self, name) for name in Outcome.__slots__ if name not in ("_target", "_tz"))
         return (*own, self.target, self.calendar)
@@ -1010,13 +1075,17 @@ class _Judge:
     """Judges the clock runs of one metric of one ticket."""
 
     __slots__ = (
+        "alert_measure",
         "alert_specs",
         "changes",
+        "credit_rule",
         "initial",
+        "lateness",
         "metric",
         "now",
         "now_us",
         "plan",
+        "policy_name",
         "spec",
         "ticket",
     )
@@ -1041,6 +1110,12 @@ class _Judge:
         self.initial = initial
         self.changes = changes
         self.alert_specs = plan.alerts.get(metric)
+        policy = plan.policy
+        self.policy_name = policy.name
+        self.lateness = policy.lateness
+        self.alert_measure = policy.alert_measure
+        rule = policy.credits
+        self.credit_rule = rule if rule is not None and metric in rule.metrics else None
 
     def _target(self, klass: str) -> tuple[Target, int | None, Calendar | None]:
         return self.plan._objective(self.metric, klass)
@@ -1074,7 +1149,7 @@ class _Judge:
                 for c in changes:
                     if c[0] < start:
                         initial_class = c[2]
-                used_changes = tuple(c for c in changes if start <= c[0] < end)
+                used_changes = tuple([c for c in changes if start <= c[0] < end])
             if rule == "initial" or not used_changes:
                 klass = initial_class
             else:
@@ -1096,12 +1171,13 @@ class _Judge:
                 changes=used_changes,
                 instance=instance,
             )
+        spans: tuple[tuple[int, int | None], ...] = ()
+        why: tuple[str, ...] = ()
         if pauses:
-            kept = [(a, b, w) for a, b, w in pauses if (b is None or b > start) and a < end]
-            spans = tuple((a, b) for a, b, _ in kept)
-            why = tuple(w for _, _, w in kept)
-        else:
-            spans, why = (), ()
+            kept = [p for p in pauses if (p[1] is None or p[1] > start) and p[0] < end]
+            if kept:
+                spans = tuple([(a, b) for a, b, _ in kept])
+                why = tuple([w for _, _, w in kept])
         if spans:
             used, paused_us = _business_used(cal, start, end, spans)
             due_us = due_with_pauses(cal, start, d, spans, now_us)
@@ -1111,7 +1187,7 @@ class _Judge:
             due_us = cal.add_us(start, d)
         late_business = used - d if used > d else 0
         late_wall = end - due_us if end > due_us else 0
-        lateness = policy.lateness
+        lateness = self.lateness
         late = late_business if lateness == "business" else late_wall
         if late > 0:
             status: Status = "breached"
@@ -1119,44 +1195,47 @@ class _Judge:
             status = "met"
         else:
             status = "pending"
-        credit_days, credit_note = _credits(
-            policy.credits, ticket, metric, status, late_business, late_wall
-        )
+        if self.credit_rule is None:
+            credit_days, credit_note = 0, None
+        else:
+            credit_days, credit_note = _credits(
+                self.credit_rule, ticket, metric, status, late_business, late_wall
+            )
         specs = self.alert_specs
         alerts = (
-            alert_instants(specs, cal, start, d, due_us, spans, now_us, policy.alert_measure)
+            alert_instants(specs, cal, start, d, due_us, spans, now_us, self.alert_measure)
             if specs
             else ()
         )
-        return Outcome(
+        return Outcome._judged(
             ticket.id,
-            policy.name,
+            self.policy_name,
             plan.name,
             metric,
             klass,
             status,
             target,
             now,
-            tz=cal.tzinfo,
-            start=start,
-            due=due_us,
-            stop=stop,
-            elapsed=used,
-            remaining=None if stop is not None else (d - used if d > used else 0),
-            late=late,
-            late_wall=late_wall,
-            credit_days=credit_days,
-            credit_note=credit_note,
-            severity_rule=rule,
-            initial_class=initial_class,
-            changes=used_changes,
-            pauses=spans,
-            paused=paused_us,
-            lateness_measure=lateness,
-            alerts=alerts,
-            pause_why=why,
-            instance=instance,
-            alert_measure=policy.alert_measure,
+            cal.tzinfo,
+            start,
+            due_us,
+            stop,
+            used,
+            None if stop is not None else (d - used if d > used else 0),
+            late,
+            late_wall,
+            credit_days,
+            credit_note,
+            rule,
+            initial_class,
+            used_changes,
+            spans,
+            paused_us,
+            lateness,
+            alerts,
+            why,
+            instance,
+            self.alert_measure,
         )
 
 
