@@ -2,8 +2,10 @@
 
 One contract from flags (``--customer --term-start --term-end``), or many from
 a contracts file (CSV or JSON Lines with ``customer, term_start, term_end`` and
-optional ``plan``, ``term_price``, ``currency``) with a ``customer`` column in
-the tickets file. Each contract row gives the credit days earned, the days
+optional ``plan``, ``term_price``, ``currency``, and the customer's own terms:
+``timezone``, ``calendar`` (a policy calendar's name or a JSON calendar),
+``targets`` (JSON: metric → class → duration) and ``policy_version``) with a
+``customer`` column in the tickets file. Each contract row gives the credit days earned, the days
 granted after the per-term cap, the extended term end and, when a term price
 is known, the money value of the days (days / days in term × term price,
 rounded half up to the cent). Bad ticket or contract rows are reported on
@@ -17,6 +19,7 @@ import argparse
 import csv
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +27,7 @@ from typing import IO, Any
 
 from slacalc._billing.prices import parse_money
 from slacalc._cli.sources import add_source_arguments, ticket_rows
+from slacalc._engine.calendar import Calendar
 from slacalc._evaluation.credits import Contract, ContractCredits
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
@@ -37,7 +41,7 @@ from slacalc._files.tickets import (
 )
 from slacalc.exceptions import BillingError, SlacalcError
 
-__all__ = ["CREDIT_COLUMNS", "add_credits_command", "run_credits"]
+__all__ = ["CREDIT_COLUMNS", "add_credits_command", "contract_from_row", "run_credits"]
 
 CREDIT_COLUMNS = (
     "customer",
@@ -77,7 +81,7 @@ def add_credits_command(subparsers: Any) -> None:
     p.add_argument(
         "--contracts",
         metavar="FILE",
-        help="contracts: CSV or JSON Lines (customer,term_start,term_end[,plan,term_price,currency])",
+        help="contracts: CSV or JSON Lines (customer,term_start,term_end[,plan,term_price,currency,timezone,calendar,targets,policy_version])",
     )
     p.add_argument("--customer", help="the one contract's customer (without --contracts)")
     p.add_argument("--term-start", help="first day of the term, YYYY-MM-DD (without --contracts)")
@@ -119,6 +123,76 @@ def _format(path: str, given: str | None) -> str:
     return "jsonl" if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
 
 
+def _json_cell(value: object, field: str) -> Any:
+    if isinstance(value, Mapping | list):
+        return value
+    try:
+        return json.loads(str(value))
+    except json.JSONDecodeError as exc:
+        msg = f"{field}: invalid JSON {value!r} ({exc.msg}); expected a JSON object"
+        raise BillingError(msg) from None
+
+
+def contract_from_row(row: Mapping[str, Any], policy: Any, default_plan: str | None) -> Contract:
+    """A :class:`Contract` from a contracts-file row, with the customer's own terms if it has any."""
+    plan_name = str(row.get("plan") or default_plan or "").strip()
+    if not plan_name:
+        msg = "plan: missing; give a plan column or --plan"
+        raise BillingError(msg)
+    customer = str(row.get("customer") or "").strip()
+    if not customer:
+        msg = "customer: missing; expected the customer's name"
+        raise BillingError(msg)
+    terms: dict[str, Any] = {}
+    zone = str(row.get("timezone") or "").strip()
+    if zone:
+        terms["timezone"] = zone
+    version = str(row.get("policy_version") or "").strip()
+    if version:
+        terms["policy_version"] = version
+    cal = row.get("calendar")
+    if cal not in (None, ""):
+        terms["calendar"] = _calendar_cell(cal, policy)
+    targets = row.get("targets")
+    if targets not in (None, ""):
+        parsed = _json_cell(targets, "targets")
+        if not isinstance(parsed, Mapping) or not all(
+            isinstance(v, Mapping) for v in parsed.values()
+        ):
+            msg = f"targets: invalid value {targets!r}; expected a JSON object metric → class → duration"
+            raise BillingError(msg)
+        terms["targets"] = parsed
+    return Contract(
+        customer,
+        policy.plan(plan_name),
+        _date(row.get("term_start"), "term_start"),
+        _date(row.get("term_end"), "term_end"),
+        **terms,
+    )
+
+
+def _calendar_cell(value: object, policy: Any) -> Calendar:
+    """A policy calendar by name, or a calendar written as JSON (the Calendar constructor's keys)."""
+    text = value if isinstance(value, Mapping) else str(value).strip()
+    if isinstance(text, str) and not text.startswith("{"):
+        calendars = getattr(policy, "calendars", None)
+        if calendars is None:  # a family: its latest version's calendars
+            calendars = policy.latest.calendars
+        if text not in calendars:
+            msg = f"calendar: unknown calendar {text!r}; expected one of {', '.join(calendars)} or a JSON calendar"
+            raise BillingError(msg)
+        return calendars[text]  # type: ignore[no-any-return]
+    spec = _json_cell(text, "calendar")
+    if not isinstance(spec, Mapping):
+        msg = f"calendar: invalid value {value!r}; expected a calendar name or a JSON object"
+        raise BillingError(msg)
+    try:
+        return Calendar(**spec)
+    except TypeError as exc:
+        msg = f"calendar: invalid calendar {value!r} ({exc}); expected the keys timezone, hours, holidays, closed, special, business_day"
+        raise BillingError(msg) from None
+
+
 def _contract_rows(path: str, err: IO[str]) -> tuple[list[tuple[int, dict[str, Any]]], int]:
     rows: list[tuple[int, dict[str, Any]]] = []
     bad = 0
@@ -148,20 +222,8 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         rows, bad = _contract_rows(args.contracts, err)
         for line, row in rows:
             try:
-                plan_name = str(row.get("plan") or args.plan or "").strip()
-                if not plan_name:
-                    msg = "plan: missing; give a plan column or --plan"
-                    raise BillingError(msg)
-                customer = str(row.get("customer") or "").strip()
-                if not customer:
-                    msg = "customer: missing; expected the customer's name"
-                    raise BillingError(msg)
-                contract = Contract(
-                    customer,
-                    policy.plan(plan_name),
-                    _date(row.get("term_start"), "term_start"),
-                    _date(row.get("term_end"), "term_end"),
-                )
+                contract = contract_from_row(row, policy, args.plan)
+                customer = contract.customer
                 price = _money(row.get("term_price"), "term_price")
                 contracts.append(
                     (contract, price, str(row.get("currency") or args.currency), customer)

@@ -282,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_schema)
 
     from slacalc._cli.credits import add_credits_command
+    from slacalc._cli.due import add_due_command
     from slacalc._cli.ledger import add_ledger_command
     from slacalc._cli.report import add_report_command
     from slacalc._cli.sources import add_sources_command
@@ -290,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_credits_command(sub)
     add_report_command(sub)
     add_sources_command(sub)
+    add_due_command(sub)
     return parser
 
 
