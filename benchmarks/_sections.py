@@ -6,7 +6,12 @@ import re
 from pathlib import Path
 
 #: Sections written by benchmarks other than run.py (which writes the rest of the page).
-OWN_SECTIONS = ("## Batch calendar API", "## Batch evaluation", "## evaluate_frame")
+OWN_SECTIONS = (
+    "## Batch calendar API",
+    "## Batch evaluation",
+    "## evaluate_frame",
+    "## Live metrics",
+)
 
 
 def _pattern(heading: str) -> re.Pattern[str]:

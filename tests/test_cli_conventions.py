@@ -61,6 +61,10 @@ COMMANDS: dict[str, list[str]] = {
         "credits", str(EXAMPLES / "customer_tickets.csv"), "--policy", "zitadel-2023",
         "--contracts", str(EXAMPLES / "contracts.csv"), "--now", NOW,
     ],
+    "due": [
+        "due", str(EXAMPLES / "tickets.csv"), "--policy", "zitadel-2023", "--plan", "extended",
+        "--now", NOW,
+    ],
     "ledger": [
         "ledger", "--policy", "proauth", "--plan", "enterprise-standard",
         "--contract-start", "2026-01-01", "--purchases", str(EXAMPLES / "ledger_purchases.csv"),
@@ -186,12 +190,13 @@ class TestSchemas:
         assert "plans" in json.loads(out)["properties"]
 
     @pytest.mark.parametrize(
-        "command", ["evaluate", "explain", "credits", "ledger", "ledger-document"]
+        "command", ["evaluate", "explain", "credits", "due", "ledger", "ledger-document"]
     )
     def test_output_schemas_are_valid_schemas(self, command: str) -> None:
         """every published output schema is a valid JSON Schema that refuses stray fields."""
         published = schema(command)
-        assert published["additionalProperties"] is False
+        shapes = [published] if "properties" in published else published["$defs"].values()
+        assert all(shape["additionalProperties"] is False for shape in shapes)
 
     def test_schema_refuses_what_old_output_wrote(self) -> None:
         """numbers as strings and '' for missing (the old evaluate JSON) do not validate."""

@@ -251,6 +251,19 @@ def test_ledger_keeps_every_good_case(case: Messy) -> None:
         assert set(case.good) <= set(cases), err
 
 
+@settings(FUZZ, max_examples=40)
+@given(messy_files())
+def test_due_lists_every_good_open_ticket(case: Messy) -> None:
+    """due: every untouched ticket without a response has its running clock listed."""
+    folder, path = in_folder(case)
+    with folder:
+        code, out, err = run(["due", path, *POLICY, "--now", NOW, "--format", "jsonl"])
+    if check_exit(code, err, case.first_line_damaged):
+        listed = {json.loads(line)["id"] for line in out.splitlines()}
+        unanswered = {f"T-{i:03d}-x" for i in range(2, 6, 3)}
+        assert unanswered & set(case.good) <= listed, err
+
+
 def report(case: Messy) -> tuple[int, str, str, bool]:
     """``slacalc report`` on *case*: exit code, stdout, stderr and whether the page was written."""
     folder, path = in_folder(case)
@@ -294,6 +307,7 @@ COMMANDS = {
                 "--term-end", "2027-01-01", "--now", NOW],
     "ledger": ["ledger", "--plan", "enterprise-standard", "--contract-start", "2026-01-01",
                "--cases", "{path}"],
+    "due": ["due", "{path}", *POLICY, "--now", NOW],
 }  # fmt: skip
 
 

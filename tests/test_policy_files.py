@@ -403,7 +403,7 @@ class TestErrors:
         text = BASE.replace("targets.escalation_response]", "targets.escalation]")
         message = error_of(tmp_path, text)
         assert (
-            "plans.gold.targets.escalation: invalid value 'escalation'; expected 'initial_response', 'escalation_response', 'dispatch' or 'resolution'"
+            "plans.gold.targets.escalation: unknown metric 'escalation'; expected one of initial_response, escalation_response, dispatch, resolution, next_reply, periodic_update, requester_wait, agent_work (or a metric defined under [metrics])"
             in message
         )
 

@@ -88,15 +88,19 @@ class TestStory:
         ticket = _tickets(name)[CASES[name]["story"]]
         kinds = {"severity", "pause", "resume", "resolved", "dispatch"}
         got = [(e.at.astimezone(UTC), e.kind, e.value) for e in ticket.events if e.kind in kinds]
-        expected = [
-            (_z(8, 30), "severity", "1"),
-            (_z(9, 30), "pause", None),
-            (_z(12), "resume", None),
-            (_z(14), "resolved", None),
-        ]
+        expected = [(_z(8, 30), "severity", "1")]
         if CASES[name]["dispatch"]:
             expected.insert(0, (_z(8, 10), "dispatch", None))
         assert got == expected
+        # The pause and the solution are status changes, read by the policy's
+        # pause_statuses / solved_statuses (no derived pause/resume/resolved events).
+        statuses = [
+            (e.at.astimezone(UTC), e.value)
+            for e in ticket.events
+            if e.kind == "status" and e.at.astimezone(UTC) > _z(8, 30)
+        ]
+        assert statuses[:2] == [(_z(9, 30), "pending"), (_z(12), "open")]
+        assert statuses[2][0] == _z(14) and statuses[2][1] in ("solved", "closed")
         assert ticket.severity == "2"
 
     def test_messages_and_the_internal_note(self, name: str) -> None:
@@ -157,9 +161,10 @@ def test_frappe_needs_the_site_time_zone() -> None:
 def test_freshdesk_pending_since_without_history() -> None:
     """without activities, a pending ticket's current pause starts at stats.pending_since."""
     ticket = _tickets("freshdesk")["2"]
-    assert [(e.kind, e.at) for e in ticket.events if e.kind == "pause"] == [
-        ("pause", datetime(2026, 3, 3, 9, tzinfo=UTC))
-    ]
+    assert [(e.value, e.at) for e in ticket.events if e.kind == "status"][-1] == (
+        "pending",
+        datetime(2026, 3, 3, 9, tzinfo=UTC),
+    )
 
 
 class TestEventLogFixture:
@@ -174,9 +179,12 @@ class TestEventLogFixture:
         assert [(e.at, e.kind) for e in ticket.events if e.kind in kinds] == [
             (_z(8, 10), "dispatch"),
             (_z(8, 30), "severity"),
-            (_z(9, 30), "pause"),
-            (_z(12), "resume"),
-            (_z(14), "resolved"),
+        ]
+        # the pause and the solution are status changes the policy reads
+        assert [(e.at, e.value) for e in ticket.events if e.kind == "status"] == [
+            (_z(9, 30), "pending"),
+            (_z(12), "open"),
+            (_z(14), "solved"),
         ]
         assert ticket.responded_at == _z(9, 30)
         first = load_policy("zitadel-2023").plan("extended").evaluate(ticket, NOW).initial_response

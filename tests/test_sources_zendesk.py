@@ -33,7 +33,7 @@ def tickets(rows: list[object]) -> dict[str, sources.SourceTicket]:
 
 class TestTicketsWithAudits:
     def test_mapped_events(self, tickets: dict[str, sources.SourceTicket]) -> None:
-        """audits become status, pause/resume, severity, dispatch, message and resolved events."""
+        """audits become status, severity, dispatch and message events (the policy reads pauses and solutions from the statuses)."""
         t = tickets["101"]
         assert (t.severity, t.channel, t.customer) == ("2", "ticket", "77")
         assert [(e.at, e.kind, e.value) for e in t.events] == [
@@ -44,13 +44,10 @@ class TestTicketsWithAudits:
             (_z(8, 30), "severity", "1"),
             (_z(9, 30), "message", "agent"),
             (_z(9, 30), "status", "pending"),
-            (_z(9, 30), "pause", None),
             (_z(12), "message", "customer"),
             (_z(12), "status", "open"),
-            (_z(12), "resume", None),
             (_z(13, 30), "message", "agent"),
             (_z(14), "status", "solved"),
-            (_z(14), "resolved", None),
         ]
 
     def test_internal_note_is_not_the_first_response(
@@ -120,15 +117,13 @@ class TestTicketEventsExport:
         t = got["201"]
         assert (t.severity, t.channel, t.customer, t.opened_at) == ("2", "email", "77", _z(8))
         assert t.responded_at == _z(9)  # the private note at 08:20Z is not a response
-        assert [(e.at, e.kind) for e in t.events if e.kind in ("severity", "resolved")] == [
-            (_z(9), "severity"),
-            (_z(11), "resolved"),
-        ]
+        assert [(e.at, e.kind) for e in t.events if e.kind == "severity"] == [(_z(9), "severity")]
+        assert [(e.at, e.value) for e in t.events if e.kind == "status"][-1] == (_z(11), "solved")
         u = got["202"]
         assert u.severity == "4" and u.channel == "ticket"
-        assert [(e.at, e.kind) for e in u.events if e.kind in ("pause", "resume")] == [
-            (_z(8, 40), "pause"),
-            (_z(10), "resume"),
+        assert [(e.at, e.value) for e in u.events if e.kind == "status"][-2:] == [
+            (_z(8, 40), "pending"),
+            (_z(10), "open"),
         ]
 
     def test_outcome(self) -> None:

@@ -19,14 +19,18 @@ from slacalc._engine.durations import (
 )
 from slacalc._engine.holidays import HolidaySources, HolidaySpec
 from slacalc._engine.ical import IcalFeed
+from slacalc._evaluation.alerts import Alert
+from slacalc._evaluation.clocks import ClockSpec
 from slacalc._evaluation.credits import Contract, ContractCredits, TicketCredit
-from slacalc._evaluation.evaluate import Evaluation, Outcome, SeverityChange
+from slacalc._evaluation.evaluate import Evaluation, Outcome, RepeatingOutcome, SeverityChange
 from slacalc._evaluation.tickets import Event, Ticket
+from slacalc._evaluation.timers import Timer
 from slacalc._policies.files import builtin_policies, load_policy, policy_schema
 from slacalc._policies.model import (
     CreditRule,
     FamilyPlan,
     Plan,
+    PlanTerms,
     Policy,
     PolicyFamily,
     Severity,
@@ -37,7 +41,9 @@ from slacalc.exceptions import SlacalcError, SlacalcWarning
 __all__ = [
     "BEST_EFFORT",
     "NOT_APPLICABLE",
+    "Alert",
     "Calendar",
+    "ClockSpec",
     "Contract",
     "ContractCredits",
     "CreditRule",
@@ -52,8 +58,10 @@ __all__ = [
     "NoObjective",
     "Outcome",
     "Plan",
+    "PlanTerms",
     "Policy",
     "PolicyFamily",
+    "RepeatingOutcome",
     "Severity",
     "SeverityChange",
     "SlacalcError",
@@ -61,6 +69,7 @@ __all__ = [
     "Target",
     "Ticket",
     "TicketCredit",
+    "Timer",
     "builtin_policies",
     "load_policy",
     "parse_duration",

@@ -25,6 +25,7 @@ Messages name the field, the value and what was expected::
       x TicketError(ValueError)
         - TimelineError               unmatched pause/resume, events before opening, now < opened_at
         - UnknownFrequencyError       a period alias attainment and the report do not know
+          - UnknownStatusError        a status event the policy's status mapping does not know
       x BillingError(ValueError)      prices, quota ledger inputs
       x InputFileError(ValueError)    a file that cannot be read as records at all: binary,
                                       a header without a required column
@@ -64,6 +65,7 @@ __all__ = [
     "UnknownPlanError",
     "UnknownPolicyError",
     "UnknownSeverityError",
+    "UnknownStatusError",
     "UnknownTimeZoneError",
     "UnknownWeekdayError",
     "UnmappedValueWarning",
@@ -249,6 +251,19 @@ class UnknownFrequencyError(TicketError):
     def for_name(cls, name: object, valid: str, field: str = "freq") -> UnknownFrequencyError:
         """Build the error for the unknown period alias *name* given as *field*."""
         return cls(f"{field}: unknown period {name!r}; expected {valid}")
+
+
+class UnknownStatusError(TimelineError):
+    """A ``status`` event whose status the policy maps to none of open, pause or solved."""
+
+    status: str
+
+    @classmethod
+    def for_event(cls, message: str, status: str) -> UnknownStatusError:
+        """Build the error with its *message*; the unknown *status* is kept for batch summaries."""
+        error = cls(message)
+        error.status = status
+        return error
 
 
 class BillingError(SlacalcError, ValueError):

@@ -15,14 +15,19 @@ import numpy.typing as npt
 
 import slacalc
 from slacalc import (
+    Alert,
     Calendar,
+    ClockSpec,
     Contract,
     Evaluation,
+    FamilyPlan,
     Outcome,
     Plan,
     Policy,
     PolicyFamily,
+    RepeatingOutcome,
     Ticket,
+    Timer,
     load_policy,
 )
 from slacalc.billing import Case, Ledger, PriceQuote, Purchase
@@ -89,7 +94,31 @@ credit_days: int = outcome.credit_days
 text: str = outcome.explain()
 facts: dict[str, object] = outcome.facts()
 
+live = ticket.with_events(
+    (start, "message", "customer"), (due, "message", "agent"), (due, "status", "pending")
+)
+live_evaluation: Evaluation = plan.evaluate(live, now=due)
+replies: RepeatingOutcome = live_evaluation.next_reply
+instances: tuple[Outcome, ...] = replies.instances
+worst: timedelta = replies.late_by
+alerts: tuple[Alert, ...] = outcome.alerts
+first_alert: datetime | None = alerts[0].at if alerts else None
+waiting: timedelta = live_evaluation.requester_wait.elapsed
+timers: list[Timer] = plan.timers(live, due)
+paused: bool = timers[0].paused if timers else False
+next_alert: Alert | None = timers[0].next_alert if timers else None
+clock = ClockSpec(start=("message:agent",), stop=("message:agent", "solved"), repeat=True)
+
 contract = Contract("ACME", plan, date(2026, 1, 1), date(2027, 1, 1))
+bespoke = Contract(
+    "Empire",
+    plan,
+    date(2026, 1, 1),
+    date(2027, 1, 1),
+    timezone="America/New_York",
+    targets={"initial_response": {"2": "1 business hour"}},
+)
+effective: Plan | FamilyPlan = bespoke.plan
 credits = contract.credits([ticket], now=due)
 extended_end: date = credits.extended_term_end
 value: Decimal = credits.value(Decimal("12000.00"))

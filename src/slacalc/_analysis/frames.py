@@ -267,7 +267,10 @@ def class_order(outcomes: Any, classes: Iterable[Any]) -> list[Any]:
 def _check_metric(plan: Plan | FamilyPlan, metric: str) -> None:
     targeted = {m for p in plan_metrics(plan) for m in p.metrics()}
     if metric not in targeted:
-        raise UnknownMetricError.for_name(metric, sorted(targeted, key=METRICS.index))
+        order: dict[str, int] = {m: i for i, m in enumerate(METRICS)}  # built-ins first
+        raise UnknownMetricError.for_name(
+            metric, sorted(targeted, key=lambda m: (order.get(m, len(order)), m))
+        )
 
 
 def _column_names(df: Any, columns: Mapping[str, Hashable] | None) -> dict[str, Hashable | None]:

@@ -26,7 +26,7 @@ import pandas as pd
 from slacalc._engine import batch
 from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, Calendar, from_us, resolve_tz
 from slacalc._files.tickets import EVENT_COLUMNS, parse_instant, ticket_from_mapping
-from slacalc._typing import METRICS
+from slacalc._typing import CLASSIC_METRICS, METRICS
 from slacalc.exceptions import (
     OutOfRangeError,
     PolicyError,
@@ -645,7 +645,8 @@ def evaluate_columns(
                     lambda p, exc=exc: f"ticket {ident(p)!r}: {exc}",
                 )
         in_v &= ok
-        slow = in_v & eventful
+        # only the classic metrics have an array path; the others go row by row
+        slow = in_v & eventful if metric in CLASSIC_METRICS else in_v
         fast = in_v & ~slow
         _evaluate_fast(
             rows,

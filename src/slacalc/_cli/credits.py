@@ -2,8 +2,10 @@
 
 One contract from flags (``--customer --term-start --term-end``), or many from
 a contracts file (CSV, JSON Lines or JSON with ``customer, term_start,
-term_end`` and optional ``plan``, ``term_price``, ``currency``) with a
-``customer`` column in the tickets file. Each contract record gives the
+term_end`` and optional ``plan``, ``term_price``, ``currency``, and the
+customer's own terms: ``timezone``, ``calendar`` (a policy calendar's name or
+a JSON calendar), ``targets`` (JSON: metric → class → duration) and
+``policy_version``) with a ``customer`` column in the tickets file. Each contract record gives the
 credit days earned, the days granted after the per-term cap, the extended
 term end and, when a term price is known, the money value of the days
 (days / days in term × term price, rounded half up to the cent). Bad ticket
@@ -15,7 +17,9 @@ second time is a bad row: a billing run counts each ticket once.
 from __future__ import annotations
 
 import argparse
+import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +40,7 @@ from slacalc._cli.options import (
     ticket_items,
 )
 from slacalc._cli.sources import add_source_arguments
+from slacalc._engine.calendar import Calendar
 from slacalc._evaluation.credits import Contract, ContractCredits
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
@@ -48,6 +53,7 @@ __all__ = [
     "CREDIT_COLUMNS",
     "ContractRow",
     "add_credits_command",
+    "contract_from_row",
     "read_contracts",
     "run_credits",
 ]
@@ -105,7 +111,7 @@ def add_credits_command(subparsers: Any) -> None:
     p.add_argument(
         "--contracts",
         metavar="FILE",
-        help="contracts: CSV, JSON Lines or JSON (customer,term_start,term_end[,plan,term_price,currency])",
+        help="contracts: CSV, JSON Lines or JSON (customer,term_start,term_end[,plan,term_price,currency,timezone,calendar,targets,policy_version])",
     )
     p.add_argument("--customer", help="the one contract's customer (without --contracts)")
     p.add_argument("--term-start", help="first day of the term, YYYY-MM-DD (without --contracts)")
@@ -152,6 +158,76 @@ def _money(value: object, field: str) -> Decimal | None:
     return parse_money(value, field)
 
 
+def _json_cell(value: object, field: str) -> Any:
+    if isinstance(value, Mapping | list):
+        return value
+    try:
+        return json.loads(str(value))
+    except json.JSONDecodeError as exc:
+        msg = f"{field}: invalid JSON {value!r} ({exc.msg}); expected a JSON object"
+        raise BillingError(msg) from None
+
+
+def contract_from_row(row: Mapping[str, Any], policy: Any, default_plan: str | None) -> Contract:
+    """A :class:`Contract` from a contracts-file row, with the customer's own terms if it has any."""
+    plan_name = str(row.get("plan") or default_plan or "").strip()
+    if not plan_name:
+        msg = "plan: missing; give a plan column or --plan"
+        raise BillingError(msg)
+    customer = str(row.get("customer") or "").strip()
+    if not customer:
+        msg = "customer: missing; expected the customer's name"
+        raise BillingError(msg)
+    terms: dict[str, Any] = {}
+    zone = str(row.get("timezone") or "").strip()
+    if zone:
+        terms["timezone"] = zone
+    version = str(row.get("policy_version") or "").strip()
+    if version:
+        terms["policy_version"] = version
+    cal = row.get("calendar")
+    if cal not in (None, ""):
+        terms["calendar"] = _calendar_cell(cal, policy)
+    targets = row.get("targets")
+    if targets not in (None, ""):
+        parsed = _json_cell(targets, "targets")
+        if not isinstance(parsed, Mapping) or not all(
+            isinstance(v, Mapping) for v in parsed.values()
+        ):
+            msg = f"targets: invalid value {targets!r}; expected a JSON object metric → class → duration"
+            raise BillingError(msg)
+        terms["targets"] = parsed
+    return Contract(
+        customer,
+        policy.plan(plan_name),
+        _date(row.get("term_start"), "term_start"),
+        _date(row.get("term_end"), "term_end"),
+        **terms,
+    )
+
+
+def _calendar_cell(value: object, policy: Any) -> Calendar:
+    """A policy calendar by name, or a calendar written as JSON (the Calendar constructor's keys)."""
+    text = value if isinstance(value, Mapping) else str(value).strip()
+    if isinstance(text, str) and not text.startswith("{"):
+        calendars = getattr(policy, "calendars", None)
+        if calendars is None:  # a family: its latest version's calendars
+            calendars = policy.latest.calendars
+        if text not in calendars:
+            msg = f"calendar: unknown calendar {text!r}; expected one of {', '.join(calendars)} or a JSON calendar"
+            raise BillingError(msg)
+        return calendars[text]  # type: ignore[no-any-return]
+    spec = _json_cell(text, "calendar")
+    if not isinstance(spec, Mapping):
+        msg = f"calendar: invalid value {value!r}; expected a calendar name or a JSON object"
+        raise BillingError(msg)
+    try:
+        return Calendar(**spec)
+    except TypeError as exc:
+        msg = f"calendar: invalid calendar {value!r} ({exc}); expected the keys timezone, hours, holidays, closed, special, business_day"
+        raise BillingError(msg) from None
+
+
 @dataclass(frozen=True, slots=True)
 class ContractRow:
     """One contract of a billing run: where it came from, the contract, its price and currency."""
@@ -183,20 +259,10 @@ def read_contracts(
                 reporter.row(path, line, row.message)
                 continue
             try:
-                plan_name = _text(row.get("plan"), "plan") or (args.plan or "")
-                if not plan_name:
-                    msg = "plan: missing; give a plan column or --plan"
-                    raise BillingError(msg)
-                customer = _text(row.get("customer"), "customer")
-                if not customer:
-                    msg = "customer: missing; expected the customer's name"
-                    raise BillingError(msg)
-                contract = Contract(
-                    customer,
-                    policy.plan(plan_name),
-                    _date(row.get("term_start"), "term_start"),
-                    _date(row.get("term_end"), "term_end"),
-                )
+                for name in ("plan", "customer", "timezone", "policy_version"):
+                    _text(row.get(name), name)  # text, never a JSON list turned into text
+                contract = contract_from_row(row, policy, args.plan)
+                customer = contract.customer
                 price = _money(row.get("term_price"), "term_price")
                 currency = _text(row.get("currency"), "currency") or default_currency
             except SlacalcError as exc:

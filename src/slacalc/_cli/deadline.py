@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import IO, Any
 
-from slacalc._cli.options import add_policy_options, add_tz, load_plan, zone_of
+from slacalc._cli.options import add_metric, add_policy_options, add_tz, load_plan, zone_of
 from slacalc._engine.durations import NoObjective
 from slacalc._files.tickets import parse_instant
-from slacalc._typing import METRICS
 
 __all__ = ["add_deadline_command", "cmd_deadline", "no_deadline_reason"]
 
@@ -29,7 +28,7 @@ def add_deadline_command(sub: Any) -> None:
         "--severity", required=True, help="severity (or escalation class for escalation_response)"
     )
     p.add_argument("--opened", required=True, help="when the clock starts, ISO 8601 with offset")
-    p.add_argument("--metric", default="initial_response", choices=METRICS)
+    add_metric(p)
     add_tz(p)
     p.set_defaults(handler=cmd_deadline)
 

@@ -21,12 +21,10 @@ from slacalc._cli.options import (
     zone_of,
 )
 from slacalc._cli.sources import add_source_arguments
-from slacalc._evaluation.evaluate import Outcome
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import BadRow
 from slacalc._files.tickets import ticket_from_mapping
-from slacalc._files.writers import INSTANT_PATTERN, json_text, seconds
-from slacalc._typing import METRICS
+from slacalc._files.writers import INSTANT_PATTERN, json_text
 
 __all__ = ["EXPLAIN_SCHEMA", "add_explain_command", "cmd_explain", "exact_facts"]
 
@@ -81,21 +79,23 @@ def _exact(value: Any) -> int | Decimal | None:
     return number.normalize()
 
 
-def exact_facts(outcome: Outcome) -> dict[str, Any]:
-    """:meth:`Outcome.facts` with every duration as exact seconds (int or Decimal)."""
-    facts = outcome.facts()
-    exact = {
-        "objective_seconds": outcome.objective,
-        "elapsed_seconds": outcome.elapsed,
-        "remaining_seconds": outcome.remaining,
-        "late_by_seconds": outcome.late_by,
-        "late_by_wall_seconds": outcome.late_by_wall,
-        "paused_seconds": outcome.paused,
-    }
-    for key, value in exact.items():
-        facts[key] = None if value is None else seconds(value)
-    facts["open_time_counted_seconds"] = _exact(facts.get("open_time_counted_seconds"))
-    return facts
+def exact_facts(outcome: Any) -> dict[str, Any]:
+    """The outcome's facts with every duration (``*_seconds``) as exact seconds (int or Decimal).
+
+    Works on an outcome's facts and on a repeating metric's aggregate, whose
+    ``instances`` hold outcome facts.
+    """
+    return _exact_seconds(outcome.facts())  # type: ignore[no-any-return]
+
+
+def _exact_seconds(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        return {k: _exact_seconds(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact_seconds(v) for v in value]
+    if key.endswith("_seconds") and isinstance(value, float):
+        return _exact(value)
+    return value
 
 
 def _from_file(args: argparse.Namespace, reporter: Reporter) -> Ticket:
@@ -192,25 +192,27 @@ def _instant(nullable: bool = True) -> dict[str, Any]:
     }
 
 
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
 _NUMBER_OR_NULL = {"type": ["number", "null"]}
 _TEXT_OR_NULL = {"type": ["string", "null"]}
+_STATUS = {"type": "string", "enum": ["met", "breached", "pending", "not_applicable"]}
 
-EXPLAIN_SCHEMA: dict[str, Any] = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "slacalc explain facts",
-    "description": (
-        "The facts of one metric of one ticket, as `slacalc explain --format jsonl` writes them "
-        "(one per line; `--format json`: an array, one per metric the plan targets). "
-        "Durations are seconds, exact to the microsecond."
-    ),
-    "type": "object",
-    "properties": {
+_OUTCOME = _object(
+    {
         "ticket": {"type": "string"},
         "policy": {"type": "string"},
         "plan": {"type": "string"},
-        "metric": {"type": "string", "enum": list(METRICS)},
+        "metric": {"type": "string"},
         "class": _TEXT_OR_NULL,
-        "status": {"type": "string", "enum": ["met", "breached", "pending", "not_applicable"]},
+        "status": _STATUS,
         "target": {"type": "string"},
         "objective_seconds": _NUMBER_OR_NULL,
         "calendar": _TEXT_OR_NULL,
@@ -229,55 +231,74 @@ EXPLAIN_SCHEMA: dict[str, Any] = {
         "initial_class": _TEXT_OR_NULL,
         "severity_changes": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
+            "items": _object(
+                {
                     "at": _instant(nullable=False),
                     "from": {"type": "string"},
                     "to": {"type": "string"},
-                },
-                "required": ["at", "from", "to"],
-                "additionalProperties": False,
-            },
+                }
+            ),
         },
         "pauses": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"from": _instant(nullable=False), "to": _instant()},
-                "required": ["from", "to"],
-                "additionalProperties": False,
-            },
+            "items": _object(
+                {"from": _instant(nullable=False), "to": _instant(), "reason": {"type": "string"}}
+            ),
         },
+        "alerts": {
+            "type": "array",
+            "items": _object({"label": {"type": "string"}, "at": _instant(nullable=False)}),
+        },
+        "instance": {"type": ["integer", "null"]},
         "paused_seconds": {"type": "number"},
         "reason": {"type": "string"},
         "closed_dates": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "date": {"type": "string", "format": "date"},
-                    "name": {"type": "string"},
-                },
-                "required": ["date", "name"],
-                "additionalProperties": False,
-            },
+            "items": _object(
+                {"date": {"type": "string", "format": "date"}, "name": {"type": "string"}}
+            ),
         },
         "dst_changes": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
+            "items": _object(
+                {
                     "at": _instant(nullable=False),
                     "offset_before": {"type": "string"},
                     "offset_after": {"type": "string"},
-                },
-                "required": ["at", "offset_before", "offset_after"],
-                "additionalProperties": False,
-            },
+                }
+            ),
         },
         "open_time_counted_seconds": _NUMBER_OR_NULL,
-    },
-    "additionalProperties": False,
+    }
+)
+
+_AGGREGATE = _object(
+    {
+        "ticket": {"type": "string"},
+        "policy": {"type": "string"},
+        "plan": {"type": "string"},
+        "metric": {"type": "string"},
+        "status": _STATUS,
+        "now": _instant(nullable=False),
+        "reason": {"type": "string"},
+        "late_by_seconds": {"type": "number"},
+        "late_by_wall_seconds": {"type": "number"},
+        "elapsed_seconds": {"type": "number"},
+        "credit_days": {"type": "integer"},
+        "breaches": {"type": "integer"},
+        "instances": {"type": "array", "items": {"$ref": "#/$defs/outcome"}},
+    }
+)
+
+EXPLAIN_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "slacalc explain facts",
+    "description": (
+        "The facts of one metric of one ticket, as `slacalc explain --format jsonl` writes them "
+        "(one per line; `--format json`: an array, one per metric the plan targets): one "
+        "clock's facts, or for a repeating metric (next_reply, periodic_update) the aggregate "
+        "with each clock's facts in `instances`. Durations are seconds, exact to the microsecond."
+    ),
+    "$defs": {"outcome": _OUTCOME, "aggregate": _AGGREGATE},
+    "anyOf": [{"$ref": "#/$defs/outcome"}, {"$ref": "#/$defs/aggregate"}],
 }
-EXPLAIN_SCHEMA["required"] = list(EXPLAIN_SCHEMA["properties"])

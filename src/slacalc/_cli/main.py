@@ -2,7 +2,7 @@
 
 Each command lives in its own module (``evaluate``, ``explain``,
 ``deadline``, ``policies`` with ``schema``, ``credits``, ``ledger``,
-``report``, ``sources`` with ``compare``); what they share is in :mod:`slacalc._cli.options`. This module
+``report``, ``sources`` with ``compare``, ``due``); what they share is in :mod:`slacalc._cli.options`. This module
 builds the parser and turns every outcome into one of the documented exit
 codes: 0 all good, 1 some rows bad (every good row processed), 2 a usage or
 input error stopped the command. A closed pipe ends the command quietly
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``slacalc``."""
     from slacalc._cli.credits import add_credits_command
     from slacalc._cli.deadline import add_deadline_command
+    from slacalc._cli.due import add_due_command
     from slacalc._cli.evaluate import add_evaluate_command
     from slacalc._cli.explain import add_explain_command
     from slacalc._cli.ledger import add_ledger_command
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_credits_command(sub)
     add_report_command(sub)
     add_sources_command(sub)
+    add_due_command(sub)
     return parser
 
 

@@ -124,8 +124,13 @@ def add_tz(p: argparse.ArgumentParser) -> None:
 
 
 def add_metric(p: argparse.ArgumentParser) -> None:
-    """``--metric``."""
-    p.add_argument("--metric", default="initial_response", choices=METRICS)
+    """``--metric``: a built-in metric or one the policy defines (checked against the plan)."""
+    p.add_argument(
+        "--metric",
+        default="initial_response",
+        metavar="METRIC",
+        help=f"the metric to judge (default initial_response): {', '.join(METRICS)}, or one the policy defines",
+    )
 
 
 def input_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -289,7 +294,7 @@ def concrete_plans(plan: Any) -> list[Any]:
 def check_metric(plan: Any, metric: str) -> None:
     """Stop when no version of *plan* targets *metric* (every row would be bad for the same reason)."""
     plans = concrete_plans(plan)
-    targeted = [m for m in METRICS if any(m in p.metrics() for p in plans)]
+    targeted = list(dict.fromkeys(m for p in plans for m in p.metrics()))
     if metric not in targeted:
         msg = f"--metric: plan {plans[0].name!r} of {plans[0].policy.name} sets no target for {metric}; it targets {', '.join(targeted)}"
         raise CommandError(msg)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
-from slacalc.exceptions import BillingError
+from slacalc.exceptions import BillingError, SlacalcError
 
 if TYPE_CHECKING:
+    from slacalc._engine.calendar import Calendar
     from slacalc._policies.model import FamilyPlan, Plan, Policy
 
 __all__ = ["Contract", "ContractCredits", "TicketCredit"]
@@ -99,16 +100,32 @@ class ContractCredits:
 
 @dataclass(frozen=True, slots=True)
 class Contract:
-    """A customer on a plan for a term ``[term_start, term_end)``.
+    """A customer on a plan for a term ``[term_start, term_end)``, perhaps on terms of its own.
 
-    Tickets opened inside the term count; each is evaluated against the plan
-    (a family plan picks the version in force when the ticket was opened).
+    Tickets opened inside the term count; each is evaluated against the
+    contract's effective plan, :attr:`plan`: the plan given (``base_plan``)
+    under the customer's own support *calendar* or *timezone*, its *targets*
+    overrides and its pinned *policy_version* (see :class:`slacalc.PlanTerms`;
+    ZITADEL's "business hours … or as per agreement with the customer", the
+    bespoke Custom and Enterprise plans). A family plan without a pinned
+    version picks the version in force when each ticket was opened.
+
+    >>> from slacalc import load_policy
+    >>> family = load_policy("zitadel").plan("starbase")
+    >>> Contract("Old customer", family, date(2024, 1, 1), date(2025, 1, 1),
+    ...          policy_version="zitadel-2021").plan.policy.name
+    'zitadel-2021'
     """
 
     customer: str
     plan: Plan | FamilyPlan
     term_start: date
     term_end: date
+    calendar: Calendar | Mapping[str, Calendar] | None = None
+    timezone: str | None = None
+    targets: Mapping[str, Mapping[Any, Any]] | None = None
+    policy_version: str | None = None
+    base_plan: Plan | FamilyPlan = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.term_end <= self.term_start:
@@ -117,6 +134,27 @@ class Contract:
                 f"{self.term_start}; expected a term of at least one day"
             )
             raise BillingError(msg)
+        base = self.plan
+        object.__setattr__(self, "base_plan", base)
+        if (
+            self.calendar is None
+            and self.timezone is None
+            and not self.targets
+            and self.policy_version is None
+        ):
+            return
+        try:
+            effective = base.with_terms(
+                calendar=self.calendar,
+                timezone=self.timezone,
+                targets=self.targets,
+                version=self.policy_version,
+                label=f"{self.customer} hours",
+            )
+        except SlacalcError as exc:
+            msg = f"contract {self.customer!r}: {exc}"
+            raise type(exc)(msg) from None
+        object.__setattr__(self, "plan", effective)
 
     def credits(
         self, tickets: Iterable[Ticket | Evaluation], now: datetime | None = None

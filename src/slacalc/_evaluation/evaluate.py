@@ -8,6 +8,7 @@ the outcome; the text of :meth:`Outcome.explain` is built from them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -15,14 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 from slacalc._engine.calendar import Calendar, Zone, from_us, resolve_tz, to_us
 from slacalc._engine.durations import NoObjective, format_timedelta
+from slacalc._evaluation.alerts import Alert, alert_instants, due_with_pauses
+from slacalc._evaluation.clocks import ClockSpec, History, Run
 from slacalc._evaluation.tickets import Ticket
-from slacalc._typing import METRICS, Status
+from slacalc._typing import Status
 from slacalc.exceptions import TicketError, TimelineError, UnknownMetricError, UnknownSeverityError
 
 if TYPE_CHECKING:
     from slacalc._policies.model import CreditRule, Plan, Policy, Target
 
-__all__ = ["Evaluation", "Outcome", "deadline", "evaluate"]
+__all__ = ["Evaluation", "Outcome", "RepeatingOutcome", "deadline", "evaluate"]
 
 _US = timedelta(microseconds=1)
 _ZERO = timedelta(0)
@@ -54,12 +57,14 @@ class Outcome:
     """
 
     __slots__ = (
+        "_alerts",
         "_changes",
         "_credit_note",
         "_due",
         "_elapsed",
         "_late",
         "_late_wall",
+        "_pause_why",
         "_paused",
         "_pauses",
         "_remaining",
@@ -67,8 +72,10 @@ class Outcome:
         "_stop",
         "_target",
         "_tz",
+        "alert_measure",
         "credit_days",
         "initial_class",
+        "instance",
         "klass",
         "lateness_measure",
         "metric",
@@ -93,6 +100,7 @@ class Outcome:
     initial_class: str | None
     lateness_measure: str
     reason: str
+    instance: int | None
 
     def __init__(
         self,
@@ -122,6 +130,10 @@ class Outcome:
         paused: int = 0,
         lateness_measure: str = "business",
         reason: str = "",
+        alerts: tuple[tuple[str, int], ...] = (),
+        pause_why: tuple[str, ...] = (),
+        instance: int | None = None,
+        alert_measure: str = "business",
     ) -> None:
         self.ticket_id = ticket_id
         self.policy = policy
@@ -148,9 +160,78 @@ class Outcome:
         self._paused = paused
         self.lateness_measure = lateness_measure
         self.reason = reason
+        self._alerts = alerts
+        self._pause_why = pause_why
+        self.instance = instance
+        self.alert_measure = alert_measure
+
+    @classmethod
+    def _judged(
+        cls,
+        ticket_id: str,
+        policy: str,
+        plan: str,
+        metric: str,
+        klass: str | None,
+        status: Status,
+        target: Target,
+        now: datetime,
+        tz: tzinfo,
+        start: int,
+        due: int,
+        stop: int | None,
+        elapsed: int,
+        remaining: int | None,
+        late: int,
+        late_wall: int,
+        credit_days: int,
+        credit_note: str | None,
+        severity_rule: str | None,
+        initial_class: str | None,
+        changes: tuple[tuple[int, str, str], ...],
+        pauses: tuple[tuple[int, int | None], ...],
+        paused: int,
+        lateness_measure: str,
+        alerts: tuple[tuple[str, int], ...],
+        pause_why: tuple[str, ...],
+        instance: int | None,
+        alert_measure: str,
+    ) -> Outcome:
+        """A judged clock, built without keyword arguments (the evaluation hot path)."""
+        self = object.__new__(cls)
+        self.ticket_id = ticket_id
+        self.policy = policy
+        self.plan = plan
+        self.metric = metric
+        self.klass = klass
+        self.status = status
+        self._target = target
+        self.now = now
+        self._tz = tz
+        self._start = start
+        self._due = due
+        self._stop = stop
+        self._elapsed = elapsed
+        self._remaining = remaining
+        self._late = late
+        self._late_wall = late_wall
+        self.credit_days = credit_days
+        self._credit_note = credit_note
+        self.severity_rule = severity_rule
+        self.initial_class = initial_class
+        self._changes = changes
+        self._pauses = pauses
+        self._paused = paused
+        self.lateness_measure = lateness_measure
+        self.reason = ""
+        self._alerts = alerts
+        self._pause_why = pause_why
+        self.instance = instance
+        self.alert_measure = alert_measure
+        return self
 
     def _key(self) -> tuple[Any, ...]:
-        own = (getattr(self, name) for name in self.__slots__ if name not in ("_target", "_tz"))
+        own = (getattr(self, name) for name in Outcome.__slots__ if name not in ("_target", "_tz"))
         return (*own, self.target, self.calendar)
 
     def __eq__(self, other: object) -> bool:
@@ -168,7 +249,7 @@ class Outcome:
         )
 
     def __getstate__(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in Outcome.__slots__}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for name, value in state.items():
@@ -180,10 +261,12 @@ class Outcome:
         Instants kept as epoch microseconds follow ``_tz`` when read; any
         instant kept as a datetime must be converted here too.
         """
-        other = object.__new__(Outcome)
+        other = object.__new__(type(self))
         other.__setstate__(self.__getstate__())
         other._tz = zone
         other.now = self.now.astimezone(zone)
+        if isinstance(other, RepeatingOutcome):
+            other.instances = tuple(o._in_zone(zone) for o in other.instances)
         return other
 
     # ------------------------------------------------------------------ values
@@ -258,6 +341,42 @@ class Outcome:
         )
 
     @property
+    def pause_reasons(self) -> tuple[str, ...]:
+        """Why each of :attr:`pauses` paused the clock: a status name, ``pause`` (an event) or ``solved``."""
+        why = self._pause_why
+        return why if len(why) == len(self._pauses) else ("pause",) * len(self._pauses)
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        """The clock's alerts (``label``, ``at``), in time order, none after ``due_at``.
+
+        For a clock that has stopped, alerts after the stop did not fire;
+        they are listed with the instants they had.
+        """
+        tz = self._tz
+        return tuple(Alert(label, from_us(at, tz)) for label, at in self._alerts)
+
+    def next_alert(self) -> Alert | None:
+        """The first alert after ``now`` of a running clock (None when stopped or none is left)."""
+        if self._stop is not None or self._start is None:
+            return None
+        now_us = to_us(self.now, "now")
+        for label, at in self._alerts:
+            if at > now_us:
+                return Alert(label, from_us(at, self._tz))
+        return None
+
+    @property
+    def running(self) -> bool:
+        """Whether the clock had started and not stopped at ``now`` (paused counts as running)."""
+        return self._start is not None and self._stop is None
+
+    @property
+    def paused_now(self) -> bool:
+        """Whether the clock stands still at ``now`` because the ticket is paused."""
+        return self.running and bool(self._pauses) and self._pauses[-1][1] is None
+
+    @property
     def credit_rule(self) -> str | None:
         """The credit rule applied, in words (None when the policy gives no credits for this metric)."""
         return self._credit_note
@@ -300,7 +419,12 @@ class Outcome:
             "severity_changes": [
                 {"at": _iso(c.at), "from": c.old, "to": c.new} for c in self.severity_changes
             ],
-            "pauses": [{"from": _iso(a), "to": _iso(b)} for a, b in self.pauses],
+            "pauses": [
+                {"from": _iso(a), "to": _iso(b), "reason": why}
+                for (a, b), why in zip(self.pauses, self.pause_reasons, strict=True)
+            ],
+            "alerts": [{"label": a.label, "at": _iso(a.at)} for a in self.alerts],
+            "instance": self.instance,
             "paused_seconds": self.paused.total_seconds(),
             "reason": self.reason,
             "closed_dates": [],
@@ -330,7 +454,10 @@ class Outcome:
     def explain(self) -> str:
         """A short account, for a person, of how the numbers came about."""
         f = self.facts()
-        lines = [f"{self.metric} of ticket {self.ticket_id}: {self.status.replace('_', ' ')}"]
+        which = "" if self.instance is None else f" #{self.instance + 1}"
+        lines = [
+            f"{self.metric}{which} of ticket {self.ticket_id}: {self.status.replace('_', ' ')}"
+        ]
         klass = "" if self.klass is None else f"; class {self.klass}"
         lines.append(f"  policy {self.policy}, plan {self.plan}{klass}: target {self.target}")
         if self.reason:
@@ -350,12 +477,19 @@ class Outcome:
             lines.append(
                 f"  clocks changed at {dst['at']} (UTC{dst['offset_before']} → UTC{dst['offset_after']})"
             )
-        for a, b in self.pauses:
+        for (a, b), why in zip(self.pauses, self.pause_reasons, strict=True):
             lines.append(
-                f"  paused (waiting on customer) {_short(a)} → {_short(b) if b else 'still paused'}"
+                f"  paused ({_PAUSE_TEXT.get(why, f'status {why}')}) {_short(a)} → "
+                f"{_short(b) if b else 'still paused'}"
             )
         if self.due_at is not None:
             lines.append(f"  due {_short(self.due_at)}")
+        if self._alerts:
+            shown = ", ".join(f"{a.label} at {_short(a.at)}" for a in self.alerts)
+            measure = (
+                "wall-clock time" if self.alert_measure == "wall" else "open time on the calendar"
+            )
+            lines.append(f"  alerts ({measure}): {shown}")
         if self.stopped_at is not None:
             lines.append(
                 f"  clock stopped {_short(self.stopped_at)}; business time used {format_timedelta(self.elapsed)}"
@@ -375,6 +509,12 @@ class Outcome:
             lines.append(f"  credits: {self.credit_days} day(s) — {self.credit_rule}")
         return "\n".join(lines)
 
+
+_PAUSE_TEXT = {
+    "pause": "waiting on customer",
+    "solved": "ticket solved",
+    "resolved": "ticket resolved",
+}
 
 _RULE_TEXT = {
     "recalculate": "target of the severity in force when the clock stopped, counted from the start",
@@ -431,19 +571,269 @@ def _fmt_off(off: timedelta | None) -> str:
     return f"{sign}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
 
 
+class RepeatingOutcome(Outcome):
+    """The outcome of a repeating metric (``next_reply``, ``periodic_update``): one per ticket.
+
+    ``instances`` holds one :class:`Outcome` per clock, in order (they never
+    overlap). ``status`` is ``breached`` if any instance breached, else
+    ``pending`` if one runs, else ``met``; ``not_applicable`` when the plan
+    sets no objective or no clock ever started. ``late_by`` and
+    ``late_by_wall`` are the worst instance's, ``credit_days`` the sum over the
+    instances within the policy's per-ticket cap, ``elapsed`` the sum of the
+    business time used. ``due_at``, ``remaining``, ``alerts`` and the other
+    per-clock fields are those of the *current* instance (the running one or,
+    when none runs, the last), so the aggregate reads like one outcome in a
+    table of outcomes.
+    """
+
+    __slots__ = ("instances",)
+
+    instances: tuple[Outcome, ...]
+
+    def __init__(
+        self,
+        ticket_id: str,
+        policy: str,
+        plan: str,
+        metric: str,
+        now: datetime,
+        instances: tuple[Outcome, ...],
+        *,
+        cap_days: int | None = None,
+        reason: str = "",
+    ) -> None:
+        judged = [o for o in instances if o.status != "not_applicable"]
+        status: Status
+        if not judged:
+            status = "not_applicable"
+        elif any(o.status == "breached" for o in judged):
+            status = "breached"
+        elif any(o.status == "pending" for o in judged):
+            status = "pending"
+        else:
+            status = "met"
+        total = sum(o.credit_days for o in instances)
+        current = _current(instances)
+        super().__init__(
+            ticket_id,
+            policy,
+            plan,
+            metric,
+            None if current is None else current.klass,
+            status,
+            None,
+            now,
+            credit_days=total if cap_days is None or total <= cap_days else cap_days,
+            reason=reason,
+            severity_rule=None if current is None else current.severity_rule,
+            initial_class=None if current is None else current.initial_class,
+            lateness_measure="business" if current is None else current.lateness_measure,
+            alert_measure="business" if current is None else current.alert_measure,
+        )
+        self.instances = instances
+
+    def _key(self) -> tuple[Any, ...]:
+        return (super()._key(), self.instances)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RepeatingOutcome):
+            return NotImplemented
+        return self._key() == other._key()
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RepeatingOutcome(ticket_id={self.ticket_id!r}, metric={self.metric!r}, "
+            f"status={self.status!r}, instances={len(self.instances)}, late_by={self.late_by!r}, "
+            f"credit_days={self.credit_days})"
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["instances"] = self.instances
+        return state
+
+    @property
+    def current(self) -> Outcome | None:
+        """The running instance, or the last one when none runs (None without instances)."""
+        return _current(self.instances)
+
+    @property
+    def late_by(self) -> timedelta:
+        """The worst instance's lateness (zero when none was late)."""
+        return max((o.late_by for o in self.instances), default=_ZERO)
+
+    @property
+    def late_by_wall(self) -> timedelta:
+        """The worst instance's wall-clock lateness."""
+        return max((o.late_by_wall for o in self.instances), default=_ZERO)
+
+    @property
+    def elapsed(self) -> timedelta:
+        """Business time used over all instances."""
+        return sum((o.elapsed for o in self.instances), _ZERO)
+
+    @property
+    def paused(self) -> timedelta:
+        """Open time the instances spent paused."""
+        return sum((o.paused for o in self.instances), _ZERO)
+
+    @property
+    def breaches(self) -> int:
+        """How many instances breached."""
+        return sum(1 for o in self.instances if o.status == "breached")
+
+    @property
+    def target(self) -> str:
+        """The current instance's target in words (``not applicable`` without instances)."""
+        current = self.current
+        return "not applicable" if current is None else current.target
+
+    @property
+    def objective(self) -> timedelta | None:
+        """The current instance's objective as open time."""
+        current = self.current
+        return None if current is None else current.objective
+
+    @property
+    def calendar(self) -> str | None:
+        """The name of the current instance's calendar."""
+        current = self.current
+        return None if current is None else current.calendar
+
+    @property
+    def started_at(self) -> datetime | None:
+        """When the current instance started."""
+        current = self.current
+        return None if current is None else current.started_at
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the current instance is (or was) due."""
+        current = self.current
+        return None if current is None else current.due_at
+
+    @property
+    def stopped_at(self) -> datetime | None:
+        """When the current instance stopped (None while it runs)."""
+        current = self.current
+        return None if current is None else current.stopped_at
+
+    @property
+    def remaining(self) -> timedelta | None:
+        """Business time left in the running instance (None when none runs)."""
+        current = self.current
+        return None if current is None or not current.running else current.remaining
+
+    @property
+    def severity_changes(self) -> tuple[SeverityChange, ...]:
+        """The severity changes within the current instance."""
+        current = self.current
+        return () if current is None else current.severity_changes
+
+    @property
+    def pauses(self) -> tuple[tuple[datetime, datetime | None], ...]:
+        """The pauses of the current instance."""
+        current = self.current
+        return () if current is None else current.pauses
+
+    @property
+    def pause_reasons(self) -> tuple[str, ...]:
+        """Why each pause of the current instance paused it."""
+        current = self.current
+        return () if current is None else current.pause_reasons
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        """The current instance's alerts."""
+        current = self.current
+        return () if current is None else current.alerts
+
+    def next_alert(self) -> Alert | None:
+        """The running instance's next alert after ``now``."""
+        current = self.current
+        return None if current is None else current.next_alert()
+
+    @property
+    def running(self) -> bool:
+        """Whether an instance runs at ``now``."""
+        return any(o.running for o in self.instances)
+
+    @property
+    def paused_now(self) -> bool:
+        """Whether the running instance stands still at ``now``."""
+        return any(o.paused_now for o in self.instances)
+
+    @property
+    def credit_rule(self) -> str | None:
+        """The credit rule applied to the instances."""
+        current = self.current
+        return None if current is None else current.credit_rule
+
+    def facts(self) -> dict[str, Any]:
+        """The aggregate and every instance's facts, as data."""
+        return {
+            "ticket": self.ticket_id,
+            "policy": self.policy,
+            "plan": self.plan,
+            "metric": self.metric,
+            "status": self.status,
+            "now": _iso(self.now),
+            "reason": self.reason,
+            "late_by_seconds": self.late_by.total_seconds(),
+            "late_by_wall_seconds": self.late_by_wall.total_seconds(),
+            "elapsed_seconds": self.elapsed.total_seconds(),
+            "credit_days": self.credit_days,
+            "breaches": self.breaches,
+            "instances": [o.facts() for o in self.instances],
+        }
+
+    def explain(self) -> str:
+        """The aggregate in one line, then each instance's account."""
+        n = len(self.instances)
+        head = f"{self.metric} of ticket {self.ticket_id}: {self.status.replace('_', ' ')}"
+        if not n:
+            return head + (f"\n  {self.reason}" if self.reason else "")
+        head += (
+            f" ({n} instance{'' if n == 1 else 's'}, {self.breaches} breached; "
+            f"worst late by {format_timedelta(self.late_by)}; credits {self.credit_days} day(s))"
+        )
+        return "\n".join([head, *(o.explain() for o in self.instances)])
+
+
+def _current(instances: Sequence[Outcome]) -> Outcome | None:
+    for outcome in reversed(instances):
+        if outcome.running:
+            return outcome
+    return instances[-1] if instances else None
+
+
+AnyOutcome = Outcome  # a RepeatingOutcome is an Outcome
+
+
 @dataclass(slots=True)
 class Evaluation:
-    """The outcomes of one ticket, one per metric the plan targets."""
+    """The outcomes of one ticket, one per metric the plan targets.
+
+    ``evaluation["next_reply"]`` and the attributes named after the metrics
+    (``evaluation.initial_response``, ``evaluation.next_reply`` …) give one
+    outcome; a built-in metric the plan does not target reads as
+    ``not_applicable``. Repeating metrics give a :class:`RepeatingOutcome`.
+    ``unknown_statuses`` lists the status names the policy does not map that
+    were read as open (a policy with ``unknown_statuses = "open"``).
+    """
 
     ticket_id: str
     policy: str
     plan: str
     now: datetime
-    outcomes: dict[str, Outcome]
+    outcomes: dict[str, AnyOutcome]
     cap_days_per_ticket: int | None = None
     opened_at: datetime | None = None
+    unknown_statuses: tuple[str, ...] = ()
 
-    def __getitem__(self, metric: str) -> Outcome:
+    def __getitem__(self, metric: str) -> AnyOutcome:
         try:
             return self.outcomes[metric]
         except KeyError:
@@ -452,10 +842,66 @@ class Evaluation:
     def __iter__(self) -> Any:
         return iter(self.outcomes.values())
 
+    def _builtin(self, metric: str) -> AnyOutcome:
+        found = self.outcomes.get(metric)
+        if found is not None:
+            return found
+        reason = f"the plan sets no target for {metric}"
+        if metric in ("next_reply", "periodic_update"):
+            return RepeatingOutcome(
+                self.ticket_id, self.policy, self.plan, metric, self.now, (), reason=reason
+            )
+        return Outcome(
+            self.ticket_id,
+            self.policy,
+            self.plan,
+            metric,
+            None,
+            "not_applicable",
+            None,
+            self.now,
+            reason=reason,
+        )
+
     @property
     def initial_response(self) -> Outcome:
         """The outcome of the initial-response metric."""
         return self["initial_response"]
+
+    @property
+    def escalation_response(self) -> Outcome:
+        """The outcome of the escalation-response metric (``not_applicable`` without a target)."""
+        return self._builtin("escalation_response")
+
+    @property
+    def dispatch(self) -> Outcome:
+        """The outcome of the dispatch objective (``not_applicable`` without a target)."""
+        return self._builtin("dispatch")
+
+    @property
+    def resolution(self) -> Outcome:
+        """The outcome of the resolution metric (``not_applicable`` without a target)."""
+        return self._builtin("resolution")
+
+    @property
+    def next_reply(self) -> RepeatingOutcome:
+        """Every next-reply clock of the ticket, as one aggregate."""
+        return self._builtin("next_reply")  # type: ignore[return-value]
+
+    @property
+    def periodic_update(self) -> RepeatingOutcome:
+        """Every periodic-update clock of the ticket, as one aggregate."""
+        return self._builtin("periodic_update")  # type: ignore[return-value]
+
+    @property
+    def requester_wait(self) -> Outcome:
+        """The requester's total wait (business time not paused and not solved)."""
+        return self._builtin("requester_wait")
+
+    @property
+    def agent_work(self) -> Outcome:
+        """The agents' total working time on the ticket (business time not paused)."""
+        return self._builtin("agent_work")
 
     @property
     def credit_days(self) -> int:
@@ -482,6 +928,7 @@ class Evaluation:
             {metric: o._in_zone(zone) for metric, o in self.outcomes.items()},
             self.cap_days_per_ticket,
             None if self.opened_at is None else self.opened_at.astimezone(zone),
+            self.unknown_statuses,
         )
 
 
@@ -539,87 +986,112 @@ def evaluate(
     policy = plan.policy
     try:
         initial = policy.severity(ticket.severity)
-        changes = _severity_changes(policy, ticket, initial) if ticket._events_us else []
     except UnknownSeverityError as exc:
         msg = f"ticket {ticket.id!r}: {exc}"
         raise UnknownSeverityError(msg) from None
-    pauses = _pauses(ticket) if ticket._events_us else []
+    changes = _severity_changes(policy, ticket, initial) if ticket._events_us else []
+    history = History(ticket, policy.statuses, now_us)
     covered = plan.covered_channels
     off_channel = (
         ticket.channel is not None and covered is not None and ticket.channel not in covered
     )
-    outcomes: dict[str, Outcome] = {}
-    for metric in plan.metrics():
-        if off_channel:
-            outcomes[metric] = _not_applicable(
-                plan,
-                ticket,
-                metric,
-                None,
-                now,
-                f"channel '{ticket.channel}' carries no guarantee; covered: {', '.join(covered or ())}",
-            )
-            continue
-        outcomes[metric] = _evaluate_metric(
-            plan, ticket, metric, now, now_us, opened, initial, changes, pauses
-        )
     cap = None if policy.credits is None else policy.credits.cap_days_per_ticket
-    evaluation = Evaluation(ticket.id, policy.name, plan.name, now, outcomes, cap, ticket.opened_at)
+    outcomes: dict[str, AnyOutcome] = {}
+    for metric, spec in plan._clocks:
+        if off_channel:
+            reason = f"channel '{ticket.channel}' carries no guarantee; covered: {', '.join(covered or ())}"
+            if spec.repeat is True:
+                outcomes[metric] = RepeatingOutcome(
+                    ticket.id, policy.name, plan.name, metric, now, (), reason=reason
+                )
+            else:
+                outcomes[metric] = _not_applicable(plan, ticket, metric, None, now, reason)
+            continue
+        judge = _Judge(plan, ticket, metric, spec, now, now_us, initial, changes)
+        runs = history.runs(spec)
+        if spec.repeat is True:
+            instances = tuple(
+                judge(run.start, run.stop, run.value, history.pauses(spec.pause), i)
+                for i, run in enumerate(runs)
+            )
+            reason = "" if instances else _never_started(spec)
+            outcomes[metric] = RepeatingOutcome(
+                ticket.id,
+                policy.name,
+                plan.name,
+                metric,
+                now,
+                instances,
+                cap_days=cap,
+                reason=reason,
+            )
+        elif not runs:
+            outcomes[metric] = _not_applicable(
+                plan, ticket, metric, None, now, _never_started(spec)
+            )
+        elif spec.repeat == "total":
+            pauses = _with_gaps(history.pauses(spec.pause), runs)
+            last = runs[-1]
+            outcomes[metric] = judge(runs[0].start, last.stop, runs[0].value, pauses, None)
+        else:
+            run = runs[0]
+            outcomes[metric] = judge(
+                run.start, run.stop, run.value, history.pauses(spec.pause), None
+            )
+    unknown = tuple(dict.fromkeys(history.unknown))
+    evaluation = Evaluation(
+        ticket.id, policy.name, plan.name, now, outcomes, cap, ticket.opened_at, unknown
+    )
     return evaluation if zone is None else evaluation._in_zone(zone)
+
+
+def _never_started(spec: ClockSpec) -> str:
+    if spec.klass == "escalation":
+        return "no management escalation was requested"
+    if spec.repeat is True:
+        return f"no clock has started (it starts on {', '.join(spec.start)})"
+    return "the clock has not started"
+
+
+def _with_gaps(
+    pauses: list[tuple[int, int | None, str]], runs: list[Run]
+) -> list[tuple[int, int | None, str]]:
+    """A total's pauses: the clock's own, plus the gaps between its runs (while solved)."""
+    gaps = [
+        (a.stop, b.start, "solved")
+        for a, b in itertools.pairwise(runs)
+        if a.stop is not None and b.start > a.stop
+    ]
+    if not gaps:
+        return pauses
+    spans = sorted([*pauses, *gaps], key=lambda s: s[0])
+    merged: list[tuple[int, int | None, str]] = []
+    for a, b, why in spans:
+        if merged:
+            pa, pb, pwhy = merged[-1]
+            if pb is None or a < pb:  # overlapping (touching spans stay apart)
+                end = None if pb is None or b is None else max(pb, b)
+                merged[-1] = (pa, end, pwhy)
+                continue
+        merged.append((a, b, why))
+    return merged
 
 
 def _severity_changes(policy: Policy, ticket: Ticket, initial: str) -> list[tuple[int, str, str]]:
     out: list[tuple[int, str, str]] = []
     current = initial
-    for at, kind, value in ticket._events_us:
+    for (at, kind, value), index in zip(ticket._events_us, ticket._index, strict=True):
         if kind == "severity":
-            new = policy.severity(value or "")
+            try:
+                new = policy.severity(value or "")
+            except UnknownSeverityError as exc:
+                pos = ticket._events_us.index((at, kind, value))
+                msg = f"ticket {ticket.id!r}: severity event at {ticket.events[pos].at.isoformat()} (events[{index}], value {value!r}): {exc}"
+                raise UnknownSeverityError(msg) from None
             if new != current:
                 out.append((at, current, new))
                 current = new
     return out
-
-
-def _pauses(ticket: Ticket) -> list[tuple[int, int | None]]:
-    spans: list[tuple[int, int | None]] = []
-    start: int | None = None
-    for at, kind, _ in ticket._events_us:
-        if kind == "pause":
-            start = at
-        elif kind == "resume" and start is not None:
-            spans.append((start, at))
-            start = None
-    if start is not None:
-        spans.append((start, None))
-    return spans
-
-
-def _first(ticket: Ticket, kind: str, after: int) -> int | None:
-    for at, k, _ in ticket._events_us:
-        if k == kind and at >= after:
-            return at
-    return None
-
-
-_STOP_EVENT = {"dispatch": "dispatch", "resolution": "resolved"}
-
-
-def _clock(ticket: Ticket, metric: str, opened: int) -> tuple[int | None, int | None, str | None]:
-    """Start and stop of *metric*'s clock (epoch µs), and the escalation class for escalations."""
-    if metric == "initial_response":
-        stop = _first(ticket, "response", opened) if ticket._events_us else None
-        r = ticket._responded_us
-        if r is not None and (stop is None or r < stop):
-            stop = r
-        return opened, stop, None
-    if metric == "escalation_response":
-        for at, kind, value in ticket._events_us:
-            if kind == "escalation":
-                return at, _first(ticket, "escalation_response", at), value
-        return None, None, None
-    if metric in _STOP_EVENT:
-        return opened, _first(ticket, _STOP_EVENT[metric], opened), None
-    raise UnknownMetricError.for_name(metric, METRICS)
 
 
 def _not_applicable(
@@ -646,118 +1118,172 @@ def _not_applicable(
     )
 
 
-def _evaluate_metric(
-    plan: Plan,
-    ticket: Ticket,
-    metric: str,
-    now: datetime,
-    now_us: int,
-    opened: int,
-    initial: str,
-    changes: list[tuple[int, str, str]],
-    pauses: list[tuple[int, int | None]],
-) -> Outcome:
-    policy = plan.policy
-    start, stop, escalation = _clock(ticket, metric, opened)
-    if start is None or start > now_us:
-        reason = (
-            "no management escalation was requested"
-            if start is None
-            else "the clock has not started"
-        )
-        return _not_applicable(plan, ticket, metric, None, now, reason)
-    if stop is not None and stop > now_us:
-        stop = None
-    end = now_us if stop is None else stop
+class _Judge:
+    """Judges the clock runs of one metric of one ticket."""
 
-    rule: str | None = None
-    used_changes: tuple[tuple[int, str, str], ...] = ()
-    if metric == "escalation_response":
-        try:
-            klass = policy.escalation_class(escalation or "")
-        except UnknownSeverityError as exc:
-            msg = f"ticket {ticket.id!r}: {exc}"
-            raise UnknownSeverityError(msg) from None
-        initial_class = klass
-    else:
-        rule = policy.severity_change
-        if changes:
-            used_changes = tuple(c for c in changes if c[0] < end)
-        initial_class = initial
-        if rule == "initial" or not used_changes:
-            klass = initial
+    __slots__ = (
+        "alert_measure",
+        "alert_specs",
+        "changes",
+        "credit_rule",
+        "initial",
+        "lateness",
+        "metric",
+        "now",
+        "now_us",
+        "plan",
+        "policy_name",
+        "spec",
+        "ticket",
+    )
+
+    def __init__(
+        self,
+        plan: Plan,
+        ticket: Ticket,
+        metric: str,
+        spec: ClockSpec,
+        now: datetime,
+        now_us: int,
+        initial: str,
+        changes: list[tuple[int, str, str]],
+    ) -> None:
+        self.plan = plan
+        self.ticket = ticket
+        self.metric = metric
+        self.spec = spec
+        self.now = now
+        self.now_us = now_us
+        self.initial = initial
+        self.changes = changes
+        self.alert_specs = plan.alerts.get(metric)
+        policy = plan.policy
+        self.policy_name = policy.name
+        self.lateness = policy.lateness
+        self.alert_measure = policy.alert_measure
+        rule = policy.credits
+        self.credit_rule = rule if rule is not None and metric in rule.metrics else None
+
+    def _target(self, klass: str) -> tuple[Target, int | None, Calendar | None]:
+        return self.plan._objective(self.metric, klass)
+
+    def __call__(
+        self,
+        start: int,
+        stop: int | None,
+        value: str | None,
+        pauses: list[tuple[int, int | None, str]],
+        instance: int | None,
+    ) -> Outcome:
+        plan, ticket, metric = self.plan, self.ticket, self.metric
+        policy = plan.policy
+        now, now_us = self.now, self.now_us
+        end = now_us if stop is None else stop
+        rule: str | None = None
+        used_changes: tuple[tuple[int, str, str], ...] = ()
+        if self.spec.klass == "escalation":
+            try:
+                klass = policy.escalation_class(value or "")
+            except UnknownSeverityError as exc:
+                msg = f"ticket {ticket.id!r}: {exc}"
+                raise UnknownSeverityError(msg) from None
+            initial_class = klass
         else:
-            klass = used_changes[-1][2]
-            if rule == "restart":
-                start = max(start, used_changes[-1][0])
-    target = plan.target(metric, klass)
-    objective = target.duration()
-    cal = target.calendar
-    if objective is None or cal is None:
-        return _not_applicable(
-            plan,
-            ticket,
+            rule = policy.severity_change
+            initial_class = self.initial
+            changes = self.changes
+            if changes:
+                for c in changes:
+                    if c[0] < start:
+                        initial_class = c[2]
+                used_changes = tuple([c for c in changes if start <= c[0] < end])
+            if rule == "initial" or not used_changes:
+                klass = initial_class
+            else:
+                klass = used_changes[-1][2]
+                if rule == "restart":
+                    start = max(start, used_changes[-1][0])
+        target, d, cal = self._target(klass)
+        if d is None or cal is None:
+            return _not_applicable(
+                plan,
+                ticket,
+                metric,
+                klass,
+                now,
+                _no_objective_reason(target),
+                target,
+                severity_rule=rule,
+                initial_class=initial_class,
+                changes=used_changes,
+                instance=instance,
+            )
+        spans: tuple[tuple[int, int | None], ...] = ()
+        why: tuple[str, ...] = ()
+        if pauses:
+            kept = [p for p in pauses if (p[1] is None or p[1] > start) and p[0] < end]
+            if kept:
+                spans = tuple([(a, b) for a, b, _ in kept])
+                why = tuple([w for _, _, w in kept])
+        if spans:
+            used, paused_us = _business_used(cal, start, end, spans)
+            due_us = due_with_pauses(cal, start, d, spans, now_us)
+        else:
+            used = cal.elapsed_us(start, end) if end > start else 0
+            paused_us = 0
+            due_us = cal.add_us(start, d)
+        late_business = used - d if used > d else 0
+        late_wall = end - due_us if end > due_us else 0
+        lateness = self.lateness
+        late = late_business if lateness == "business" else late_wall
+        if late > 0:
+            status: Status = "breached"
+        elif stop is not None:
+            status = "met"
+        else:
+            status = "pending"
+        if self.credit_rule is None:
+            credit_days, credit_note = 0, None
+        else:
+            credit_days, credit_note = _credits(
+                self.credit_rule, ticket, metric, status, late_business, late_wall
+            )
+        specs = self.alert_specs
+        alerts = (
+            alert_instants(specs, cal, start, d, due_us, spans, now_us, self.alert_measure)
+            if specs
+            else ()
+        )
+        return Outcome._judged(
+            ticket.id,
+            self.policy_name,
+            plan.name,
             metric,
             klass,
-            now,
-            _no_objective_reason(target),
+            status,
             target,
-            severity_rule=rule,
-            initial_class=initial_class,
-            changes=used_changes,
+            now,
+            cal.tzinfo,
+            start,
+            due_us,
+            stop,
+            used,
+            None if stop is not None else (d - used if d > used else 0),
+            late,
+            late_wall,
+            credit_days,
+            credit_note,
+            rule,
+            initial_class,
+            used_changes,
+            spans,
+            paused_us,
+            lateness,
+            alerts,
+            why,
+            instance,
+            self.alert_measure,
         )
-
-    d = objective // _US
-    if pauses and metric in policy.pausable:
-        spans = tuple((a, b) for a, b in pauses if (b is None or b > start) and a < end)
-    else:
-        spans = ()
-    if spans:
-        used, paused_us = _business_used(cal, start, end, spans)
-        due_us = _due(cal, start, d, spans, now_us)
-    else:
-        used = cal.elapsed_us(start, end) if end > start else 0
-        paused_us = 0
-        due_us = cal.add_us(start, d)
-    late_business = used - d if used > d else 0
-    late_wall = end - due_us if end > due_us else 0
-    lateness = policy.lateness
-    late = late_business if lateness == "business" else late_wall
-    if late > 0:
-        status: Status = "breached"
-    elif stop is not None:
-        status = "met"
-    else:
-        status = "pending"
-    credit_days, credit_note = _credits(
-        policy.credits, ticket, metric, status, late_business, late_wall
-    )
-    return Outcome(
-        ticket.id,
-        policy.name,
-        plan.name,
-        metric,
-        klass,
-        status,
-        target,
-        now,
-        tz=cal.tzinfo,
-        start=start,
-        due=due_us,
-        stop=stop,
-        elapsed=used,
-        remaining=None if stop is not None else (d - used if d > used else 0),
-        late=late,
-        late_wall=late_wall,
-        credit_days=credit_days,
-        credit_note=credit_note,
-        severity_rule=rule,
-        initial_class=initial_class,
-        changes=used_changes,
-        pauses=spans,
-        paused=paused_us,
-        lateness_measure=lateness,
-    )
 
 
 def _no_objective_reason(target: Target) -> str:
@@ -778,27 +1304,6 @@ def _business_used(
         if hi > lo:
             paused += cal.elapsed_us(lo, hi)
     return total - paused, paused
-
-
-def _due(
-    cal: Calendar, start: int, d: int, pauses: Sequence[tuple[int, int | None]], now_us: int
-) -> int:
-    """The instant *d* of unpaused open time has run from *start*.
-
-    An open pause (no resume yet) is taken to end at *now*: the due instant is
-    projected as if the clock resumed then.
-    """
-    t = start
-    left = d
-    for a, b in pauses:
-        if a >= t:
-            seg = cal.elapsed_us(t, a)
-            if seg >= left:
-                break
-            left -= seg
-        resume = now_us if b is None else b
-        t = max(t, resume)
-    return cal.add_us(t, left) if left > 0 else t
 
 
 def _credits(

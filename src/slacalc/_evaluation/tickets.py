@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Literal, get_args
 
 from slacalc._engine.calendar import to_us
 from slacalc.exceptions import CalendarError, TicketError, TimelineError
 
-__all__ = ["EVENT_KINDS", "Event", "EventKind", "Ticket"]
+__all__ = ["AUTHORS", "EVENT_KINDS", "Event", "EventKind", "Ticket", "event_problem"]
 
 EventKind = Literal[
     "severity",
@@ -22,11 +21,22 @@ EventKind = Literal[
     "escalation_response",
     "dispatch",
     "resolved",
-    # provisional until live metrics land: accepted (and validated) here, not yet used by the clocks
     "message",
     "status",
 ]
 EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
+_RANK = {"opened": 0, "severity": 1, "status": 2, "pause": 2, "resume": 2}
+#: The authors of a ``message`` event: a public message from the customer or from support.
+AUTHORS: tuple[str, ...] = ("customer", "agent")
+_AUTHOR_LOOKUP = {
+    "customer": "customer",
+    "agent": "agent",
+    "requester": "customer",
+    "end-user": "customer",
+    "end user": "customer",
+    "enduser": "customer",
+    "support": "agent",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +45,11 @@ class Event:
 
     ``kind`` is one of ``severity`` (value: the new severity), ``pause`` and
     ``resume`` (waiting on the customer), ``response``, ``escalation`` (value:
-    ``urgent`` or ``normal``), ``escalation_response``, ``dispatch``, ``resolved``,
-    ``message`` (value: ``customer`` or ``agent``) and ``status`` (value: a status name).
+    ``urgent`` or ``normal``), ``escalation_response``, ``dispatch``,
+    ``resolved``, ``message`` (value: ``customer`` or ``agent``, a public
+    message; an agent message is also a response) and ``status`` (value: the
+    helpdesk's own status name, mapped by the policy's ``pause_statuses`` and
+    ``solved_statuses``).
     """
 
     at: datetime
@@ -70,6 +83,11 @@ class Ticket:
     _events_us: tuple[tuple[int, str, str | None], ...] = field(
         default=(), repr=False, compare=False
     )
+    # for each event (in time order), its position in the events as given
+    _index: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    _ranks: list[tuple[int, int, int, str, str | None, int]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __init__(
         self,
@@ -97,13 +115,16 @@ class Ticket:
             set_(self, "_responded_us", _instant(ident, "responded_at", responded_at))
             set_(self, "responded_at", responded_at)
         if events:
-            parsed = map(partial(_event, ident), events)
-            timed = sorted((_instant(ident, "event", e.at), i, e) for i, e in enumerate(parsed))
+            parsed = [_event(ident, i, raw) for i, raw in enumerate(events)]
+            timed = sorted((to_us(e.at, "at"), i, e) for i, e in enumerate(parsed))
             set_(self, "events", tuple(e for _, _, e in timed))
             set_(self, "_events_us", tuple((us, e.kind, e.value) for us, _, e in timed))
+            set_(self, "_index", tuple(i for _, i, _ in timed))
         else:
             set_(self, "events", ())
             set_(self, "_events_us", ())
+            set_(self, "_index", ())
+        set_(self, "_ranks", None)
         self._check()
 
     def _check(self) -> None:
@@ -118,30 +139,67 @@ class Ticket:
                 f"opened_at {self.opened_at.isoformat()}; expected a response at or after opening"
             )
             raise TimelineError(msg)
+        statuses = any(kind == "status" for _, kind, _ in self._events_us)
         paused = False
-        for (at, _, _), event in zip(self._events_us, self.events, strict=True):
+        for (at, _, _), event, index in zip(self._events_us, self.events, self._index, strict=True):
             if at < opened:
-                msg = (
-                    f"ticket {self.id!r}: {event.kind} event at {event.at.isoformat()} is before "
-                    f"opened_at {self.opened_at.isoformat()}; expected events at or after opening"
+                raise TimelineError(
+                    event_problem(
+                        self.id,
+                        index,
+                        event,
+                        f"is before opened_at {self.opened_at.isoformat()}",
+                        "events at or after opening",
+                    )
                 )
-                raise TimelineError(msg)
+            if statuses:
+                continue  # pauses and statuses are matched under the policy's status mapping
             if event.kind == "pause":
                 if paused:
-                    msg = (
-                        f"ticket {self.id!r}: pause at {event.at.isoformat()} while already paused; "
-                        "expected a resume between two pauses"
+                    raise TimelineError(
+                        event_problem(
+                            self.id,
+                            index,
+                            event,
+                            "while already paused",
+                            "a resume between two pauses",
+                        )
                     )
-                    raise TimelineError(msg)
                 paused = True
             elif event.kind == "resume":
                 if not paused:
-                    msg = (
-                        f"ticket {self.id!r}: resume at {event.at.isoformat()} without a pause before it; "
-                        "expected each resume to follow a pause"
+                    raise TimelineError(
+                        event_problem(
+                            self.id,
+                            index,
+                            event,
+                            "without a pause before it",
+                            "each resume to follow a pause",
+                        )
                     )
-                    raise TimelineError(msg)
                 paused = False
+
+    def _ranked(self) -> list[tuple[int, int, int, str, str | None, int]]:
+        """The ticket's happenings as the clocks read them: ``(at, rank, position, kind, value, index)``.
+
+        Opening first, then in time order; at one instant severity changes,
+        then status changes (status, pause, resume), then the rest, each group
+        in the order given. ``responded_at`` reads as a response event.
+        Computed once per ticket (a ticket never changes).
+        """
+        rows = self._ranks
+        if rows is None:
+            rows = [(self._opened_us, 0, -2, "opened", None, -1)]
+            if self._responded_us is not None:
+                rows.append((self._responded_us, 3, -1, "response", None, -1))
+            rank = _RANK
+            for pos, ((at, kind, value), index) in enumerate(
+                zip(self._events_us, self._index, strict=True)
+            ):
+                rows.append((at, rank.get(kind, 3), pos, kind, value, index))
+            rows.sort()
+            object.__setattr__(self, "_ranks", rows)
+        return rows
 
     def with_events(self, *events: EventLike) -> Ticket:
         """A copy of the ticket with more events."""
@@ -168,28 +226,62 @@ def _instant(ident: str, name: str, value: object) -> int:
         raise TicketError(msg) from None
 
 
-def _event(ident: str, raw: object) -> Event:
+def event_problem(ident: str, index: int, event: Event, problem: str, expected: str) -> str:
+    """The message of a bad event: ticket, event kind, instant, position, value, problem, expectation.
+
+    >>> zurich = ZoneInfo("Europe/Zurich")
+    >>> event_problem("T-1", 2, Event(datetime(2026, 3, 2, 9, tzinfo=zurich), "resume"),
+    ...               "without a pause before it", "each resume to follow a pause")
+    "ticket 'T-1': resume event at 2026-03-02T09:00:00+01:00 (events[2], value None) without a pause before it; expected each resume to follow a pause"
+    """
+    at = event.at.isoformat() if isinstance(event.at, datetime) else repr(event.at)
+    return (
+        f"ticket {ident!r}: {event.kind} event at {at} (events[{index}], value {event.value!r}) "
+        f"{problem}; expected {expected}"
+    )
+
+
+def _event(ident: str, index: int, raw: object) -> Event:
     if isinstance(raw, Event):
         event = raw
     elif isinstance(raw, tuple | list) and len(raw) in (2, 3):
         value = raw[2] if len(raw) == 3 else None
         event = Event(raw[0], str(raw[1]), None if value is None else str(value))
     else:
-        msg = f"ticket {ident!r}: invalid event {raw!r}; expected (at, kind) or (at, kind, value)"
+        msg = f"ticket {ident!r}: events[{index}]: invalid event {raw!r}; expected (at, kind) or (at, kind, value)"
         raise TicketError(msg)
     kind = event.kind.strip().lower()
+    value = None if event.value is None else str(event.value).strip()
+    try:
+        to_us(event.at, "at")
+    except CalendarError as exc:
+        msg = f"ticket {ident!r}: events[{index}] ({kind} event, value {value!r}): {exc}"
+        raise TicketError(msg) from None
+    shown = Event(event.at, kind, value)
     if kind not in EVENT_KINDS:
-        msg = f"ticket {ident!r}: unknown event kind {event.kind!r}; expected one of {', '.join(EVENT_KINDS)}"
-        raise TicketError(msg)
-    # provisional until live metrics land: message and status need a value too
-    if kind in ("severity", "escalation", "message", "status") and not (event.value or "").strip():
-        msg = (
-            f"ticket {ident!r}: {kind} event at {event.at!r} has no value; expected the new {kind}"
+        msg = event_problem(
+            ident,
+            index,
+            Event(event.at, event.kind, value),
+            "has an unknown kind",
+            f"one of {', '.join(EVENT_KINDS)}",
         )
-        raise TicketError(msg)
-    if kind == "message" and (event.value or "").strip().lower() not in ("customer", "agent"):
-        msg = f"ticket {ident!r}: message event at {event.at!r} has value {event.value!r}; expected 'customer' or 'agent'"
-        raise TicketError(msg)
-    _instant(ident, f"{kind} event", event.at)
-    value = None if event.value is None else event.value.strip()
+        msg_0 = f"{msg} (unknown event kind {event.kind!r})"
+        raise TicketError(msg_0)
+    if kind in ("severity", "escalation", "status") and not value:
+        wanted = {
+            "severity": "the new severity",
+            "escalation": "the escalation class (urgent or normal)",
+            "status": "the helpdesk's status name",
+        }
+        raise TicketError(event_problem(ident, index, shown, "has no value", wanted[kind]))
+    if kind == "message":
+        author = _AUTHOR_LOOKUP.get(" ".join((value or "").lower().split()))
+        if author is None:
+            raise TicketError(
+                event_problem(
+                    ident, index, shown, "has an unknown author", "value customer or agent"
+                )
+            )
+        value = author
     return Event(event.at, kind, value)

@@ -12,7 +12,7 @@ text for the key), the key path, the bad value and what was expected; pydantic's
 >>> [p for p in policy.plans]
 ['built-in', 'starter', 'pro', 'enterprise']
 >>> sorted(policy_schema()["properties"])[:4]
-['$schema', 'calendars', 'credits', 'effective_from']
+['$schema', 'alert_measure', 'calendars', 'credits']
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from slacalc._billing.models import EscalationsModel, PriceModel
 from slacalc._engine.calendar import Calendar
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
 from slacalc._engine.ical import feed_path
+from slacalc._evaluation.alerts import AlertSpec
+from slacalc._evaluation.clocks import BUILTIN_STATUSES, ClockSpec, check_trigger, normalise_status
 from slacalc._policies.model import (
     ALL,
     ESCALATION_CLASSES,
@@ -52,9 +54,10 @@ from slacalc._policies.model import (
     Severity,
     Target,
 )
-from slacalc._typing import METRICS, Measure, Metric, OnSeverityChange, Rounding
+from slacalc._typing import METRICS, Measure, OnSeverityChange, Rounding
 from slacalc.exceptions import (
     DurationError,
+    PolicyError,
     PolicyFileError,
     SlacalcError,
     UnknownPolicyError,
@@ -65,6 +68,7 @@ __all__ = [
     "CalendarModel",
     "CreditsModel",
     "HolidaysModel",
+    "MetricModel",
     "MetricTargetsModel",
     "PlanModel",
     "PolicyModel",
@@ -174,6 +178,29 @@ class MetricTargetsModel(BaseModel):
     """Default calendar for this metric's targets in this table (ZITADEL Extended: "Extended hours")."""
 
 
+class MetricModel(_Model):
+    """``[metrics.<name>]``: a metric's clock in the clock model (see docs/evaluation.md).
+
+    A built-in metric's name redefines its clock; any other name adds a metric,
+    which plans then target like the built-in ones.
+    """
+
+    title: str = ""
+    """What the metric measures, in the document's words."""
+    start: tuple[str, ...] = Field(min_length=1)
+    """Triggers that start a clock: ``opened``, ``message:customer``, ``message:agent``, ``response``, ``escalation``, ``reopened``, ``status:<name>`` …"""
+    stop: tuple[str, ...] = ()
+    """Triggers that stop the running clock: ``message:agent``, ``response``, ``dispatch``, ``resolved``, ``solved`` …; none: it runs until now."""
+    pause: tuple[str, ...] = ()
+    """Statuses in which the clock stands still, or the groups ``pause_statuses`` / ``solved_statuses``."""
+    repeat: bool | Literal["total"] = False
+    """``false``: one clock per ticket; ``true``: a new instance for each start while none runs; ``"total"``: one total that stops suspend and starts continue."""
+    after: tuple[str, ...] = ()
+    """Triggers one of which must have happened before a start counts (next reply: after the first response)."""
+    klass: Literal["severity", "escalation"] = Field(default="severity", alias="class")
+    """What classes an instance: the severity in force when it starts, or the value of the escalation that starts it."""
+
+
 class PlanModel(_Model):
     """``[plans.<name>]``: one subscription or support level."""
 
@@ -189,10 +216,12 @@ class PlanModel(_Model):
     """Channels on which targets apply; absent = every channel (ZITADEL 2023: "professional support channels only")."""
     support_hours: str | None = None
     """Support hours as the document says them, or a calendar name."""
-    targets: dict[Metric, MetricTargetsModel] = Field(default_factory=dict)
+    targets: dict[str, MetricTargetsModel] = Field(default_factory=dict)
     """Per metric, per class: the objective (tables "SLO - Initial response time", "Response times")."""
     price: PriceModel | None = None
     """What the plan costs (Exoscale "Price/month", ProAuth "Annual price")."""
+    alerts: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Per metric, warnings before a breach: ``["50%", "75%", "30 minutes before"]`` (ServiceNow-style shares, Freshdesk-style lead times)."""
     notes: tuple[str, ...] = ()
     """Interpretations taken for this plan."""
 
@@ -212,7 +241,7 @@ class CreditsModel(_Model):
     """Most days one ticket can earn, 0 to 3650 (none in the seeds)."""
     cap_days_per_term: int | None = Field(default=None, ge=0, le=MAX_CAP_DAYS)
     """Most days a contract term can earn, 0 to 3650 (none in the seeds)."""
-    metrics: tuple[Metric, ...] = ("initial_response",)
+    metrics: tuple[str, ...] = ("initial_response",)
     """Metrics whose breaches earn credits (ZITADEL 2023: initial response and escalation response)."""
     channels: tuple[str, ...] | None = None
     """Only tickets from these channels earn credits (ZITADEL 2023: professional channels); absent = all."""
@@ -239,12 +268,24 @@ class PolicyModel(_Model):
     """When severity changes: ``recalculate`` from opening, ``restart`` at the change, or keep the ``initial`` one."""
     lateness: Measure = "business"
     """Measure lateness in business time on the target's calendar, or in wall time."""
-    pausable: tuple[Metric, ...] = ("resolution",)
-    """Metrics whose clock stops while waiting on the customer."""
+    pausable: tuple[str, ...] = ("resolution",)
+    """Metrics whose clock stops while waiting on the customer (in a pause status, or between pause and resume)."""
+    pause_statuses: tuple[str, ...] = BUILTIN_STATUSES["pause_statuses"]
+    """Helpdesk statuses that pause the clocks of pausable metrics (Zendesk "pending", "on-hold")."""
+    solved_statuses: tuple[str, ...] = BUILTIN_STATUSES["solved_statuses"]
+    """Statuses that stop resolution and every repeating clock; leaving one re-opens the ticket."""
+    open_statuses: tuple[str, ...] = BUILTIN_STATUSES["open_statuses"]
+    """Statuses in which the clocks run (the ticket is the support team's to work on)."""
+    unknown_statuses: Literal["error", "open"] = "error"
+    """A status in none of the three lists: a row ``error`` naming it (default), or read as ``open``."""
+    alert_measure: Measure = "business"
+    """Alerts in open time on the target's calendar (default: never at night or on a weekend), or in ``wall`` time."""
     severities: tuple[SeverityModel, ...] = Field(min_length=1)
     """Severity levels, most severe first (ZITADEL "Severity Level" table, freistilbox "Priority")."""
     calendars: dict[str, CalendarModel] = Field(default_factory=dict)
     """Named calendars the targets run on."""
+    metrics: dict[str, MetricModel] = Field(default_factory=dict)
+    """Metrics defined in the clock model: new ones, or built-in ones redefined."""
     plans: dict[str, PlanModel] = Field(min_length=1)
     """Plans in the document's order."""
     credits: CreditsModel | None = None
@@ -557,6 +598,7 @@ class _PlanParts:
     targets: dict[str, dict[str, Target]]
     price: PriceModel | None
     notes: tuple[str, ...]
+    alerts: dict[str, tuple[AlertSpec, ...]]
 
 
 class _Builder:
@@ -573,6 +615,15 @@ class _Builder:
         doc = self.doc
         severities = self._severities()
         self._calendars()
+        clocks = self._clocks()
+        known = (*METRICS, *(m for m in clocks if m not in METRICS))
+        self.known_metrics = known
+        pausable = self._metric_list(doc.pausable, ("pausable",))
+        for metric, spec in list(clocks.items()):
+            if metric in pausable and not spec.pause and metric in doc.metrics:
+                clocks[metric] = ClockSpec(
+                    spec.start, spec.stop, ("pause_statuses",), spec.repeat, spec.after, spec.klass
+                )
         if doc.effective_until is not None and doc.effective_until <= doc.effective_from:
             self.problems.add(
                 ("effective_until",),
@@ -592,10 +643,17 @@ class _Builder:
             credits=self._credits(),
             severity_change=doc.severity_change,
             lateness=doc.lateness,
-            pausable=tuple(dict.fromkeys(doc.pausable)),
+            pausable=pausable,
             escalations=doc.escalations,
             notes=doc.notes,
+            pause_statuses=doc.pause_statuses,
+            solved_statuses=doc.solved_statuses,
+            open_statuses=doc.open_statuses,
+            unknown_statuses=doc.unknown_statuses,
+            clocks=FrozenMap(clocks),
+            alert_measure=doc.alert_measure,
         )
+        self._statuses()
         for name in doc.plans:
             self._plan(name, ())
         self._escalations()
@@ -614,11 +672,65 @@ class _Builder:
                 price_model=parts.price,
                 notes=parts.notes,
                 extends=parts.extends,
+                alerts=FrozenMap(parts.alerts),
             )
         object.__setattr__(self.policy, "plans", FrozenMap({n: plans[n] for n in doc.plans}))
         return self.policy
 
-    # ---- severities and calendars
+    # ---- statuses, severities and calendars
+
+    def _clocks(self) -> dict[str, ClockSpec]:
+        out: dict[str, ClockSpec] = {}
+        for name, model in self.doc.metrics.items():
+            base: Path_ = ("metrics", name)
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                self.problems.add(
+                    base,
+                    f"invalid metric name {name!r}; expected lower-case letters, digits and _ (e.g. 'first_touch')",
+                )
+                continue
+            ok = True
+            for key in ("start", "stop", "after"):
+                for i, word in enumerate(getattr(model, key)):
+                    try:
+                        check_trigger(word, key)
+                    except PolicyError as exc:
+                        self.problems.add((*base, key, i), str(exc).removeprefix(f"{key}: "))
+                        ok = False
+            for i, word in enumerate(model.pause):
+                if not normalise_status(word):
+                    self.problems.add(
+                        (*base, "pause", i),
+                        f"invalid value {word!r}; expected a status name or pause_statuses / solved_statuses",
+                    )
+                    ok = False
+            if ok:
+                out[name] = ClockSpec(
+                    model.start, model.stop, model.pause, model.repeat, model.after, model.klass
+                )
+        return out
+
+    def _metric_list(self, names: Sequence[str], path: Path_) -> tuple[str, ...]:
+        """*names* deduplicated; an unknown metric is reported at its index."""
+        for i, name in enumerate(names):
+            if name not in self.known_metrics:
+                self.problems.add((*path, i), _unknown_metric(name, self.known_metrics))
+        return tuple(n for n in dict.fromkeys(names) if n in self.known_metrics)
+
+    def _statuses(self) -> None:
+        """Each status in one list only (a status cannot both pause and solve a ticket)."""
+        seen: dict[str, str] = {}
+        for group in ("open_statuses", "pause_statuses", "solved_statuses"):
+            for i, name in enumerate(getattr(self.doc, group)):
+                key = normalise_status(name)
+                if not key:
+                    self.problems.add((group, i), f"invalid value {name!r}; expected a status name")
+                elif key in seen and seen[key] != group:
+                    self.problems.add(
+                        (group, i),
+                        f"invalid value {name!r}; expected a status not already in {seen[key]}",
+                    )
+                seen.setdefault(key, group)
 
     def _severities(self) -> tuple[Severity, ...]:
         seen: dict[str, int] = {}
@@ -715,13 +827,18 @@ class _Builder:
             {m: dict(t) for m, t in parent.targets.items()} if parent else {}
         )
         for metric, table in model.targets.items():
+            if metric not in self.known_metrics:
+                self.problems.add(
+                    ("plans", name, "targets", metric), _unknown_metric(metric, self.known_metrics)
+                )
+                continue
             own = self._targets(name, metric, table, plan_cal)
             if ALL in own:
                 targets[metric] = own
             else:
                 targets.setdefault(metric, {}).update(own)
         ordered: dict[str, dict[str, Target]] = {
-            m: self._ordered(m, targets[m]) for m in METRICS if m in targets
+            m: self._ordered(m, targets[m]) for m in self.known_metrics if m in targets
         }
         channels = (
             model.channels if model.channels is not None else (parent.channels if parent else ())
@@ -751,13 +868,35 @@ class _Builder:
             targets=ordered,
             price=model.price if "price" in given or parent is None else parent.price,
             notes=model.notes,
+            alerts=self._alerts(name, model, parent),
         )
         self.parts[name] = parts
         return parts
 
+    def _alerts(
+        self, name: str, model: PlanModel, parent: _PlanParts | None
+    ) -> dict[str, tuple[AlertSpec, ...]]:
+        """The plan's alerts per metric: its own, over those of the plan it extends."""
+        out = dict(parent.alerts) if parent is not None else {}
+        for metric, texts in model.alerts.items():
+            path: Path_ = ("plans", name, "alerts", metric)
+            if metric not in self.known_metrics:
+                self.problems.add(path, _unknown_metric(metric, self.known_metrics))
+                continue
+            specs = []
+            for i, text in enumerate(texts):
+                try:
+                    specs.append(AlertSpec.parse(text, "alert"))
+                except PolicyError as exc:
+                    self.problems.add((*path, i), str(exc).removeprefix("alert: "))
+            out[metric] = tuple(specs)
+        return {m: v for m, v in out.items() if v}
+
     def _ordered(self, metric: str, table: dict[str, Target]) -> dict[str, Target]:
         order = (
-            ESCALATION_CLASSES if metric == "escalation_response" else self.policy.severity_names
+            ESCALATION_CLASSES
+            if self.policy.clock(metric).klass == "escalation"
+            else self.policy.severity_names
         )
         rank = {k: i for i, k in enumerate((*order, ALL))}
         return dict(sorted(table.items(), key=lambda kv: rank.get(kv[0], len(rank))))
@@ -820,7 +959,7 @@ class _Builder:
         try:
             return self.policy.classify(metric, key)
         except UnknownSeverityError:
-            if metric == "escalation_response":
+            if self.policy.clock(metric).klass == "escalation":
                 self.problems.add(
                     path,
                     f"unknown escalation class {key!r}; expected one of {', '.join(ESCALATION_CLASSES)}, all",
@@ -861,7 +1000,7 @@ class _Builder:
             measure=model.measure,
             cap_days_per_ticket=model.cap_days_per_ticket,
             cap_days_per_term=model.cap_days_per_term,
-            metrics=tuple(dict.fromkeys(model.metrics)),
+            metrics=self._metric_list(model.metrics, ("credits", "metrics")),
             channels=model.channels,
         )
 
@@ -906,6 +1045,13 @@ def _calendar_problem(name: str, model: CalendarModel, message: str) -> tuple[Pa
     if match[4] is not None and match[4] in HolidaysModel.model_fields:
         path = (*path, match[4])
     return path, message[match.end() :]
+
+
+def _unknown_metric(name: str, known: Sequence[str]) -> str:
+    return (
+        f"unknown metric {name!r}; expected one of {', '.join(known)} "
+        "(or a metric defined under [metrics])"
+    )
 
 
 def build_policy(

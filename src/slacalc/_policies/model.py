@@ -24,13 +24,16 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from slacalc._engine.calendar import Calendar
-from slacalc._engine.durations import NOT_APPLICABLE, Duration, NoObjective
+from slacalc._engine.durations import NOT_APPLICABLE, Duration, NoObjective, parse_duration
+from slacalc._evaluation.alerts import AlertSpec
+from slacalc._evaluation.clocks import BUILTIN_STATUSES, ClockSpec, StatusMap, builtin_clock
 from slacalc._typing import METRICS, Measure, OnSeverityChange, Rounding
 from slacalc.exceptions import (
     NaiveDatetimeError,
     PolicyError,
     UnknownMetricError,
     UnknownPlanError,
+    UnknownPolicyError,
     UnknownSeverityError,
 )
 
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
     from slacalc._billing.models import EscalationsModel, PriceModel
     from slacalc._billing.prices import PriceQuote
     from slacalc._evaluation.evaluate import Evaluation
+    from slacalc._evaluation.timers import Timer
 
 __all__ = [
     "ALL",
@@ -46,6 +50,7 @@ __all__ = [
     "FamilyPlan",
     "FrozenMap",
     "Plan",
+    "PlanTerms",
     "Policy",
     "PolicyFamily",
     "Severity",
@@ -280,16 +285,25 @@ class Plan:
     price_model: PriceModel | None = None
     notes: tuple[str, ...] = ()
     extends: str | None = None
+    alerts: Mapping[str, tuple[AlertSpec, ...]] = field(default_factory=FrozenMap)
     _metrics: tuple[str, ...] = field(default=(), init=False, repr=False)
+    _clocks: tuple[tuple[str, ClockSpec], ...] = field(default=(), init=False, repr=False)
+    # (metric, class) -> (target, objective in µs or None, calendar): the evaluation hot path
+    _judged: dict[tuple[str, str], tuple[Target, int | None, Calendar | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_metrics", tuple(m for m in METRICS if m in self.targets))
+        order = self.policy.metric_names
+        metrics = tuple(m for m in order if m in self.targets)
+        object.__setattr__(self, "_metrics", metrics)
+        object.__setattr__(self, "_clocks", tuple((m, self.policy.clock(m)) for m in metrics))
 
     def __repr__(self) -> str:
         return f"<Plan {self.policy.name}/{self.name}>"
 
     def metrics(self) -> tuple[str, ...]:
-        """The metrics with at least one target, in the order of ``METRICS``."""
+        """The metrics with at least one target: built-ins in the order of ``METRICS``, then the policy's own."""
         return self._metrics
 
     def price(
@@ -313,6 +327,17 @@ class Plan:
     def covers(self, channel: str | None) -> bool:
         """Whether targets apply to a ticket from *channel* (None, an unknown channel, counts as covered)."""
         return self.covered_channels is None or channel is None or channel in self.covered_channels
+
+    def _objective(self, metric: str, klass: str) -> tuple[Target, int | None, Calendar | None]:
+        """The target of *metric* for a canonical *klass*, its objective in µs and its calendar (cached)."""
+        key = (metric, klass)
+        hit = self._judged.get(key)
+        if hit is None:
+            target = self.target(metric, klass)
+            objective = target.duration()
+            us = None if objective is None else objective // timedelta(microseconds=1)
+            hit = self._judged[key] = (target, us, target.calendar)
+        return hit
 
     def target(self, metric: str, klass: str | int) -> Target:
         """The target for *metric* and *klass* (a severity, an escalation class or ``"all"``).
@@ -359,6 +384,134 @@ class Plan:
 
         return evaluate(self, ticket, now, tz=tz)
 
+    def timers(self, ticket: Any, now: datetime | None = None) -> list[Timer]:
+        """The running clocks of *ticket* at *now*, soonest due first (see ``docs/evaluation.md``)."""
+        from slacalc._evaluation.timers import timers
+
+        return timers(self.evaluate(ticket, now))
+
+    def with_terms(
+        self,
+        *,
+        calendar: Calendar | Mapping[str, Calendar] | None = None,
+        timezone: str | None = None,
+        targets: Mapping[str, Mapping[str | int, Any]] | None = None,
+        version: str | None = None,
+        label: str = "contract",
+    ) -> Plan:
+        """This plan under a customer's own terms (see :class:`PlanTerms`); *version* must be this plan's.
+
+        >>> from slacalc._policies.files import load_policy
+        >>> plan = load_policy("zitadel-2023").plan("extended")
+        >>> mine = plan.with_terms(timezone="America/New_York", targets={"initial_response": {"2": "1 business hour"}})
+        >>> str(mine.target("initial_response", 2)), mine.target("initial_response", 2).calendar.timezone
+        ('1 business hour on extended in America/New_York', 'America/New_York')
+        """
+        if version is not None and version != self.policy.name:
+            msg = (
+                f"policy_version: {version!r} is not the version of plan {self.name!r} "
+                f"({self.policy.name}); expected {self.policy.name!r} or a family plan to pin a version of"
+            )
+            raise PolicyError(msg)
+        return PlanTerms(calendar, timezone, targets or {}, label).apply(self)
+
+
+@dataclass(frozen=True, eq=False)
+class PlanTerms:
+    """A customer's own terms over a plan: its support calendar or time zone, and its own targets.
+
+    *calendar* replaces the calendar of every target (one :class:`Calendar`),
+    or of the targets on the policy calendars it names (a mapping: name →
+    calendar, e.g. only ``business``, keeping 24x7 targets 24x7). *timezone*
+    moves every other target calendar to that zone: the same weekly hours and
+    holidays, read in the customer's local time. *targets* overrides
+    objectives per metric and class (``{"initial_response": {"1": "30
+    minutes"}}``); a new target runs on the calendar the plan's target for that
+    metric and class ran on, or on *calendar*. *label* names a replacing
+    calendar in target texts.
+    """
+
+    calendar: Calendar | Mapping[str, Calendar] | None = None
+    timezone: str | None = None
+    targets: Mapping[str, Mapping[str | int, Any]] = field(default_factory=dict)
+    label: str = "contract"
+
+    def apply(self, plan: Plan) -> Plan:
+        """*plan* with these terms: a new :class:`Plan` of the same name and policy."""
+        if self.calendar is None and self.timezone is None and not self.targets:
+            return plan
+        moved: dict[int, tuple[str, Calendar]] = {}
+
+        def place(name: str | None, cal: Calendar | None) -> tuple[str | None, Calendar | None]:
+            if cal is None:
+                return name, cal
+            replacement = self.calendar
+            if isinstance(replacement, Calendar):
+                return self.label, replacement
+            if replacement is not None and name is not None and name in replacement:
+                return name, replacement[name]
+            if self.timezone is None:
+                return name, cal
+            hit = moved.get(id(cal))
+            if hit is None:
+                config = cal.config()
+                config["timezone"] = self.timezone
+                hit = moved[id(cal)] = (f"{name} in {self.timezone}", Calendar(**config))
+            return hit
+
+        targets: dict[str, dict[str, Target]] = {}
+        for metric, table in plan.targets.items():
+            targets[metric] = {}
+            for klass, target in table.items():
+                name, cal = place(target.calendar_name, target.calendar)
+                targets[metric][klass] = Target(metric, klass, target.objective, name, cal)
+        policy = plan.policy
+        for metric, overrides in self.targets.items():
+            policy.clock(metric)  # an unknown metric is an error
+            row = targets.setdefault(metric, {})
+            for key, value in overrides.items():
+                klass = policy.classify(metric, key)
+                objective = _objective(value, f"targets.{metric}.{key}")
+                current = row.get(klass) or row.get(ALL)
+                if current is not None and current.calendar is not None:
+                    name, cal = current.calendar_name, current.calendar
+                elif isinstance(self.calendar, Calendar):
+                    name, cal = self.label, self.calendar
+                else:
+                    name, cal = None, None
+                if cal is None and isinstance(objective, Duration):
+                    msg = (
+                        f"targets.{metric}.{key}: {value!r} needs a calendar and the plan has none "
+                        "for this metric and class; expected a calendar= for the contract"
+                    )
+                    raise PolicyError(msg)
+                row[klass] = Target(metric, klass, objective, name, cal)
+        return Plan(
+            name=plan.name,
+            title=plan.title,
+            policy=policy,
+            channels=plan.channels,
+            covered_channels=plan.covered_channels,
+            support_hours=plan.support_hours,
+            targets=FrozenMap({m: FrozenMap(t) for m, t in targets.items()}),
+            price_model=plan.price_model,
+            notes=(*plan.notes, f"with the customer's own terms ({self.label})"),
+            extends=plan.extends,
+            alerts=plan.alerts,
+        )
+
+
+def _objective(value: object, field: str) -> Duration | NoObjective:
+    if isinstance(value, Duration | NoObjective):
+        return value
+    if isinstance(value, timedelta):
+        return Duration(fixed=value)
+    parsed = parse_duration(value, field)
+    if isinstance(parsed, Duration) and parsed.fixed < timedelta(0):
+        msg = f"{field}: invalid value {value!r}; expected a duration of zero or more"
+        raise PolicyError(msg)
+    return parsed
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Policy:
@@ -386,9 +539,33 @@ class Policy:
     pausable: tuple[str, ...] = ("resolution",)
     escalations: EscalationsModel | None = None
     notes: tuple[str, ...] = ()
+    pause_statuses: tuple[str, ...] = BUILTIN_STATUSES["pause_statuses"]
+    solved_statuses: tuple[str, ...] = BUILTIN_STATUSES["solved_statuses"]
+    open_statuses: tuple[str, ...] = BUILTIN_STATUSES["open_statuses"]
+    unknown_statuses: Literal["error", "open"] = "error"
+    alert_measure: Measure = "business"
+    clocks: Mapping[str, ClockSpec] = field(default_factory=FrozenMap)
     _lookup: Mapping[object, str] = field(init=False, compare=False, default_factory=FrozenMap)
+    _statuses: StatusMap = field(init=False, compare=False, default_factory=StatusMap)
+    _clocks: Mapping[str, ClockSpec] = field(init=False, compare=False, default_factory=FrozenMap)
+    _metric_names: tuple[str, ...] = field(init=False, compare=False, default=())
 
     def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "_statuses",
+            StatusMap(
+                self.open_statuses, self.pause_statuses, self.solved_statuses, self.unknown_statuses
+            ),
+        )
+        clocks: dict[str, ClockSpec] = {
+            m: builtin_clock(m, pausable=m in self.pausable) for m in METRICS
+        }
+        clocks.update(self.clocks)
+        object.__setattr__(self, "_clocks", FrozenMap(clocks))
+        object.__setattr__(
+            self, "_metric_names", (*METRICS, *(m for m in self.clocks if m not in METRICS))
+        )
         lookup: dict[object, str] = {}
         for sev in self.severities:
             lookup[sev.name] = sev.name
@@ -402,6 +579,23 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"<Policy {self.name} (effective from {self.effective_from.isoformat()}): {', '.join(self.plans)}>"
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Every metric the policy knows: the built-ins, then those its file defines."""
+        return self._metric_names
+
+    @property
+    def statuses(self) -> StatusMap:
+        """How the policy reads helpdesk status names (open, pause, solved)."""
+        return self._statuses
+
+    def clock(self, metric: str) -> ClockSpec:
+        """The clock of *metric* (built-in, or as the policy file defines it)."""
+        try:
+            return self._clocks[metric]
+        except KeyError:
+            raise UnknownMetricError.for_name(metric, self._metric_names) from None
 
     @property
     def severity_names(self) -> tuple[str, ...]:
@@ -460,20 +654,21 @@ class Policy:
 
     def classify(self, metric: str, value: str | int) -> str:
         """The canonical class of *value* for *metric*: an escalation class, a severity, or ``"all"``."""
-        if metric == "escalation_response":
+        spec = self._clocks.get(metric)
+        if spec is None:
+            raise UnknownMetricError.for_name(metric, self._metric_names)
+        escalation = spec.klass == "escalation"
+        if escalation:
             found = _ESCALATION_LOOKUP.get(value) if value.__class__ is str else None
             if found is not None:
                 return found
-        elif metric in METRICS:
-            if value.__class__ is str or value.__class__ is int:
-                found = self._lookup.get(value)
-                if found is not None:
-                    return str(found)
-        else:
-            raise UnknownMetricError.for_name(metric, METRICS)
+        elif value.__class__ is str or value.__class__ is int:
+            found = self._lookup.get(value)
+            if found is not None:
+                return str(found)
         if isinstance(value, str) and _normalise(value) == ALL:
             return ALL
-        if metric == "escalation_response":
+        if escalation:
             return self.escalation_class(value)
         return self.severity(value)
 
@@ -592,13 +787,47 @@ class FamilyPlan:
 
     family: PolicyFamily
     name: str
+    terms: PlanTerms | None = None
+    _applied: dict[str, Plan] = field(default_factory=dict, init=False, repr=False)
 
     def __repr__(self) -> str:
         return f"<FamilyPlan {self.family.name}/{self.name}>"
 
     def at(self, when: datetime | date) -> Plan:
-        """The plan as the version in force at *when* defines it."""
-        return self.family.at(when).plan(self.name)
+        """The plan as the version in force at *when* defines it (under the customer's terms, if any)."""
+        plan = self.family.at(when).plan(self.name)
+        if self.terms is None:
+            return plan
+        hit = self._applied.get(plan.policy.name)
+        if hit is None:
+            hit = self._applied[plan.policy.name] = self.terms.apply(plan)
+        return hit
+
+    def with_terms(
+        self,
+        *,
+        calendar: Calendar | Mapping[str, Calendar] | None = None,
+        timezone: str | None = None,
+        targets: Mapping[str, Mapping[str | int, Any]] | None = None,
+        version: str | None = None,
+        label: str = "contract",
+    ) -> Plan | FamilyPlan:
+        """This plan under a customer's terms; *version* pins one version of the family (a :class:`Plan`).
+
+        >>> from slacalc._policies.files import load_policy
+        >>> starbase = load_policy("zitadel").plan("starbase").with_terms(version="zitadel-2021")
+        >>> starbase.policy.name
+        'zitadel-2021'
+        """
+        terms = PlanTerms(calendar, timezone, targets or {}, label)
+        if version is not None:
+            names = [p.name for p in self.family.versions]
+            if version not in names:
+                msg = f"policy_version: unknown version {version!r} of {self.family.name!r}; expected one of {', '.join(names)}"
+                raise UnknownPolicyError(msg)
+            pinned = self.family.versions[names.index(version)].plan(self.name)
+            return terms.apply(pinned)
+        return FamilyPlan(self.family, self.name, terms)
 
     def deadline(
         self,
@@ -616,3 +845,7 @@ class FamilyPlan:
     ) -> Evaluation:
         """:meth:`Plan.evaluate` of the version in force when *ticket* was opened (in *tz* when given)."""
         return self.at(ticket.opened_at).evaluate(ticket, now, tz=tz)
+
+    def timers(self, ticket: Any, now: datetime | None = None) -> list[Timer]:
+        """:meth:`Plan.timers` of the version in force when *ticket* was opened."""
+        return self.at(ticket.opened_at).timers(ticket, now)

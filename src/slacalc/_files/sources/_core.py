@@ -45,11 +45,12 @@ __all__ = [
     "load_mapping",
 ]
 
-#: Derive pause / resume / resolved / escalation events from status changes
-#: with the mapping's ``[clock]`` lists. Provisional until live metrics land:
-#: then a policy's ``pause_statuses`` / ``solved_statuses`` read the ``status``
-#: events and this derivation is switched off here, in one place.
-DERIVE_CLOCK_EVENTS = True
+#: Derive pause / resume / resolved events from status changes with the
+#: mapping's ``[clock]`` lists. Off: the evaluation reads the ``status`` events
+#: itself (a policy's ``pause_statuses`` / ``solved_statuses``), and deriving
+#: them too would pause a clock twice. Escalations are still derived from an
+#: escalated status, which no policy list covers.
+DERIVE_CLOCK_EVENTS = False
 
 #: The fields of ``Ticket`` that :meth:`SourceTicket.from_draft` sets itself.
 _FAST_FIELDS = (
@@ -62,6 +63,8 @@ _FAST_FIELDS = (
     "_opened_us",
     "_responded_us",
     "_events_us",
+    "_index",
+    "_ranks",
 )
 _FAST = tuple(f.name for f in dataclass_fields(Ticket)) == _FAST_FIELDS
 _KINDS = frozenset(EVENT_KINDS)
@@ -196,19 +199,28 @@ class SourceTicket(Ticket):
         for i, (at, kind, value) in enumerate(events):
             if value is not None:
                 value = value.strip()
-            if kind in _NEEDS_VALUE and not value:
-                msg = f"ticket {ident!r}: {kind} event at {at!r} has no value; expected the new {kind}"
-                raise TicketError(msg)
-            if kind == "message" and value not in ("customer", "agent"):
-                msg = f"ticket {ident!r}: message event at {at!r} has value {value!r}; expected 'customer' or 'agent'"
-                raise TicketError(msg)
-            if kind not in _KINDS:
-                msg = f"ticket {ident!r}: unknown event kind {kind!r}; expected one of {', '.join(_KINDS)}"
-                raise TicketError(msg)
+            if (
+                (kind in _NEEDS_VALUE and not value)
+                or (kind == "message" and value not in ("customer", "agent"))
+                or kind not in _KINDS
+            ):
+                # A bad event: the constructor raises with its own message (one wording).
+                return cls(
+                    ident,
+                    opened_at,
+                    severity,
+                    channel,
+                    responded_at,
+                    events,
+                    customer=customer,
+                    source=source,
+                )
             timed.append((_us(ident, f"{kind} event", at), i, at, kind, value))
         timed.sort()
         set_(self, "events", tuple(Event(at, kind, value) for _, _, at, kind, value in timed))
         set_(self, "_events_us", tuple((us, kind, value) for us, _, _, kind, value in timed))
+        set_(self, "_index", tuple(i for _, i, _, _, _ in timed))
+        set_(self, "_ranks", None)
         set_(self, "customer", customer)
         set_(self, "source", source)
         self._check()
@@ -610,18 +622,17 @@ class Draft:
             return
         self._status = new
         self.events.append((at, "status", new))
-        if not DERIVE_CLOCK_EVENTS:
-            return
         flags = self.mapping.flags
         paused, solved, escalated = flags(new)
         was_paused, was_solved, was_escalated = (False, False, False) if old is None else flags(old)
         events = self.events
-        if was_paused and not paused:
-            events.append((at, "resume", None))
-        elif paused and not was_paused:
-            events.append((at, "pause", None))
-        if solved and not was_solved:
-            events.append((at, "resolved", None))
+        if DERIVE_CLOCK_EVENTS:
+            if was_paused and not paused:
+                events.append((at, "resume", None))
+            elif paused and not was_paused:
+                events.append((at, "pause", None))
+            if solved and not was_solved:
+                events.append((at, "resolved", None))
         if escalated and not was_escalated:
             events.append((at, "escalation", self.mapping.defaults.get("escalation", "normal")))
 

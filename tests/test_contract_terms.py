@@ -1,0 +1,217 @@
+"""Per-customer terms: a contract's own calendar or time zone, target overrides, a pinned version.
+
+ZITADEL (seeds/000 and 001) says "business hours … (or as per agreement with
+the customer)"; its Custom / Enterprise plans are bespoke. A ``Contract``
+carries those terms and ``contract.plan`` is the effective plan that judges
+the customer's tickets. zitadel-2023 ``extended`` is 07:00-19:00 Zurich with
+St. Gallen's holidays, Sev 2 = 2 business hours, 1 credit day per started 15
+minutes late. In New York, 2 July 2026 is a Thursday; Independence Day (4
+July, a Saturday) is observed on Friday 3 July; EDT is UTC-04:00.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from slacalc import Calendar, Contract, Ticket, load_policy
+from slacalc._cli.main import main
+from slacalc.exceptions import PolicyError, UnknownPlanError
+
+NEW_YORK = ZoneInfo("America/New_York")
+ZURICH = ZoneInfo("Europe/Zurich")
+NOW = datetime(2026, 12, 1, tzinfo=ZURICH)
+EMPIRE_HOURS = Calendar(
+    timezone="America/New_York",
+    hours={"mon-fri": "09:00-17:00"},
+    holidays={"country": "US", "subdiv": "NY"},
+)
+
+
+def ny(*args: int) -> datetime:
+    return datetime(*args, tzinfo=NEW_YORK)  # type: ignore[misc]
+
+
+def zh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=ZURICH)  # type: ignore[misc]
+
+
+EXTENDED = load_policy("zitadel-2023").plan("extended")
+TICKET = Ticket("E-1", ny(2026, 7, 2, 16, 30), 2, responded_at=ny(2026, 7, 6, 11))
+
+
+class TestOwnCalendar:
+    def test_in_another_time_zone(self) -> None:
+        """the customer's own New York hours and holidays judge its tickets."""
+        contract = Contract(
+            "Empire Widgets", EXTENDED, date(2026, 1, 1), date(2027, 1, 1), calendar=EMPIRE_HOURS
+        )
+        out = contract.plan.evaluate(TICKET, now=NOW).initial_response
+        # Thu 16:30-17:00 = 30 min; Fri 3 Jul (observed holiday), Sat, Sun closed;
+        # Mon 6 Jul 09:00 + 1 h 30 min = 10:30 EDT; answered 11:00 → 30 min late
+        assert out.due_at == ny(2026, 7, 6, 10, 30)
+        assert out.due_at.utcoffset() == timedelta(hours=-4)  # in the calendar's own zone
+        assert out.late_by == timedelta(minutes=30)
+        assert out.credit_days == 2  # ceil(30 / 15)
+        assert out.target == "2 business hours on Empire Widgets hours"
+        credits = contract.credits([TICKET], now=NOW)
+        assert credits.days == 2
+        assert contract.base_plan is EXTENDED
+
+    def test_the_plan_alone_would_judge_on_zurich_hours(self) -> None:
+        """without the contract the same ticket runs on 07:00-19:00 Zurich."""
+        out = EXTENDED.evaluate(TICKET, now=NOW).initial_response
+        # Thu 16:30 EDT = 22:30 CEST, closed; Fri 3 Jul 07:00 + 2 h = 09:00 CEST = 03:00 EDT
+        assert out.due_at == zh(2026, 7, 3, 9)
+
+    def test_a_mapping_replaces_only_the_calendars_it_names(self) -> None:
+        """{'business': ...} keeps zitadel-2023 custom's 24x7 Sev 1 target around the clock."""
+        custom = load_policy("zitadel-2023").plan("custom")
+        contract = Contract(
+            "Empire Widgets",
+            custom,
+            date(2026, 1, 1),
+            date(2027, 1, 1),
+            calendar={"business": EMPIRE_HOURS},
+        )
+        assert contract.plan.target("initial_response", 1).calendar_name == "24x7"
+        assert contract.plan.target("initial_response", 2).calendar is EMPIRE_HOURS
+
+    def test_time_zone_only(self) -> None:
+        """timezone= reads the plan's hours in the customer's zone, holidays unchanged."""
+        contract = Contract(
+            "Empire Widgets",
+            EXTENDED,
+            date(2026, 1, 1),
+            date(2027, 1, 1),
+            timezone="America/New_York",
+        )
+        t = Ticket("E-2", ny(2026, 7, 2, 18), 2)
+        out = contract.plan.evaluate(t, now=NOW).initial_response
+        # 07:00-19:00 New York: Thu 18-19 = 1 h; 3 Jul is no St. Gallen holiday: Fri 07:00 + 1 h
+        assert out.due_at == ny(2026, 7, 3, 8)
+        assert out.target == "2 business hours on extended in America/New_York"
+
+
+class TestOverridesAndVersions:
+    def test_target_override(self) -> None:
+        """a bespoke Enterprise target replaces the plan's for that class only."""
+        custom = load_policy("zitadel-2023").plan("custom")
+        contract = Contract(
+            "Bespoke AG",
+            custom,
+            date(2026, 1, 1),
+            date(2027, 1, 1),
+            targets={"initial_response": {"sev2": "1 business hour"}},
+        )
+        t = Ticket("B-1", zh(2026, 3, 2, 16, 30), 2)
+        # 1 bh on business 08:00-17:00: Mon 16:30-17:00 + Tue 08:00-08:30
+        assert contract.plan.deadline(t.opened_at, 2) == zh(2026, 3, 3, 8, 30)
+        # Sev 3 keeps the plan's 12 business hours: Mon 30 min + Tue 9 h + Wed 2 h 30 min
+        assert contract.plan.deadline(t.opened_at, 3) == zh(2026, 3, 4, 10, 30)
+
+    def test_pinned_version(self) -> None:
+        """a contract sold under zitadel-2021 keeps STARBASE after the 2023 terms took effect."""
+        family = load_policy("zitadel").plan("starbase")
+        t = Ticket("V-1", zh(2024, 3, 4, 9), 1)
+        with pytest.raises(UnknownPlanError):
+            family.evaluate(t, now=NOW)  # zitadel-2023 has no starbase
+        contract = Contract(
+            "Old Customer",
+            family,
+            date(2024, 1, 1),
+            date(2025, 1, 1),
+            policy_version="zitadel-2021",
+        )
+        out = contract.plan.evaluate(t, now=NOW).initial_response
+        # STARBASE Sev 1: 4 bh on 08:00-17:00 → Mon 09:00 + 4 h = 13:00
+        assert out.policy == "zitadel-2021"
+        assert out.due_at == zh(2024, 3, 4, 13)
+
+    def test_family_terms_apply_to_every_version(self) -> None:
+        """terms over a family plan apply to whichever version judges the ticket."""
+        family = load_policy("zitadel").plan("free")
+        contract = Contract("Free Co", family, date(2021, 1, 1), date(2030, 1, 1), timezone="UTC")
+        plan_2021 = contract.plan.at(date(2022, 1, 1))  # type: ignore[union-attr]
+        assert plan_2021.policy.name == "zitadel-2021"
+
+    def test_errors_name_the_contract(self) -> None:
+        """a bad term is an error naming the customer and the term."""
+        with pytest.raises(
+            PolicyError, match=r"contract 'X': policy_version: 'zitadel-2021' is not the version"
+        ):
+            Contract(
+                "X", EXTENDED, date(2026, 1, 1), date(2027, 1, 1), policy_version="zitadel-2021"
+            )
+        with pytest.raises(
+            PolicyError, match=r"contract 'X': metric: unknown metric 'first_reply'"
+        ):
+            Contract(
+                "X",
+                EXTENDED,
+                date(2026, 1, 1),
+                date(2027, 1, 1),
+                targets={"first_reply": {"1": "1h"}},
+            )
+
+
+class TestContractsFile:
+    def test_credits_with_terms_columns(self, tmp_path: Path) -> None:
+        """the contracts file's calendar, timezone and targets columns reach slacalc credits."""
+        tickets = tmp_path / "tickets.csv"
+        tickets.write_text(
+            "id,opened_at,severity,responded_at,customer\n"
+            "E-1,2026-07-02T16:30:00-04:00,2,2026-07-06T11:00:00-04:00,Empire Widgets\n",
+            encoding="utf-8",
+        )
+        contracts = tmp_path / "contracts.csv"
+        calendar = '{""timezone"": ""America/New_York"", ""hours"": {""mon-fri"": ""09:00-17:00""}, ""holidays"": {""country"": ""US"", ""subdiv"": ""NY""}}'
+        contracts.write_text(
+            "customer,term_start,term_end,plan,calendar\n"
+            f'Empire Widgets,2026-01-01,2027-01-01,extended,"{calendar}"\n',
+            encoding="utf-8",
+        )
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            ["credits", str(tickets), "--policy", "zitadel-2023", "--contracts", str(contracts),
+             "--now", "2026-12-01T00:00:00Z"],
+            stdout=out,
+            stderr=err,
+        )  # fmt: skip
+        assert code == 0, err.getvalue()
+        (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+        assert row["credit_days"] == "2"  # as in TestOwnCalendar: 30 min late → 2 days
+
+    def test_due_with_contracts(self, tmp_path: Path) -> None:
+        """slacalc due --contracts judges each customer's open tickets on its own terms."""
+        tickets = tmp_path / "open.csv"
+        tickets.write_text(
+            "id,opened_at,severity,customer\n"
+            "E-9,2026-07-02T16:30:00-04:00,2,Empire Widgets\n"
+            "Z-9,2026-07-02T16:30:00-04:00,2,Someone Else\n",
+            encoding="utf-8",
+        )
+        contracts = tmp_path / "contracts.csv"
+        contracts.write_text(
+            "customer,term_start,term_end,timezone,targets\n"
+            'Empire Widgets,2026-01-01,2027-01-01,America/New_York,"{""initial_response"": {""2"": ""4 business hours""}}"\n',
+            encoding="utf-8",
+        )
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            ["due", str(tickets), "--policy", "zitadel-2023", "--plan", "extended", "--contracts",
+             str(contracts), "--now", "2026-07-02T17:00:00-04:00"],
+            stdout=out,
+            stderr=err,
+        )  # fmt: skip
+        assert code == 0, err.getvalue()
+        rows = {r["id"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
+        # Empire: 07:00-19:00 New York, 4 h: Thu 16:30-19:00 (2 h 30 min), Fri 07:00 + 1 h 30 min
+        assert rows["E-9"]["due_at"] == "2026-07-03T08:30:00-04:00"
+        # the others: the plan's Zurich hours, 2 h from Fri 07:00 CEST
+        assert rows["Z-9"]["due_at"] == "2026-07-03T09:00:00+02:00"
