@@ -192,8 +192,10 @@ class _Engine:
             snap = self._snapshot
             if snap is not None and snap.lo <= lo and hi < snap.hi:
                 return snap
-            lo_year = max(_MIN_YEAR, _year_of(lo) - 1)
-            hi_year = min(_MAX_YEAR, _year_of(hi) + 2)
+            # only the years the query touches: a later query beyond them (or an
+            # `add` whose answer lies further on, see `grow`) extends the range
+            lo_year = max(_MIN_YEAR, _year_of(lo))
+            hi_year = min(_MAX_YEAR, _year_of(hi) + 1)
             new_lo, new_hi = year_start_us(lo_year), year_start_us(hi_year)
             if snap is None:
                 spans = self._generate(new_lo, new_hi)
@@ -842,8 +844,10 @@ class Calendar:
         last = from_us(hi, tz).date()
         holiday_years: dict[int, frozenset[date]] = {}
         spans: list[tuple[int, int]] = []
+        to_utc = _WallToUtc(tz)
         day = first
         one = timedelta(days=1)
+        base = (first.toordinal() - _EPOCH_ORDINAL) * DAY_US  # local midnight of *day*, wall µs
         while day <= last:
             if day in special:
                 windows = special[day]
@@ -860,8 +864,9 @@ class Calendar:
                     if day in year_set:
                         windows = ()
             for start, end in windows:
-                spans.append((_local_us(day, start, tz), _local_us(day, end, tz)))
+                spans.append((to_utc(base + start * 1_000_000), to_utc(base + end * 1_000_000)))
             day += one
+            base += DAY_US
         return _clip(_merge(spans), lo, hi)
 
     def _generate_combined(self, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -885,14 +890,48 @@ class Calendar:
         return _merge(out)
 
 
-def _local_us(day: date, seconds: int, tz: tzinfo) -> int:
-    extra, seconds = divmod(seconds, DAY)
-    if extra:
-        day = day + timedelta(days=extra)
-    wall = datetime(
-        day.year, day.month, day.day, seconds // 3600, seconds // 60 % 60, seconds % 60, tzinfo=tz
-    )
-    return (wall - EPOCH) // US
+#: Microseconds in a day, and the ordinal of 1970-01-01 (local wall times count from it).
+DAY_US = DAY * 1_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
+class _WallToUtc:
+    """Local wall times (µs from 1970-01-01 00:00 wall) to instants, as ``zoneinfo`` resolves them.
+
+    An instant is the wall time less the zone's UTC offset at that wall time,
+    read with ``fold=0`` (a time in the spring gap moves forward by the gap, an
+    ambiguous autumn time takes its first occurrence). Looking the offset up
+    is the costly part, so it is looked up once per local midnight: when a
+    day's midnight and the next one have the same offset, every wall time of
+    that day has it too (zones change their offset at most once a day, and
+    never change it back within the same day). On a day whose two midnights
+    differ, the day of a transition, each wall time is looked up on its own.
+    """
+
+    __slots__ = ("_midnight", "_tz")
+
+    def __init__(self, tz: tzinfo) -> None:
+        self._tz = tz
+        self._midnight: dict[int, int] = {}  # day (from 1970-01-01) -> offset at its 00:00, µs
+
+    def _offset(self, wall: int) -> int:
+        offset = self._tz.utcoffset(_NAIVE_EPOCH + timedelta(microseconds=wall))
+        assert offset is not None
+        return offset // US
+
+    def __call__(self, wall: int) -> int:
+        k = wall // DAY_US
+        midnight = self._midnight
+        here = midnight.get(k)
+        if here is None:
+            here = midnight[k] = self._offset(k * DAY_US)
+        there = midnight.get(k + 1)
+        if there is None:
+            there = midnight[k + 1] = self._offset((k + 1) * DAY_US)
+        if here == there:
+            return wall - here
+        return wall - self._offset(wall)
 
 
 def _zone(value: object) -> tuple[ZoneInfo, str]:
