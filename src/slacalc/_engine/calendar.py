@@ -845,9 +845,13 @@ class Calendar:
         holiday_years: dict[int, frozenset[date]] = {}
         spans: list[tuple[int, int]] = []
         to_utc = _WallToUtc(tz)
+        utcoffset = tz.utcoffset
+        fromordinal = datetime.fromordinal
+        carried = -1  # the local day whose midnight offset is in *there*
+        there = 0
         day = first
         one = timedelta(days=1)
-        base = (first.toordinal() - _EPOCH_ORDINAL) * DAY_US  # local midnight of *day*, wall µs
+        k = first.toordinal() - _EPOCH_ORDINAL  # local day, counted from 1970-01-01
         while day <= last:
             if day in special:
                 windows = special[day]
@@ -863,10 +867,24 @@ class Calendar:
                         )
                     if day in year_set:
                         windows = ()
-            for start, end in windows:
-                spans.append((to_utc(base + start * 1_000_000), to_utc(base + end * 1_000_000)))
+            if windows:
+                # the offset at this midnight and the next: equal, it holds all day
+                here = there if carried == k else utcoffset(fromordinal(k + _EPOCH_ORDINAL)) // US  # type: ignore[operator]
+                there = utcoffset(fromordinal(k + 1 + _EPOCH_ORDINAL)) // US  # type: ignore[operator]
+                carried = k + 1
+                same = here == there
+                base = k * DAY_US
+                for start, end in windows:
+                    if same and end <= DAY:
+                        spans.append(
+                            (base + start * 1_000_000 - here, base + end * 1_000_000 - here)
+                        )
+                    else:
+                        spans.append(
+                            (to_utc(base + start * 1_000_000), to_utc(base + end * 1_000_000))
+                        )
             day += one
-            base += DAY_US
+            k += 1
         return _clip(_merge(spans), lo, hi)
 
     def _generate_combined(self, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -909,29 +927,29 @@ class _WallToUtc:
     differ, the day of a transition, each wall time is looked up on its own.
     """
 
-    __slots__ = ("_midnight", "_tz")
+    __slots__ = ("_offsets", "_tz")
 
     def __init__(self, tz: tzinfo) -> None:
         self._tz = tz
-        self._midnight: dict[int, int] = {}  # day (from 1970-01-01) -> offset at its 00:00, µs
+        self._offsets: dict[int, int] = {}  # day (from 1970-01-01) -> offset at its 00:00, µs
 
-    def _offset(self, wall: int) -> int:
-        offset = self._tz.utcoffset(_NAIVE_EPOCH + timedelta(microseconds=wall))
-        assert offset is not None
-        return offset // US
+    def midnight(self, k: int) -> int:
+        """The offset (µs) at 00:00 of local day *k*."""
+        offset = self._offsets.get(k)
+        if offset is None:
+            found = self._tz.utcoffset(datetime.fromordinal(k + _EPOCH_ORDINAL))
+            assert found is not None
+            offset = self._offsets[k] = found // US
+        return offset
 
     def __call__(self, wall: int) -> int:
         k = wall // DAY_US
-        midnight = self._midnight
-        here = midnight.get(k)
-        if here is None:
-            here = midnight[k] = self._offset(k * DAY_US)
-        there = midnight.get(k + 1)
-        if there is None:
-            there = midnight[k + 1] = self._offset((k + 1) * DAY_US)
-        if here == there:
+        here = self.midnight(k)
+        if here == self.midnight(k + 1):
             return wall - here
-        return wall - self._offset(wall)
+        found = self._tz.utcoffset(_NAIVE_EPOCH + timedelta(microseconds=wall))
+        assert found is not None
+        return wall - found // US
 
 
 def _zone(value: object) -> tuple[ZoneInfo, str]:
