@@ -67,6 +67,8 @@ MIN_US = year_start_us(1970) - DAY * 1_000_000
 MAX_US = year_start_us(2201) + DAY * 1_000_000
 #: Years the engine may compile (a margin beyond the accepted range).
 _MIN_YEAR, _MAX_YEAR = 1969, 2202
+#: The least a snapshot grows by when an answer lies beyond it (about a quarter).
+_MIN_GROWTH = 92 * 86_400_000_000
 
 
 def to_us(value: object, field: str) -> int:
@@ -168,7 +170,19 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _clip(spans: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
-    return [(max(s, lo), min(e, hi)) for s, e in spans if e > lo and s < hi]
+    """Sorted, disjoint *spans* cut to ``[lo, hi)``: only the ends need looking at."""
+    i, j = 0, len(spans)
+    while i < j and spans[i][1] <= lo:
+        i += 1
+    while j > i and spans[j - 1][0] >= hi:
+        j -= 1
+    out = spans[i:j]
+    if out:
+        if out[0][0] < lo:
+            out[0] = (lo, out[0][1])
+        if out[-1][1] > hi:
+            out[-1] = (out[-1][0], hi)
+    return out
 
 
 class _Engine:
@@ -192,11 +206,10 @@ class _Engine:
             snap = self._snapshot
             if snap is not None and snap.lo <= lo and hi < snap.hi:
                 return snap
-            # only the years the query touches: a later query beyond them (or an
-            # `add` whose answer lies further on, see `grow`) extends the range
-            lo_year = max(_MIN_YEAR, _year_of(lo))
-            hi_year = min(_MAX_YEAR, _year_of(hi) + 1)
-            new_lo, new_hi = year_start_us(lo_year), year_start_us(hi_year)
+            # only the (UTC) months the query touches: a later query beyond them,
+            # or an `add` whose answer lies further on (see `grow`), extends the range
+            new_lo = max(year_start_us(_MIN_YEAR), _month_start_us(lo))
+            new_hi = min(year_start_us(_MAX_YEAR), _month_start_us(hi, after=True))
             if snap is None:
                 spans = self._generate(new_lo, new_hi)
             else:
@@ -207,12 +220,14 @@ class _Engine:
                 if new_hi > snap.hi:
                     spans = spans + self._generate(snap.hi, new_hi)
                 spans = _merge(spans)
-            starts = [s for s, _ in spans]
-            ends = [e for _, e in spans]
+            starts: list[int] = []
+            ends: list[int] = []
             cum: list[int] = []
             cumend: list[int] = []
             total = 0
             for s, e in spans:
+                starts.append(s)
+                ends.append(e)
                 cum.append(total)
                 total += e - s
                 cumend.append(total)
@@ -222,7 +237,7 @@ class _Engine:
 
     def grow(self, snap: _Compiled, *, forward: bool) -> _Compiled:
         """A snapshot reaching further forward (or backward) than *snap*, or an error."""
-        span = max(snap.hi - snap.lo, 366 * DAY * 1_000_000)
+        span = max(snap.hi - snap.lo, _MIN_GROWTH)  # doubling: few growths for a far answer
         if forward:
             if snap.hi >= year_start_us(_MAX_YEAR):
                 msg = "result is beyond the supported range; expected an instant in the years 1970 to 2200"
@@ -234,8 +249,13 @@ class _Engine:
         return self.covering(max(snap.lo - span, year_start_us(_MIN_YEAR)), snap.hi - 1)
 
 
-def _year_of(us: int) -> int:
-    return (EPOCH + timedelta(microseconds=us)).year
+def _month_start_us(us: int, *, after: bool = False) -> int:
+    """The first microsecond of the UTC month of *us* (*after*: of the month after it)."""
+    when = EPOCH + timedelta(microseconds=us)
+    year, month = when.year, when.month
+    if after:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return (datetime(year, month, 1, tzinfo=UTC) - EPOCH) // US
 
 
 def _open_before(snap: _Compiled, t: int) -> int:
@@ -844,6 +864,7 @@ class Calendar:
         last = from_us(hi, tz).date()
         holiday_years: dict[int, frozenset[date]] = {}
         spans: list[tuple[int, int]] = []
+        holidays = spec.holidays
         to_utc = _WallToUtc(tz)
         utcoffset = tz.utcoffset
         fromordinal = datetime.fromordinal
@@ -853,18 +874,16 @@ class Calendar:
         one = timedelta(days=1)
         k = first.toordinal() - _EPOCH_ORDINAL  # local day, counted from 1970-01-01
         while day <= last:
-            if day in special:
+            if special and day in special:
                 windows = special[day]
-            elif day in closed:
+            elif closed and day in closed:
                 windows = ()
             else:
                 windows = weekly[day.weekday()]
-                if windows and spec.holidays is not None:
+                if windows and holidays is not None:
                     year_set = holiday_years.get(day.year)
                     if year_set is None:
-                        year_set = holiday_years[day.year] = frozenset(
-                            spec.holidays.dates(day.year)
-                        )
+                        year_set = holiday_years[day.year] = frozenset(holidays.dates(day.year))
                     if day in year_set:
                         windows = ()
             if windows:
@@ -911,7 +930,7 @@ class Calendar:
 #: Microseconds in a day, and the ordinal of 1970-01-01 (local wall times count from it).
 DAY_US = DAY * 1_000_000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_NAIVE_EPOCH = datetime(1970, 1, 1)
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 (wall times, read in the zone by utcoffset)
 
 
 class _WallToUtc:
