@@ -4,9 +4,10 @@ Design (see ``docs/design.md``): a calendar is compiled lazily into one sorted
 list of disjoint open intervals ``[open, close)`` in integer microseconds since
 the epoch, with the cumulative open time before each interval. ``elapsed`` is
 two binary searches; ``add`` is one binary search over the cumulative sums.
-Neither cost depends on the span. The compiled range grows by whole years when
-a query reaches outside it; growth is guarded by a lock and publishes a new
-immutable snapshot, so readers never lock.
+Neither cost depends on the span. The compiled range starts as the months
+the first query touches and grows when a query (or an answer) reaches outside
+it; growth is guarded by a lock and publishes a new immutable snapshot, so
+readers never lock.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def _clip(spans: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int
 
 
 class _Engine:
-    """Lazily compiled open intervals with cumulative sums, extended by whole years."""
+    """Lazily compiled open intervals with cumulative sums, extended as queries reach out."""
 
     __slots__ = ("_generate", "_lock", "_snapshot")
 
