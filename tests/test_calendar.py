@@ -319,6 +319,24 @@ class TestElapsed:
 
 
 class TestDaylightSaving:
+    def test_a_night_window_across_the_spring_change_holds_seven_hours(self):
+        """sat 22:00-06:00 on 28/29 March: 22:00+01:00 = 21:00Z to 06:00+02:00 = 04:00Z."""
+        calendar = weekly({"sat": "22:00-06:00"})
+        night = calendar.open_intervals(zdt("2026-03-28 12:00"), zdt("2026-03-29 12:00"))
+        assert night == [Interval(utc("2026-03-28 21:00"), utc("2026-03-29 04:00"))]
+
+    def test_a_night_window_across_the_autumn_change_holds_nine_hours(self):
+        """sat 22:00-06:00 on 24/25 October: 22:00+02:00 = 20:00Z to 06:00+01:00 = 05:00Z."""
+        calendar = weekly({"sat": "22:00-06:00"})
+        night = calendar.elapsed(zdt("2026-10-24 12:00"), zdt("2026-10-25 12:00"))
+        assert night == hours(9)
+
+    def test_a_window_ending_at_midnight_of_a_change_day(self):
+        """sat 20:00-24:00 before the spring change: 24:00 is Sunday 00:00+01:00 = Sat 23:00Z."""
+        calendar = weekly({"sat": "20:00-24:00"})
+        evening = calendar.open_intervals(zdt("2026-03-28 12:00"), zdt("2026-03-29 12:00"))
+        assert evening == [Interval(utc("2026-03-28 19:00"), utc("2026-03-28 23:00"))]
+
     def test_spring_forward_window_holds_two_hours(self):
         """01:00-04:00 on the day clocks go 02:00 -> 03:00 holds 2 h, not 3."""
         calendar = weekly({"sun": "01:00-04:00"})
@@ -659,3 +677,31 @@ class TestGolden:
         # Aug 1 is a Saturday, Nov 1 a Sunday, Dec 26 a Saturday -> 261 - 6 = 255
         assert len(rows) == 255
         assert {date.fromisoformat(row["date"]).weekday() for row in rows} <= set(range(5))
+
+
+class TestCompiledRange:
+    """A fresh calendar compiles only the months a query touches; answers beyond grow it."""
+
+    def test_an_add_far_beyond_the_first_month_equals_one_on_a_wide_snapshot(self):
+        """600 business days from March 2026 lands in 2028, as on a calendar compiled 1971-2199."""
+        start = zdt("2026-03-03 10:00")
+        wide = office_hours()
+        wide.elapsed(datetime(1971, 1, 1, tzinfo=UTC), datetime(2199, 1, 1, tzinfo=UTC))
+        for duration in (hours(4), hours(9 * 600), -hours(9 * 600)):
+            fresh = office_hours()
+            assert_same(fresh.add(start, duration), wide.add(start, duration))
+        # 9 h a day, Monday to Friday, less St. Gallen's holidays: more than two years on
+        assert wide.add(start, hours(9 * 600)).year == 2028
+
+    def test_queries_spreading_from_one_month_agree_with_a_wide_snapshot(self):
+        """is_open, next_open and elapsed across a year edge, each on a calendar that grew to it."""
+        wide = office_hours()
+        wide.elapsed(datetime(1971, 1, 1, tzinfo=UTC), datetime(2199, 1, 1, tzinfo=UTC))
+        grown = office_hours()
+        grown.is_open(zdt("2026-12-31 09:00"))  # compiles December 2026 only
+        for at in (zdt("2026-12-24 16:00"), zdt("2027-01-01 09:00"), zdt("2026-11-30 23:00")):
+            assert grown.is_open(at) == wide.is_open(at)
+            assert_same(grown.next_open(at), wide.next_open(at))
+            assert grown.elapsed(at, at + timedelta(days=45)) == wide.elapsed(
+                at, at + timedelta(days=45)
+            )

@@ -4,9 +4,10 @@ Design (see ``docs/design.md``): a calendar is compiled lazily into one sorted
 list of disjoint open intervals ``[open, close)`` in integer microseconds since
 the epoch, with the cumulative open time before each interval. ``elapsed`` is
 two binary searches; ``add`` is one binary search over the cumulative sums.
-Neither cost depends on the span. The compiled range grows by whole years when
-a query reaches outside it; growth is guarded by a lock and publishes a new
-immutable snapshot, so readers never lock.
+Neither cost depends on the span. The compiled range starts as the months
+the first query touches and grows when a query (or an answer) reaches outside
+it; growth is guarded by a lock and publishes a new immutable snapshot, so
+readers never lock.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ MIN_US = year_start_us(1970) - DAY * 1_000_000
 MAX_US = year_start_us(2201) + DAY * 1_000_000
 #: Years the engine may compile (a margin beyond the accepted range).
 _MIN_YEAR, _MAX_YEAR = 1969, 2202
+#: The least a snapshot grows by when an answer lies beyond it (about a quarter).
+_MIN_GROWTH = 92 * 86_400_000_000
 
 
 def to_us(value: object, field: str) -> int:
@@ -168,11 +171,23 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _clip(spans: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
-    return [(max(s, lo), min(e, hi)) for s, e in spans if e > lo and s < hi]
+    """Sorted, disjoint *spans* cut to ``[lo, hi)``: only the ends need looking at."""
+    i, j = 0, len(spans)
+    while i < j and spans[i][1] <= lo:
+        i += 1
+    while j > i and spans[j - 1][0] >= hi:
+        j -= 1
+    out = spans[i:j]
+    if out:
+        if out[0][0] < lo:
+            out[0] = (lo, out[0][1])
+        if out[-1][1] > hi:
+            out[-1] = (out[-1][0], hi)
+    return out
 
 
 class _Engine:
-    """Lazily compiled open intervals with cumulative sums, extended by whole years."""
+    """Lazily compiled open intervals with cumulative sums, extended as queries reach out."""
 
     __slots__ = ("_generate", "_lock", "_snapshot")
 
@@ -192,9 +207,10 @@ class _Engine:
             snap = self._snapshot
             if snap is not None and snap.lo <= lo and hi < snap.hi:
                 return snap
-            lo_year = max(_MIN_YEAR, _year_of(lo) - 1)
-            hi_year = min(_MAX_YEAR, _year_of(hi) + 2)
-            new_lo, new_hi = year_start_us(lo_year), year_start_us(hi_year)
+            # only the (UTC) months the query touches: a later query beyond them,
+            # or an `add` whose answer lies further on (see `grow`), extends the range
+            new_lo = max(year_start_us(_MIN_YEAR), _month_start_us(lo))
+            new_hi = min(year_start_us(_MAX_YEAR), _month_start_us(hi, after=True))
             if snap is None:
                 spans = self._generate(new_lo, new_hi)
             else:
@@ -205,12 +221,14 @@ class _Engine:
                 if new_hi > snap.hi:
                     spans = spans + self._generate(snap.hi, new_hi)
                 spans = _merge(spans)
-            starts = [s for s, _ in spans]
-            ends = [e for _, e in spans]
+            starts: list[int] = []
+            ends: list[int] = []
             cum: list[int] = []
             cumend: list[int] = []
             total = 0
             for s, e in spans:
+                starts.append(s)
+                ends.append(e)
                 cum.append(total)
                 total += e - s
                 cumend.append(total)
@@ -220,7 +238,7 @@ class _Engine:
 
     def grow(self, snap: _Compiled, *, forward: bool) -> _Compiled:
         """A snapshot reaching further forward (or backward) than *snap*, or an error."""
-        span = max(snap.hi - snap.lo, 366 * DAY * 1_000_000)
+        span = max(snap.hi - snap.lo, _MIN_GROWTH)  # doubling: few growths for a far answer
         if forward:
             if snap.hi >= year_start_us(_MAX_YEAR):
                 msg = "result is beyond the supported range; expected an instant in the years 1970 to 2200"
@@ -232,8 +250,13 @@ class _Engine:
         return self.covering(max(snap.lo - span, year_start_us(_MIN_YEAR)), snap.hi - 1)
 
 
-def _year_of(us: int) -> int:
-    return (EPOCH + timedelta(microseconds=us)).year
+def _month_start_us(us: int, *, after: bool = False) -> int:
+    """The first microsecond of the UTC month of *us* (*after*: of the month after it)."""
+    when = EPOCH + timedelta(microseconds=us)
+    year, month = when.year, when.month
+    if after:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return (datetime(year, month, 1, tzinfo=UTC) - EPOCH) // US
 
 
 def _open_before(snap: _Compiled, t: int) -> int:
@@ -842,26 +865,46 @@ class Calendar:
         last = from_us(hi, tz).date()
         holiday_years: dict[int, frozenset[date]] = {}
         spans: list[tuple[int, int]] = []
+        holidays = spec.holidays
+        to_utc = _WallToUtc(tz)
+        utcoffset = tz.utcoffset
+        fromordinal = datetime.fromordinal
+        carried = -1  # the local day whose midnight offset is in *there*
+        there = 0
         day = first
         one = timedelta(days=1)
+        k = first.toordinal() - _EPOCH_ORDINAL  # local day, counted from 1970-01-01
         while day <= last:
-            if day in special:
+            if special and day in special:
                 windows = special[day]
-            elif day in closed:
+            elif closed and day in closed:
                 windows = ()
             else:
                 windows = weekly[day.weekday()]
-                if windows and spec.holidays is not None:
+                if windows and holidays is not None:
                     year_set = holiday_years.get(day.year)
                     if year_set is None:
-                        year_set = holiday_years[day.year] = frozenset(
-                            spec.holidays.dates(day.year)
-                        )
+                        year_set = holiday_years[day.year] = frozenset(holidays.dates(day.year))
                     if day in year_set:
                         windows = ()
-            for start, end in windows:
-                spans.append((_local_us(day, start, tz), _local_us(day, end, tz)))
+            if windows:
+                # the offset at this midnight and the next: equal, it holds all day
+                here = there if carried == k else utcoffset(fromordinal(k + _EPOCH_ORDINAL)) // US  # type: ignore[operator]
+                there = utcoffset(fromordinal(k + 1 + _EPOCH_ORDINAL)) // US  # type: ignore[operator]
+                carried = k + 1
+                same = here == there
+                base = k * DAY_US
+                for start, end in windows:
+                    if same and end <= DAY:
+                        spans.append(
+                            (base + start * 1_000_000 - here, base + end * 1_000_000 - here)
+                        )
+                    else:
+                        spans.append(
+                            (to_utc(base + start * 1_000_000), to_utc(base + end * 1_000_000))
+                        )
             day += one
+            k += 1
         return _clip(_merge(spans), lo, hi)
 
     def _generate_combined(self, lo: int, hi: int) -> list[tuple[int, int]]:
@@ -885,14 +928,48 @@ class Calendar:
         return _merge(out)
 
 
-def _local_us(day: date, seconds: int, tz: tzinfo) -> int:
-    extra, seconds = divmod(seconds, DAY)
-    if extra:
-        day = day + timedelta(days=extra)
-    wall = datetime(
-        day.year, day.month, day.day, seconds // 3600, seconds // 60 % 60, seconds % 60, tzinfo=tz
-    )
-    return (wall - EPOCH) // US
+#: Microseconds in a day, and the ordinal of 1970-01-01 (local wall times count from it).
+DAY_US = DAY * 1_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 (wall times, read in the zone by utcoffset)
+
+
+class _WallToUtc:
+    """Local wall times (µs from 1970-01-01 00:00 wall) to instants, as ``zoneinfo`` resolves them.
+
+    An instant is the wall time less the zone's UTC offset at that wall time,
+    read with ``fold=0`` (a time in the spring gap moves forward by the gap, an
+    ambiguous autumn time takes its first occurrence). Looking the offset up
+    is the costly part, so it is looked up once per local midnight: when a
+    day's midnight and the next one have the same offset, every wall time of
+    that day has it too (zones change their offset at most once a day, and
+    never change it back within the same day). On a day whose two midnights
+    differ, the day of a transition, each wall time is looked up on its own.
+    """
+
+    __slots__ = ("_offsets", "_tz")
+
+    def __init__(self, tz: tzinfo) -> None:
+        self._tz = tz
+        self._offsets: dict[int, int] = {}  # day (from 1970-01-01) -> offset at its 00:00, µs
+
+    def midnight(self, k: int) -> int:
+        """The offset (µs) at 00:00 of local day *k*."""
+        offset = self._offsets.get(k)
+        if offset is None:
+            found = self._tz.utcoffset(datetime.fromordinal(k + _EPOCH_ORDINAL))
+            assert found is not None
+            offset = self._offsets[k] = found // US
+        return offset
+
+    def __call__(self, wall: int) -> int:
+        k = wall // DAY_US
+        here = self.midnight(k)
+        if here == self.midnight(k + 1):
+            return wall - here
+        found = self._tz.utcoffset(_NAIVE_EPOCH + timedelta(microseconds=wall))
+        assert found is not None
+        return wall - found // US
 
 
 def _zone(value: object) -> tuple[ZoneInfo, str]:
