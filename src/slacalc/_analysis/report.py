@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from slacalc._analysis.words import plural
+from slacalc._engine.durations import format_timedelta
 from slacalc._evaluation.credits import Contract, ContractCredits, TicketCredit
 from slacalc._files.tickets import parse_instant
 
@@ -124,11 +125,8 @@ def _span(value: Any) -> str:
 
     if value is None or pd.isna(value):
         return ""
-    seconds = int(value // pd.Timedelta(seconds=1))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (secs, "s")) if n]
-    return " ".join(parts) or "0 s"
+    # The one human duration formatter, to the whole second for a page.
+    return format_timedelta(timedelta(seconds=int(value // pd.Timedelta(seconds=1))))
 
 
 def _percent(share: float) -> str:
