@@ -212,3 +212,33 @@ def test_report_from_an_export(tmp_path: Path) -> None:
     assert "2 tickets, 0 met, 1 breached, 2 credit days, 3 bad rows" in out
     assert "record 3 (ticket '103')" in err
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_due_reads_a_source() -> None:
+    """slacalc due --source events: the running clocks of the event log's tickets.
+
+    E-1 opened 08:00Z as severity 2, changed to 1 at 08:30Z (recalculate: 1 business
+    hour from opening on extended, 07:00-19:00 Zurich): due 09:00Z, still running at
+    08:45Z with 15 minutes left; the three bad tickets are reported, exit 1.
+    """
+    code, out, err = run(
+        "due",
+        str(HERE / "fixtures" / "sources" / "events" / "log.csv"),
+        "--source",
+        "events",
+        "--policy",
+        "zitadel-2023",
+        "--plan",
+        "extended",
+        "--now",
+        "2026-03-02T08:45:00Z",
+        "--tz",
+        "UTC",
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    first = [r for r in rows if r["id"] == "E-1" and r["metric"] == "initial_response"]
+    assert len(first) == 1
+    assert first[0]["due_at"] == "2026-03-02T09:00:00+00:00"
+    assert first[0]["remaining_seconds"] == str(15 * 60)
+    assert code == 1
+    assert "ticket 'E-4'" in err and "no opened row" in err

@@ -42,6 +42,7 @@ from slacalc._cli.options import (
     ticket_items,
     zone_of,
 )
+from slacalc._cli.sources import add_source_arguments
 from slacalc._engine.calendar import to_us
 from slacalc._engine.durations import NoObjective, parse_duration
 from slacalc._evaluation.credits import Contract
@@ -101,6 +102,7 @@ def add_due_command(subparsers: Any) -> None:
         help="horizon of wall time after now: '2 hours', 'PT30M', '1 day' (= 24 h); default: every running clock",
     )
     add_input_options(p, "tickets and contracts files")
+    add_source_arguments(p)
     add_output_options(p)
     add_tz(p)
     p.add_argument(
