@@ -167,7 +167,8 @@ class SourceTicket(Ticket):
         (:data:`_FAST_FIELDS`); otherwise it falls back to the constructor, and
         a test pins that both give equal tickets.
         """
-        if not _FAST:
+
+        def by_constructor() -> SourceTicket:
             return cls(
                 ident,
                 opened_at,
@@ -178,6 +179,9 @@ class SourceTicket(Ticket):
                 customer=customer,
                 source=source,
             )
+
+        if not _FAST:
+            return by_constructor()
         self = object.__new__(cls)
         set_ = object.__setattr__
         set_(self, "id", ident)
@@ -205,16 +209,7 @@ class SourceTicket(Ticket):
                 or kind not in _KINDS
             ):
                 # A bad event: the constructor raises with its own message (one wording).
-                return cls(
-                    ident,
-                    opened_at,
-                    severity,
-                    channel,
-                    responded_at,
-                    events,
-                    customer=customer,
-                    source=source,
-                )
+                return by_constructor()
             timed.append((_us(ident, f"{kind} event", at), i, at, kind, value))
         timed.sort()
         set_(self, "events", tuple(Event(at, kind, value) for _, _, at, kind, value in timed))
