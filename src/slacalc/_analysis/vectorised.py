@@ -128,7 +128,7 @@ def _clock(cal: Calendar, d: int, start: I64, end: I64) -> _Clock:
 def _credit_days(
     rule: CreditRule | None, metric: str, late_business: I64, late_wall: I64, breached: Bools
 ) -> I64:
-    """Credit days per row (``_evaluate._credits``, without the channel test)."""
+    """Credit days per row (``evaluate._credit_days`` and the cap, without the channel test)."""
     days = np.zeros(len(late_business), dtype=np.int64)
     if rule is None or metric not in rule.metrics:
         return days

@@ -172,7 +172,7 @@ class Lookup:
         return i
 
     def open_before(self, t: I64) -> I64:
-        """Open time in ``[lo, t)`` for each instant (``calendar._open_before``)."""
+        """Open time in ``[lo, t)`` for each instant (``calendar.open_before``)."""
         i = self.index(t)
         out = t + self.base[i]
         np.minimum(out, self.cumend[i], out=out)

@@ -259,13 +259,36 @@ def _month_start_us(us: int, *, after: bool = False) -> int:
     return (datetime(year, month, 1, tzinfo=UTC) - EPOCH) // US
 
 
-def _open_before(snap: _Compiled, t: int) -> int:
+def open_before(snap: _Compiled, t: int) -> int:
     """Open time in ``[snap.lo, t)``."""
     i = bisect_right(snap.starts, t) - 1
     if i < 0:
         return 0
     end = snap.ends[i]
     return snap.cum[i] + (t if t < end else end) - snap.starts[i]
+
+
+def add_on(cal: Calendar, snap: _Compiled, a: int, d: int) -> int:
+    """``cal.add_us(a, d)`` for *a* inside *snap*, read off *snap* when the answer lies in it.
+
+    One binary search instead of a snapshot look-up and two; an answer
+    beyond *snap* (or a negative *d*) goes through :meth:`Calendar.add_us`.
+    Positions differ between snapshots by a constant, so the answer is the same.
+    """
+    if d > 0:
+        cumend = snap.cumend
+        i = bisect_right(snap.starts, a) - 1
+        if i < 0:
+            target = d
+        else:
+            end = snap.ends[i]
+            target = snap.cum[i] + (a if a < end else end) - snap.starts[i] + d
+        if cumend and target <= cumend[-1]:
+            i = bisect_left(cumend, target)
+            result = snap.starts[i] + (target - snap.cum[i])
+            if result < MAX_US:  # else add_us says why there is no answer
+                return result
+    return cal.add_us(a, d)
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +484,7 @@ class Calendar:
         a = to_us(start, "start")
         b = to_us(end, "end")
         snap = self._engine.covering(a if a < b else b, b if a < b else a)
-        # _open_before, twice, inlined: this is the hot path of every evaluation
+        # open_before, twice, inlined: this is the hot path of every evaluation
         starts, ends, cum = snap.starts, snap.ends, snap.cum
         i = bisect_right(starts, a) - 1
         fa = 0 if i < 0 else cum[i] + (a if a < ends[i] else ends[i]) - starts[i]
@@ -472,7 +495,15 @@ class Calendar:
     def elapsed_us(self, a: int, b: int) -> int:
         """Open microseconds in ``[a, b)`` for epoch-microsecond instants (internal fast path)."""
         snap = self._engine.covering(a if a < b else b, b if a < b else a)
-        return _open_before(snap, b) - _open_before(snap, a)
+        return open_before(snap, b) - open_before(snap, a)
+
+    def compiled_us(self, lo: int, hi: int) -> _Compiled:
+        """The compiled open spans exact over ``[lo, hi]`` (internal fast path for evaluations).
+
+        Read positions with :func:`open_before` and answers with :func:`add_on`;
+        positions on one snapshot may be subtracted from each other.
+        """
+        return self._engine.covering(lo, hi)
 
     def add(
         self, start: datetime, duration: timedelta | str | Duration, *, tz: Zone | None = None
@@ -498,16 +529,16 @@ class Calendar:
         engine = self._engine
         snap = engine.covering(a, a)
         if d > 0:
-            target = _open_before(snap, a) + d
+            target = open_before(snap, a) + d
             while not snap.cumend or target > snap.cumend[-1]:
                 snap = self._grow(snap, a, forward=True)
-                target = _open_before(snap, a) + d
+                target = open_before(snap, a) + d
             i = bisect_left(snap.cumend, target)
         else:
-            target = _open_before(snap, a) + d
+            target = open_before(snap, a) + d
             while target < 0 or not snap.cumend:
                 snap = self._grow(snap, a, forward=False)
-                target = _open_before(snap, a) + d
+                target = open_before(snap, a) + d
             i = bisect_right(snap.cumend, target)
         result = snap.starts[i] + (target - snap.cum[i])
         if not MIN_US <= result < MAX_US:

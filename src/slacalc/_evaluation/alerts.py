@@ -21,11 +21,12 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from slacalc._engine.calendar import add_on, open_before
 from slacalc._engine.durations import Duration, parse_duration
 from slacalc.exceptions import DurationError, PolicyError
 
 if TYPE_CHECKING:
-    from slacalc._engine.calendar import Calendar
+    from slacalc._engine.calendar import Calendar, _Compiled
 
 __all__ = ["Alert", "AlertSpec", "alert_instants", "due_with_pauses"]
 
@@ -79,24 +80,36 @@ class AlertSpec:
 
 
 def due_with_pauses(
-    cal: Calendar, start: int, d: int, pauses: Sequence[tuple[int, int | None]], now_us: int
+    cal: Calendar,
+    start: int,
+    d: int,
+    pauses: Sequence[tuple[int, int | None]],
+    now_us: int,
+    snap: _Compiled | None = None,
 ) -> int:
     """The instant *d* of unpaused open time has run from *start* (epoch microseconds).
 
     An open pause (no end yet) is taken to end at *now*: the instant is
-    projected as if the clock resumed then.
+    projected as if the clock resumed then. *snap*: a compiled snapshot of
+    *cal* exact from *start* to *now* and the pauses' ends (looked up without it).
     """
+    if snap is None:
+        ends = [b for _, b in pauses if b is not None]
+        snap = cal.compiled_us(start, max(start, now_us, *ends))
     t = start
+    at_t = open_before(snap, t)
     left = d
     for a, b in pauses:
         if a >= t:
-            seg = cal.elapsed_us(t, a)
+            seg = open_before(snap, a) - at_t
             if seg >= left:
                 break
             left -= seg
         resume = now_us if b is None else b
-        t = max(t, resume)
-    return cal.add_us(t, left) if left > 0 else t
+        if resume > t:
+            t = resume
+            at_t = open_before(snap, t)
+    return add_on(cal, snap, t, left) if left > 0 else t
 
 
 def alert_instants(
@@ -108,8 +121,12 @@ def alert_instants(
     pauses: Sequence[tuple[int, int | None]],
     now_us: int,
     measure: str,
+    snap: _Compiled | None = None,
 ) -> tuple[tuple[str, int], ...]:
-    """``(label, at)`` of each alert, in time order (ties: as written), never after *due*."""
+    """``(label, at)`` of each alert, in time order (ties: as written), never after *due*.
+
+    *snap*: as for :func:`due_with_pauses`.
+    """
     out: list[tuple[int, int, str]] = []
     for i, spec in enumerate(specs):
         if measure == "wall":
@@ -125,10 +142,10 @@ def alert_instants(
                 assert spec.lead is not None
                 k = max(0, d - spec.lead.resolve(cal) // _US)
             if k > 0:
-                at = due_with_pauses(cal, start, k, pauses, now_us)
+                at = due_with_pauses(cal, start, k, pauses, now_us, snap)
             elif d > 0:
                 # no open time used yet: the instant the clock first runs
-                at = due_with_pauses(cal, start, 1, pauses, now_us) - 1
+                at = due_with_pauses(cal, start, 1, pauses, now_us, snap) - 1
             else:
                 at = due
         out.append((min(at, due), i, spec.label))

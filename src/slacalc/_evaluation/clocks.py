@@ -21,6 +21,7 @@ its pause spans.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,8 +31,11 @@ from slacalc._evaluation.tickets import AUTHORS, Ticket, event_problem
 from slacalc.exceptions import PolicyError, TimelineError, UnknownStatusError
 
 __all__ = [
+    "ARMS",
     "BUILTIN_STATUSES",
     "GROUPS",
+    "STARTS",
+    "STOPS",
     "TRIGGERS",
     "ClockSpec",
     "History",
@@ -67,6 +71,8 @@ BUILTIN_STATUSES: dict[str, tuple[str, ...]] = {
     "solved_statuses": ("solved", "closed"),
 }
 Repeat = bool | Literal["total"]
+#: Bits of :meth:`ClockSpec.flags`: the event stops a running instance, starts one, arms the clock.
+STOPS, STARTS, ARMS = 1, 2, 4
 _SPACES = re.compile(r"[\s_\-\u2010-\u2014]+")
 
 
@@ -153,6 +159,9 @@ class ClockSpec:
     _sets: tuple[frozenset[str], frozenset[str], frozenset[str]] = field(
         init=False, repr=False, compare=False, default=(frozenset(), frozenset(), frozenset())
     )
+    _flags: dict[frozenset[str], int] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         for name in ("start", "stop", "after"):
@@ -164,6 +173,20 @@ class ClockSpec:
         object.__setattr__(self, "pause", tuple(_pause_key(p) for p in self.pause))
         sets = (frozenset(self.start), frozenset(self.stop), frozenset(self.after))
         object.__setattr__(self, "_sets", sets)
+
+    def flags(self, tokens: frozenset[str]) -> int:
+        """What an event with these trigger words does to the clock: :data:`STOPS` | :data:`STARTS` | :data:`ARMS`."""
+        hit = self._flags.get(tokens)
+        if hit is None:
+            start_on, stop_on, after = self._sets
+            hit = (
+                (0 if tokens.isdisjoint(stop_on) else STOPS)
+                | (0 if tokens.isdisjoint(start_on) else STARTS)
+                | (0 if tokens.isdisjoint(after) else ARMS)
+            )
+            if len(self._flags) < 10_000:  # token sets are few; a flood of statuses is not cached
+                self._flags[tokens] = hit
+        return hit
 
     @property
     def stops_when_solved(self) -> bool:
@@ -234,13 +257,8 @@ def builtin_clock(metric: str, *, pausable: bool) -> ClockSpec:
 # --------------------------------------------------------------------------- replay
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
-    """One instance of a clock: start, stop (None: running at *now*), the start event's value."""
-
-    start: int
-    stop: int | None
-    value: str | None
+#: One instance of a clock: ``(start, stop, value)``; stop None: running at *now*; value: the start event's.
+Run = tuple[int, int | None, str | None]
 
 
 # (at, tokens, value, solved after the event)
@@ -258,7 +276,7 @@ class History:
     open; then they are listed in :attr:`unknown`).
     """
 
-    __slots__ = ("_pause_cache", "items", "now", "states", "unknown")
+    __slots__ = ("_pause_cache", "items", "kinds", "now", "states", "unknown")
 
     def __init__(self, ticket: Ticket, statuses: StatusMap, now: int) -> None:
         self.now = now
@@ -271,26 +289,29 @@ class History:
             if responded is not None and responded <= now:
                 items.append((responded, _RESPONSE, None, False))
             self.items = items
+            self.kinds = [item[1] for item in items]
             self.states: list[_State] = [(opened, False, "open", "", False)]
             return
         rows = ticket._ranked()
         items = []
+        kinds: list[frozenset[str]] = []
         states: list[_State] = [(opened, False, "open", "", False)]
         held = False
         category = "open"
         name = ""
         resolved = False
+        solved = False  # resolved or category == "solved"
         plain = _PLAIN
         for at, _, pos, kind, value, index in rows:
             if kind not in _STATEFUL:
                 if at <= now:
-                    solved = resolved or category == "solved"
                     tokens = plain.get((kind, value))
                     if tokens is None:
                         tokens = _tokens(kind, value, ())
                     items.append((at, tokens, value, solved))
+                    kinds.append(tokens)
                 continue
-            was_solved = resolved or category == "solved"
+            was_solved = solved
             extra: tuple[str, ...] = ()
             if kind == "status":
                 assert value is not None
@@ -352,8 +373,11 @@ class History:
             elif was_solved and not solved:
                 extra = (*extra, "reopened")
             if at <= now:  # the future is checked, but does not count
-                items.append((at, _tokens(kind, value, extra), value, solved))
+                tokens = _tokens(kind, value, extra)
+                items.append((at, tokens, value, solved))
+                kinds.append(tokens)
         self.items = items
+        self.kinds = kinds
         self.states = states
 
     # ---- pauses
@@ -402,36 +426,48 @@ class History:
     # ---- runs
 
     def runs(self, spec: ClockSpec) -> list[Run]:
-        """The instances of *spec*'s clock, in order; they never overlap."""
-        start_on, stop_on, after = spec._sets
-        armed = not after
+        """The instances of *spec*'s clock, in order; they never overlap.
+
+        Only the events that stop, start or arm the clock are visited: their
+        trigger words are looked up in the clock's table and picked out in C.
+        """
+        kinds = self.kinds
+        table = spec._flags
+        seen = list(map(table.get, kinds))
+        found: list[int] = (
+            list(map(spec.flags, kinds)) if None in seen else seen  # type: ignore[assignment]
+        )  # list(map(spec.flags, ...)) when the clock meets trigger words it has not seen yet
+        start_on, stop_on, _ = spec._sets
+        armed = not spec.after
         repeat = spec.repeat is not False
         solved_blocks = spec.stops_when_solved
         out: list[Run] = []
         running: int | None = None
         value: str | None = None
         items = self.items
-        for i, (at, tokens, val, solved) in enumerate(items):
-            if running is not None and not tokens.isdisjoint(stop_on):
-                out.append(Run(running, at, value))
+        for i in itertools.compress(range(len(found)), found):
+            at, _, val, solved = items[i]
+            f = found[i]
+            if running is not None and f & STOPS:
+                out.append((running, at, value))
                 running = None
                 if not repeat:
                     return out
             if (
                 running is None
                 and armed
-                and not tokens.isdisjoint(start_on)
+                and f & STARTS
                 and not (solved_blocks and solved)
                 and (repeat or not out)
             ):
                 running, value = at, val
                 if not repeat and _stopped_at_once(items, i, at, stop_on, start_on):
-                    out.append(Run(at, at, value))
+                    out.append((at, at, value))
                     return out
-            if not armed and not tokens.isdisjoint(after):
+            if not armed and f & ARMS:
                 armed = True
         if running is not None:
-            out.append(Run(running, None, value))
+            out.append((running, None, value))
         return out
 
 

@@ -9,12 +9,20 @@ the outcome; the text of :meth:`Outcome.explain` is built from them.
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from slacalc._engine.calendar import Calendar, Zone, from_us, resolve_tz, to_us
+from slacalc._engine.calendar import (
+    MAX_US,
+    Calendar,
+    Zone,
+    from_us,
+    resolve_tz,
+    to_us,
+)
 from slacalc._engine.durations import NoObjective, format_timedelta
 from slacalc._evaluation.alerts import Alert, alert_instants, due_with_pauses
 from slacalc._evaluation.clocks import ClockSpec, History, Run
@@ -196,8 +204,12 @@ class Outcome:
         pause_why: tuple[str, ...],
         instance: int | None,
         alert_measure: str,
+        reason: str = "",
     ) -> Outcome:
-        """A judged clock, built without keyword arguments (the evaluation hot path)."""
+        """An outcome from its facts in slot order, without keyword arguments (the evaluation hot path).
+
+        The arguments are one record as :class:`_Program` computes it (see ``_RECORD``).
+        """
         self = object.__new__(cls)
         self.ticket_id = ticket_id
         self.policy = policy
@@ -223,7 +235,7 @@ class Outcome:
         self._pauses = pauses
         self._paused = paused
         self.lateness_measure = lateness_measure
-        self.reason = ""
+        self.reason = reason
         self._alerts = alerts
         self._pause_why = pause_why
         self.instance = instance
@@ -266,7 +278,7 @@ class Outcome:
         other._tz = zone
         other.now = self.now.astimezone(zone)
         if isinstance(other, RepeatingOutcome):
-            other.instances = tuple(o._in_zone(zone) for o in other.instances)
+            other._instances = tuple(o._in_zone(zone) for o in other.instances)
         return other
 
     # ------------------------------------------------------------------ values
@@ -586,9 +598,11 @@ class RepeatingOutcome(Outcome):
     table of outcomes.
     """
 
-    __slots__ = ("instances",)
+    __slots__ = ("_built", "_instances", "_records")
 
-    instances: tuple[Outcome, ...]
+    _instances: tuple[Outcome, ...] | None
+    _records: tuple[_Record, ...] | None
+    _built: list[Outcome | None] | None
 
     def __init__(
         self,
@@ -630,7 +644,109 @@ class RepeatingOutcome(Outcome):
             lateness_measure="business" if current is None else current.lateness_measure,
             alert_measure="business" if current is None else current.alert_measure,
         )
-        self.instances = instances
+        self._instances = instances
+        self._records = None
+        self._built = None
+
+    @classmethod
+    def _lazy(
+        cls,
+        ticket_id: str,
+        policy: str,
+        plan: str,
+        metric: str,
+        now: datetime,
+        records: list[_Record],
+        cap_days: int | None,
+        reason: str,
+    ) -> RepeatingOutcome:
+        """The aggregate of instances kept as records: each :class:`Outcome` is built when first read.
+
+        Equal, field by field, to ``RepeatingOutcome(..., tuple(Outcome._judged(*r) for r in records))``.
+        """
+        self = object.__new__(cls)
+        found = {r[_STATUS] for r in records}
+        found.discard("not_applicable")
+        status: Status
+        if not found:
+            status = "not_applicable"
+        elif "breached" in found:
+            status = "breached"
+        elif "pending" in found:
+            status = "pending"
+        else:
+            status = "met"
+        total = sum([r[_CREDIT_DAYS] for r in records])
+        current: _Record | None = None
+        for r in reversed(records):
+            if r[_START] is not None and r[_STOP] is None:
+                current = r
+                break
+        else:
+            if records:
+                current = records[-1]
+        self.ticket_id = ticket_id
+        self.policy = policy
+        self.plan = plan
+        self.metric = metric
+        self.status = status
+        self._target = None
+        self.now = now
+        self._tz = UTC
+        self._start = self._due = self._stop = self._remaining = None
+        self._elapsed = self._late = self._late_wall = self._paused = 0
+        self.credit_days = total if cap_days is None or total <= cap_days else cap_days
+        self._credit_note = None
+        self._changes = self._pauses = self._alerts = self._pause_why = ()
+        self.reason = reason
+        self.instance = None
+        if current is None:
+            self.klass = self.severity_rule = self.initial_class = None
+            self.lateness_measure = self.alert_measure = "business"
+        else:
+            self.klass = current[_KLASS]
+            self.severity_rule = current[_SEVERITY_RULE]
+            self.initial_class = current[_INITIAL_CLASS]
+            self.lateness_measure = current[_LATENESS]
+            self.alert_measure = current[_ALERT_MEASURE]
+        self._instances = None
+        self._records = tuple(records)
+        self._built = None
+        return self
+
+    @property
+    def instances(self) -> tuple[Outcome, ...]:
+        """One :class:`Outcome` per clock, in order (they never overlap)."""
+        instances = self._instances
+        if instances is None:
+            records = self._records or ()
+            built = self._built or [None] * len(records)
+            instances = tuple(
+                Outcome._judged(*r) if b is None else b for r, b in zip(records, built, strict=True)
+            )
+            self._instances = instances
+        return instances
+
+    def _instance(self, k: int) -> Outcome:
+        """``instances[k]``, building only that one while the others are not needed."""
+        instances = self._instances
+        if instances is not None:
+            return instances[k]
+        records = self._records or ()
+        built = self._built
+        if built is None:
+            built = self._built = [None] * len(records)
+        hit = built[k]
+        if hit is None:
+            hit = built[k] = Outcome._judged(*records[k])
+        return hit
+
+    def _column(self, index: int, name: str) -> list[Any]:
+        """One fact of every instance: field *index* of the records, or slot *name* of the outcomes."""
+        records = self._records
+        if records is not None and self._instances is None:
+            return [r[index] for r in records]
+        return [getattr(o, name) for o in self.instances]
 
     def _key(self) -> tuple[Any, ...]:
         return (super()._key(), self.instances)
@@ -645,8 +761,8 @@ class RepeatingOutcome(Outcome):
     def __repr__(self) -> str:
         return (
             f"RepeatingOutcome(ticket_id={self.ticket_id!r}, metric={self.metric!r}, "
-            f"status={self.status!r}, instances={len(self.instances)}, late_by={self.late_by!r}, "
-            f"credit_days={self.credit_days})"
+            f"status={self.status!r}, instances={len(self._column(_STATUS, 'status'))}, "
+            f"late_by={self.late_by!r}, credit_days={self.credit_days})"
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -654,35 +770,47 @@ class RepeatingOutcome(Outcome):
         state["instances"] = self.instances
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        self._instances = state.pop("instances")
+        self._records = None
+        self._built = None
+        super().__setstate__(state)
+
     @property
     def current(self) -> Outcome | None:
         """The running instance, or the last one when none runs (None without instances)."""
-        return _current(self.instances)
+        starts = self._column(_START, "_start")
+        stops = self._column(_STOP, "_stop")
+        for k in range(len(starts) - 1, -1, -1):
+            if starts[k] is not None and stops[k] is None:
+                return self._instance(k)
+        return self._instance(len(starts) - 1) if starts else None
 
     @property
     def late_by(self) -> timedelta:
         """The worst instance's lateness (zero when none was late)."""
-        return max((o.late_by for o in self.instances), default=_ZERO)
+        return timedelta(microseconds=max(self._column(_LATE, "_late"), default=0))
 
     @property
     def late_by_wall(self) -> timedelta:
         """The worst instance's wall-clock lateness."""
-        return max((o.late_by_wall for o in self.instances), default=_ZERO)
+        return timedelta(microseconds=max(self._column(_LATE_WALL, "_late_wall"), default=0))
 
     @property
     def elapsed(self) -> timedelta:
         """Business time used over all instances."""
-        return sum((o.elapsed for o in self.instances), _ZERO)
+        return timedelta(microseconds=sum(self._column(_ELAPSED, "_elapsed")))
 
     @property
     def paused(self) -> timedelta:
         """Open time the instances spent paused."""
-        return sum((o.paused for o in self.instances), _ZERO)
+        return timedelta(microseconds=sum(self._column(_PAUSED, "_paused")))
 
     @property
     def breaches(self) -> int:
         """How many instances breached."""
-        return sum(1 for o in self.instances if o.status == "breached")
+        return self._column(_STATUS, "status").count("breached")
 
     @property
     def target(self) -> str:
@@ -758,12 +886,20 @@ class RepeatingOutcome(Outcome):
     @property
     def running(self) -> bool:
         """Whether an instance runs at ``now``."""
-        return any(o.running for o in self.instances)
+        starts = self._column(_START, "_start")
+        stops = self._column(_STOP, "_stop")
+        return any(a is not None and b is None for a, b in zip(starts, stops, strict=True))
 
     @property
     def paused_now(self) -> bool:
         """Whether the running instance stands still at ``now``."""
-        return any(o.paused_now for o in self.instances)
+        starts = self._column(_START, "_start")
+        stops = self._column(_STOP, "_stop")
+        pauses = self._column(_PAUSES, "_pauses")
+        return any(
+            a is not None and b is None and bool(p) and p[-1][1] is None
+            for a, b, p in zip(starts, stops, pauses, strict=True)
+        )
 
     @property
     def credit_rule(self) -> str | None:
@@ -997,7 +1133,8 @@ def evaluate(
     )
     cap = None if policy.credits is None else policy.credits.cap_days_per_ticket
     outcomes: dict[str, AnyOutcome] = {}
-    for metric, spec in plan._clocks:
+    for program in _programs(plan):
+        metric, spec = program.metric, program.spec
         if off_channel:
             reason = f"channel '{ticket.channel}' carries no guarantee; covered: {', '.join(covered or ())}"
             if spec.repeat is True:
@@ -1007,37 +1144,39 @@ def evaluate(
             else:
                 outcomes[metric] = _not_applicable(plan, ticket, metric, None, now, reason)
             continue
-        judge = _Judge(plan, ticket, metric, spec, now, now_us, initial, changes)
         runs = history.runs(spec)
         if spec.repeat is True:
-            instances = tuple(
-                judge(run.start, run.stop, run.value, history.pauses(spec.pause), i)
-                for i, run in enumerate(runs)
+            records = (
+                program.records(
+                    ticket, runs, history.pauses(spec.pause), now, now_us, initial, changes, True
+                )
+                if runs
+                else []
             )
-            reason = "" if instances else _never_started(spec)
-            outcomes[metric] = RepeatingOutcome(
+            outcomes[metric] = RepeatingOutcome._lazy(
                 ticket.id,
                 policy.name,
                 plan.name,
                 metric,
                 now,
-                instances,
-                cap_days=cap,
-                reason=reason,
+                records,
+                cap,
+                "" if runs else _never_started(spec),
             )
-        elif not runs:
+            continue
+        if not runs:
             outcomes[metric] = _not_applicable(
                 plan, ticket, metric, None, now, _never_started(spec)
             )
-        elif spec.repeat == "total":
+            continue
+        if spec.repeat == "total":
             pauses = _with_gaps(history.pauses(spec.pause), runs)
-            last = runs[-1]
-            outcomes[metric] = judge(runs[0].start, last.stop, runs[0].value, pauses, None)
+            one = [(runs[0][0], runs[-1][1], runs[0][2])]
         else:
-            run = runs[0]
-            outcomes[metric] = judge(
-                run.start, run.stop, run.value, history.pauses(spec.pause), None
-            )
+            pauses = history.pauses(spec.pause)
+            one = runs[:1]
+        (record,) = program.records(ticket, one, pauses, now, now_us, initial, changes, False)
+        outcomes[metric] = Outcome._judged(*record)
     unknown = tuple(dict.fromkeys(history.unknown))
     evaluation = Evaluation(
         ticket.id, policy.name, plan.name, now, outcomes, cap, ticket.opened_at, unknown
@@ -1058,9 +1197,9 @@ def _with_gaps(
 ) -> list[tuple[int, int | None, str]]:
     """A total's pauses: the clock's own, plus the gaps between its runs (while solved)."""
     gaps = [
-        (a.stop, b.start, "solved")
+        (a[1], b[0], "solved")
         for a, b in itertools.pairwise(runs)
-        if a.stop is not None and b.start > a.stop
+        if a[1] is not None and b[0] > a[1]
     ]
     if not gaps:
         return pauses
@@ -1118,221 +1257,239 @@ def _not_applicable(
     )
 
 
-class _Judge:
-    """Judges the clock runs of one metric of one ticket."""
+#: One judged clock, as the positional arguments of :meth:`Outcome._judged` (slot order).
+_Record = tuple[Any, ...]
+# positions in a record of the facts an aggregate reads
+_KLASS, _STATUS, _START, _STOP, _ELAPSED, _LATE, _LATE_WALL, _CREDIT_DAYS = (
+    4,
+    5,
+    9,
+    11,
+    12,
+    14,
+    15,
+    16,
+)
+_SEVERITY_RULE, _INITIAL_CLASS, _PAUSES, _PAUSED, _LATENESS, _ALERT_MEASURE = 18, 19, 21, 22, 23, 27
+
+
+class _Program:
+    """How one plan judges one metric: everything that does not depend on the ticket, looked up once.
+
+    Kept per plan (``Plan._programs``). :meth:`records` judges a ticket's
+    runs of the metric's clock; each run's open time is read off one compiled
+    calendar snapshot (see ``open_before``).
+    """
 
     __slots__ = (
         "alert_measure",
         "alert_specs",
-        "changes",
         "credit_rule",
-        "initial",
+        "credit_text",
+        "escalation",
         "lateness",
         "metric",
-        "now",
-        "now_us",
+        "objectives",
         "plan",
+        "plan_name",
         "policy_name",
+        "severity_rule",
         "spec",
-        "ticket",
     )
 
-    def __init__(
+    def __init__(self, plan: Plan, metric: str, spec: ClockSpec) -> None:
+        policy = plan.policy
+        self.plan = plan
+        self.metric = metric
+        self.spec = spec
+        self.plan_name = plan.name
+        self.policy_name = policy.name
+        self.escalation = spec.klass == "escalation"
+        self.severity_rule = policy.severity_change
+        self.lateness = policy.lateness
+        self.alert_measure = policy.alert_measure
+        self.alert_specs = plan.alerts.get(metric) or ()
+        rule = policy.credits
+        self.credit_rule = rule if rule is not None and metric in rule.metrics else None
+        self.credit_text = None if self.credit_rule is None else _rule_text(self.credit_rule)
+        self.objectives: dict[str, tuple[Target, int | None, Calendar | None]] = {}
+
+    def records(
         self,
-        plan: Plan,
         ticket: Ticket,
-        metric: str,
-        spec: ClockSpec,
+        runs: Sequence[tuple[int, int | None, str | None]],
+        pauses: list[tuple[int, int | None, str]],
         now: datetime,
         now_us: int,
         initial: str,
         changes: list[tuple[int, str, str]],
-    ) -> None:
-        self.plan = plan
-        self.ticket = ticket
-        self.metric = metric
-        self.spec = spec
-        self.now = now
-        self.now_us = now_us
-        self.initial = initial
-        self.changes = changes
-        self.alert_specs = plan.alerts.get(metric)
-        policy = plan.policy
-        self.policy_name = policy.name
-        self.lateness = policy.lateness
-        self.alert_measure = policy.alert_measure
-        rule = policy.credits
-        self.credit_rule = rule if rule is not None and metric in rule.metrics else None
-
-    def _target(self, klass: str) -> tuple[Target, int | None, Calendar | None]:
-        return self.plan._objective(self.metric, klass)
-
-    def __call__(
-        self,
-        start: int,
-        stop: int | None,
-        value: str | None,
-        pauses: list[tuple[int, int | None, str]],
-        instance: int | None,
-    ) -> Outcome:
-        plan, ticket, metric = self.plan, self.ticket, self.metric
-        policy = plan.policy
-        now, now_us = self.now, self.now_us
-        end = now_us if stop is None else stop
-        rule: str | None = None
-        used_changes: tuple[tuple[int, str, str], ...] = ()
-        if self.spec.klass == "escalation":
-            try:
-                klass = policy.escalation_class(value or "")
-            except UnknownSeverityError as exc:
-                msg = f"ticket {ticket.id!r}: {exc}"
-                raise UnknownSeverityError(msg) from None
-            initial_class = klass
-        else:
-            rule = policy.severity_change
-            initial_class = self.initial
-            changes = self.changes
-            if changes:
-                for c in changes:
-                    if c[0] < start:
-                        initial_class = c[2]
-                used_changes = tuple([c for c in changes if start <= c[0] < end])
-            if rule == "initial" or not used_changes:
-                klass = initial_class
-            else:
-                klass = used_changes[-1][2]
-                if rule == "restart":
-                    start = max(start, used_changes[-1][0])
-        target, d, cal = self._target(klass)
-        if d is None or cal is None:
-            return _not_applicable(
-                plan,
-                ticket,
-                metric,
-                klass,
-                now,
-                _no_objective_reason(target),
-                target,
-                severity_rule=rule,
-                initial_class=initial_class,
-                changes=used_changes,
-                instance=instance,
-            )
-        spans: tuple[tuple[int, int | None], ...] = ()
-        why: tuple[str, ...] = ()
-        if pauses:
-            kept = [p for p in pauses if (p[1] is None or p[1] > start) and p[0] < end]
-            if kept:
-                spans = tuple([(a, b) for a, b, _ in kept])
-                why = tuple([w for _, _, w in kept])
-        if spans:
-            used, paused_us = _business_used(cal, start, end, spans)
-            due_us = due_with_pauses(cal, start, d, spans, now_us)
-        else:
-            used = cal.elapsed_us(start, end) if end > start else 0
-            paused_us = 0
-            due_us = cal.add_us(start, d)
-        late_business = used - d if used > d else 0
-        late_wall = end - due_us if end > due_us else 0
+        repeating: bool,
+    ) -> list[_Record]:
+        """One record per run ``(start, stop, value)``; *repeating*: number them as instances."""
+        metric = self.metric
+        ticket_id = ticket.id
+        policy_name, plan_name = self.policy_name, self.plan_name
+        escalation = self.escalation
+        severity_rule = self.severity_rule
         lateness = self.lateness
-        late = late_business if lateness == "business" else late_wall
-        if late > 0:
-            status: Status = "breached"
-        elif stop is not None:
-            status = "met"
-        else:
-            status = "pending"
-        if self.credit_rule is None:
-            credit_days, credit_note = 0, None
-        else:
-            credit_days, credit_note = _credits(
-                self.credit_rule, ticket, metric, status, late_business, late_wall
+        alert_measure = self.alert_measure
+        alert_specs = self.alert_specs
+        objectives = self.objectives
+        credit = self.credit_rule
+        credit_note = self.credit_text
+        if (
+            credit is not None
+            and credit.channels is not None
+            and ticket.channel is not None
+            and ticket.channel not in credit.channels
+        ):
+            credit, credit_note = None, f"no credits on channel '{ticket.channel}'"
+        out: list[_Record] = []
+        last_cal: Calendar | None = None
+        snap = None
+        for n, (start, stop, value) in enumerate(runs):
+            end = now_us if stop is None else stop
+            rule: str | None = None
+            used_changes: tuple[tuple[int, str, str], ...] = ()
+            if escalation:
+                try:
+                    klass = self.plan.policy.escalation_class(value or "")
+                except UnknownSeverityError as exc:
+                    msg = f"ticket {ticket_id!r}: {exc}"
+                    raise UnknownSeverityError(msg) from None
+                initial_class = klass
+            else:
+                rule = severity_rule
+                initial_class = initial
+                if changes:  # in time order
+                    k = 0
+                    for c in changes:
+                        if c[0] >= start:
+                            break
+                        initial_class = c[2]
+                        k += 1
+                    if k < len(changes) and changes[k][0] < end:
+                        used_changes = tuple([c for c in changes[k:] if c[0] < end])
+                if rule == "initial" or not used_changes:
+                    klass = initial_class
+                else:
+                    klass = used_changes[-1][2]
+                    if rule == "restart":
+                        start = max(start, used_changes[-1][0])
+            objective = objectives.get(klass)
+            if objective is None:
+                objective = objectives[klass] = self.plan._objective(metric, klass)
+            target, d, cal = objective
+            instance = n if repeating else None
+            if d is None or cal is None:
+                out.append(
+                    (ticket_id, policy_name, plan_name, metric, klass, "not_applicable", target,
+                     now, UTC, None, None, None, 0, None, 0, 0, 0, None, rule, initial_class,
+                     used_changes, (), 0, "business", (), (), instance, "business",
+                     _no_objective_reason(target))
+                )  # fmt: skip
+                continue
+            spans: tuple[tuple[int, int | None], ...] = ()
+            why: tuple[str, ...] = ()
+            lo = start
+            if pauses:
+                kept = [p for p in pauses if (p[1] is None or p[1] > start) and p[0] < end]
+                if kept:
+                    spans = tuple([(a, b) for a, b, _ in kept])
+                    why = tuple([w for _, _, w in kept])
+                    if kept[0][0] < lo:
+                        lo = kept[0][0]
+            # every instant involved lies in [lo, max(end, now)]: one snapshot serves them all
+            hi = end if end > now_us else now_us
+            if cal is not last_cal or snap is None or not (snap.lo <= lo and hi < snap.hi):
+                snap = cal.compiled_us(lo, hi)
+                last_cal = cal
+            starts, ends, cum = snap.starts, snap.ends, snap.cum
+            i = bisect_right(starts, start) - 1
+            at_start = 0 if i < 0 else cum[i] + (start if start < ends[i] else ends[i]) - starts[i]
+            if end > start:
+                i = bisect_right(starts, end) - 1
+                at_end = 0 if i < 0 else cum[i] + (end if end < ends[i] else ends[i]) - starts[i]
+                used = at_end - at_start
+            else:
+                used = 0
+            paused_us = 0
+            if spans:
+                for a, b in spans:
+                    a = a if a > start else start
+                    b = end if b is None or b > end else b
+                    if b > a:  # open_before(snap, b) - open_before(snap, a), inlined
+                        i = bisect_right(starts, b) - 1
+                        if i >= 0:
+                            paused_us += cum[i] + (b if b < ends[i] else ends[i]) - starts[i]
+                        i = bisect_right(starts, a) - 1
+                        if i >= 0:
+                            paused_us -= cum[i] + (a if a < ends[i] else ends[i]) - starts[i]
+                used -= paused_us
+                due_us = due_with_pauses(cal, start, d, spans, now_us, snap)
+            else:
+                cumend = snap.cumend
+                goal = at_start + d
+                if d > 0 and cumend and goal <= cumend[-1]:
+                    i = bisect_left(cumend, goal)
+                    due_us = starts[i] + (goal - cum[i])
+                    if due_us >= MAX_US:
+                        due_us = cal.add_us(start, d)  # which says why there is no answer
+                else:
+                    due_us = cal.add_us(start, d)
+            late_business = used - d if used > d else 0
+            late_wall = end - due_us if end > due_us else 0
+            late = late_business if lateness == "business" else late_wall
+            if late > 0:
+                status = "breached"
+            elif stop is not None:
+                status = "met"
+            else:
+                status = "pending"
+            credit_days = 0
+            note = credit_note
+            if credit is not None and status == "breached":
+                credit_days = _credit_days(credit, late_business, late_wall)
+                cap = credit.cap_days_per_ticket
+                if cap is not None and credit_days > cap:
+                    credit_days, note = cap, f"{credit_note}; capped at {cap} day(s) per ticket"
+            alerts = (
+                alert_instants(
+                    alert_specs, cal, start, d, due_us, spans, now_us, alert_measure, snap
+                )
+                if alert_specs
+                else ()
             )
-        specs = self.alert_specs
-        alerts = (
-            alert_instants(specs, cal, start, d, due_us, spans, now_us, self.alert_measure)
-            if specs
-            else ()
-        )
-        return Outcome._judged(
-            ticket.id,
-            self.policy_name,
-            plan.name,
-            metric,
-            klass,
-            status,
-            target,
-            now,
-            cal.tzinfo,
-            start,
-            due_us,
-            stop,
-            used,
-            None if stop is not None else (d - used if d > used else 0),
-            late,
-            late_wall,
-            credit_days,
-            credit_note,
-            rule,
-            initial_class,
-            used_changes,
-            spans,
-            paused_us,
-            lateness,
-            alerts,
-            why,
-            instance,
-            self.alert_measure,
-        )
+            out.append(
+                (ticket_id, policy_name, plan_name, metric, klass, status, target, now,
+                 cal.tzinfo, start, due_us, stop, used,
+                 None if stop is not None else (d - used if d > used else 0),
+                 late, late_wall, credit_days, note, rule, initial_class, used_changes, spans,
+                 paused_us, lateness, alerts, why, instance, alert_measure, "")
+            )  # fmt: skip
+        return out
+
+
+def _programs(plan: Plan) -> tuple[_Program, ...]:
+    """The plan's metric programs, built on its first evaluation."""
+    hit: tuple[_Program, ...] | None = plan._programs.get("all")
+    if hit is None:
+        hit = plan._programs["all"] = tuple(_Program(plan, m, spec) for m, spec in plan._clocks)
+    return hit
+
+
+def _credit_days(rule: CreditRule, late_business: int, late_wall: int) -> int:
+    """Credit days for a breach *late* by so much, before the per-ticket cap."""
+    per_us = rule.per // _US
+    late = late_wall if rule.measure == "wall" else late_business
+    periods = -(-late // per_us) if rule.rounding == "ceil" else late // per_us
+    return periods * rule.award_days
 
 
 def _no_objective_reason(target: Target) -> str:
     if isinstance(target.objective, NoObjective) and target.objective.kind == "best_effort":
         return "the plan promises best effort: no time objective, no credits"
     return "the plan sets no objective for this metric and class"
-
-
-def _business_used(
-    cal: Calendar, start: int, end: int, pauses: Sequence[tuple[int, int | None]]
-) -> tuple[int, int]:
-    """Open time in [start, end) less the open time inside pauses; and the paused open time."""
-    total = cal.elapsed_us(start, end) if end > start else 0
-    paused = 0
-    for a, b in pauses:
-        lo = max(a, start)
-        hi = min(end if b is None else b, end)
-        if hi > lo:
-            paused += cal.elapsed_us(lo, hi)
-    return total - paused, paused
-
-
-def _credits(
-    rule: CreditRule | None,
-    ticket: Ticket,
-    metric: str,
-    status: str,
-    late_business: int,
-    late_wall: int,
-) -> tuple[int, str | None]:
-    if rule is None or metric not in rule.metrics:
-        return 0, None
-    if (
-        rule.channels is not None
-        and ticket.channel is not None
-        and ticket.channel not in rule.channels
-    ):
-        return 0, f"no credits on channel '{ticket.channel}'"
-    text = _rule_text(rule)
-    if status != "breached":
-        return 0, text
-    per_us = rule.per // _US
-    late = late_wall if rule.measure == "wall" else late_business
-    periods = -(-late // per_us) if rule.rounding == "ceil" else late // per_us
-    days = periods * rule.award_days
-    cap = rule.cap_days_per_ticket
-    if cap is not None and days > cap:
-        return cap, f"{text}; capped at {cap} day(s) per ticket"
-    return days, text
 
 
 _RULE_TEXTS: dict[int, tuple[CreditRule, str]] = {}

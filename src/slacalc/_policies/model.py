@@ -292,6 +292,8 @@ class Plan:
     _judged: dict[tuple[str, str], tuple[Target, int | None, Calendar | None]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # the evaluation layer's per-metric programs for this plan (built on first use)
+    _programs: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         order = self.policy.metric_names
