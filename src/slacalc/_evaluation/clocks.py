@@ -22,6 +22,7 @@ its pause spans.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -162,6 +163,10 @@ class ClockSpec:
     _flags: dict[frozenset[str], int] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    # (armed from the start, repeats, stops when solved): what runs() reads
+    _replay: tuple[bool, bool, bool] = field(
+        init=False, repr=False, compare=False, default=(True, False, False)
+    )
 
     def __post_init__(self) -> None:
         for name in ("start", "stop", "after"):
@@ -173,6 +178,8 @@ class ClockSpec:
         object.__setattr__(self, "pause", tuple(_pause_key(p) for p in self.pause))
         sets = (frozenset(self.start), frozenset(self.stop), frozenset(self.after))
         object.__setattr__(self, "_sets", sets)
+        replay = (not self.after, self.repeat is not False, "solved" in self.stop)
+        object.__setattr__(self, "_replay", replay)
 
     def flags(self, tokens: frozenset[str]) -> int:
         """What an event with these trigger words does to the clock: :data:`STOPS` | :data:`STARTS` | :data:`ARMS`."""
@@ -276,12 +283,15 @@ class History:
     open; then they are listed in :attr:`unknown`).
     """
 
-    __slots__ = ("_pause_cache", "items", "kinds", "now", "states", "unknown")
+    __slots__ = ("_pause_cache", "_span_cache", "items", "kinds", "now", "states", "unknown")
 
     def __init__(self, ticket: Ticket, statuses: StatusMap, now: int) -> None:
         self.now = now
         self.unknown: list[str] = []
         self._pause_cache: dict[tuple[str, ...], list[tuple[int, int | None, str]]] = {}
+        self._span_cache: dict[
+            tuple[str, ...], tuple[tuple[tuple[int, int | None], ...], tuple[str, ...]]
+        ] = {}
         opened = ticket._opened_us
         if not ticket._events_us:  # the common case, kept short
             items: list[_Item] = [(opened, _OPENED, None, False)]
@@ -289,33 +299,30 @@ class History:
             if responded is not None and responded <= now:
                 items.append((responded, _RESPONSE, None, False))
             self.items = items
-            self.kinds = [item[1] for item in items]
+            self.kinds = list(map(_SECOND, items))
             self.states: list[_State] = [(opened, False, "open", "", False)]
             return
         rows = ticket._ranked()
         items = []
-        kinds: list[frozenset[str]] = []
         states: list[_State] = [(opened, False, "open", "", False)]
         held = False
         category = "open"
         name = ""
         resolved = False
         solved = False  # resolved or category == "solved"
-        plain = _PLAIN
+        plain, stateful, append, seen = _PLAIN, _STATEFUL, items.append, statuses._seen
         for at, _, pos, kind, value, index in rows:
-            if kind not in _STATEFUL:
+            if kind not in stateful:
                 if at <= now:
                     tokens = plain.get((kind, value))
                     if tokens is None:
                         tokens = _tokens(kind, value, ())
-                    items.append((at, tokens, value, solved))
-                    kinds.append(tokens)
+                    append((at, tokens, value, solved))
                 continue
             was_solved = solved
-            extra: tuple[str, ...] = ()
             if kind == "status":
                 assert value is not None
-                found, key = statuses.read(value)
+                found, key = seen.get(value) or statuses.read(value)
                 if found is None:
                     if statuses.unknown == "error":
                         raise UnknownStatusError.for_event(
@@ -335,7 +342,6 @@ class History:
                 name = key
                 if category != "solved":
                     resolved = False
-                extra = (f"status:{name}",)
             elif kind == "pause":
                 if held or category == "pause":
                     why = "a pause event" if held else f"status {name!r}"
@@ -368,16 +374,23 @@ class History:
                 resolved = True
             solved = resolved or category == "solved"
             states.append((at, held, category, name, resolved))
-            if solved and not was_solved:
-                extra = (*extra, "solved")
-            elif was_solved and not solved:
-                extra = (*extra, "reopened")
             if at <= now:  # the future is checked, but does not count
-                tokens = _tokens(kind, value, extra)
-                items.append((at, tokens, value, solved))
-                kinds.append(tokens)
+                change = (
+                    "solved"
+                    if solved and not was_solved
+                    else "reopened"
+                    if was_solved and not solved
+                    else ""
+                )
+                if kind == "status":
+                    tokens = _STATUS_TOKENS.get((name, change))
+                    if tokens is None:
+                        tokens = _status_tokens(name, change)
+                else:
+                    tokens = _tokens(kind, value, (change,) if change else ())
+                append((at, tokens, value, solved))
         self.items = items
-        self.kinds = kinds
+        self.kinds = list(map(_SECOND, items))
         self.states = states
 
     # ---- pauses
@@ -423,6 +436,19 @@ class History:
         self._pause_cache[pause] = out
         return out
 
+    def spans(
+        self, pause: tuple[str, ...]
+    ) -> tuple[tuple[tuple[int, int | None], ...], tuple[str, ...]]:
+        """:meth:`pauses` as two tuples: the spans ``(a, b)`` and their reasons (cached)."""
+        if not pause:
+            return _NO_SPANS
+        hit = self._span_cache.get(pause)
+        if hit is None:
+            found = self.pauses(pause)
+            hit = (tuple([(a, b) for a, b, _ in found]), tuple([w for _, _, w in found]))
+            self._span_cache[pause] = hit
+        return hit
+
     # ---- runs
 
     def runs(self, spec: ClockSpec) -> list[Run]:
@@ -433,14 +459,11 @@ class History:
         """
         kinds = self.kinds
         table = spec._flags
-        seen = list(map(table.get, kinds))
-        found: list[int] = (
-            list(map(spec.flags, kinds)) if None in seen else seen  # type: ignore[assignment]
-        )  # list(map(spec.flags, ...)) when the clock meets trigger words it has not seen yet
+        found = list(map(table.get, kinds, itertools.repeat(-1)))
+        if -1 in found:  # trigger words the clock has not met yet
+            found = list(map(spec.flags, kinds))
         start_on, stop_on, _ = spec._sets
-        armed = not spec.after
-        repeat = spec.repeat is not False
-        solved_blocks = spec.stops_when_solved
+        armed, repeat, solved_blocks = spec._replay
         out: list[Run] = []
         running: int | None = None
         value: str | None = None
@@ -500,6 +523,19 @@ _PLAIN: dict[tuple[str, str | None], frozenset[str]] = {
     ("escalation_response", None): frozenset({"escalation_response"}),
 }
 _TOKENS: dict[tuple[str, str | None, tuple[str, ...]], frozenset[str]] = {}
+
+
+_STATUS_TOKENS: dict[tuple[str, str], frozenset[str]] = {}
+_NO_SPANS: tuple[tuple[tuple[int, int | None], ...], tuple[str, ...]] = ((), ())
+_SECOND = operator.itemgetter(1)
+
+
+def _status_tokens(name: str, change: str) -> frozenset[str]:
+    """The trigger words of a status event: ``status``, ``status:<name>``, and ``solved`` / ``reopened``."""
+    words = _tokens("status", None, (f"status:{name}", change) if change else (f"status:{name}",))
+    if len(_STATUS_TOKENS) < 10_000:  # statuses are few; a flood of names is not cached
+        _STATUS_TOKENS[name, change] = words
+    return words
 
 
 def _tokens(kind: str, value: str | None, extra: tuple[str, ...]) -> frozenset[str]:

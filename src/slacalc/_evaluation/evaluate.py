@@ -9,6 +9,7 @@ the outcome; the text of :meth:`Outcome.explain` is built from them.
 from __future__ import annotations
 
 import itertools
+import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from slacalc._engine.calendar import (
     to_us,
 )
 from slacalc._engine.durations import NoObjective, format_timedelta
-from slacalc._evaluation.alerts import Alert, alert_instants, due_with_pauses
+from slacalc._evaluation.alerts import Alert, alert_instants
 from slacalc._evaluation.clocks import ClockSpec, History, Run
 from slacalc._evaluation.tickets import Ticket
 from slacalc._typing import Status
@@ -665,7 +666,7 @@ class RepeatingOutcome(Outcome):
         Equal, field by field, to ``RepeatingOutcome(..., tuple(Outcome._judged(*r) for r in records))``.
         """
         self = object.__new__(cls)
-        found = {r[_STATUS] for r in records}
+        found = set(map(_STATUS_OF, records))
         found.discard("not_applicable")
         status: Status
         if not found:
@@ -676,7 +677,7 @@ class RepeatingOutcome(Outcome):
             status = "pending"
         else:
             status = "met"
-        total = sum([r[_CREDIT_DAYS] for r in records])
+        total = sum(map(_CREDIT_DAYS_OF, records))
         current: _Record | None = None
         for r in reversed(records):
             if r[_START] is not None and r[_STOP] is None:
@@ -1133,6 +1134,8 @@ def evaluate(
     )
     cap = None if policy.credits is None else policy.credits.cap_days_per_ticket
     outcomes: dict[str, AnyOutcome] = {}
+    last_spec: ClockSpec | None = None
+    runs: list[Run] = []
     for program in _programs(plan):
         metric, spec = program.metric, program.spec
         if off_channel:
@@ -1144,11 +1147,12 @@ def evaluate(
             else:
                 outcomes[metric] = _not_applicable(plan, ticket, metric, None, now, reason)
             continue
-        runs = history.runs(spec)
+        if spec is not last_spec:
+            runs, last_spec = history.runs(spec), spec
         if spec.repeat is True:
             records = (
                 program.records(
-                    ticket, runs, history.pauses(spec.pause), now, now_us, initial, changes, True
+                    ticket, runs, history.spans(spec.pause), now, now_us, initial, changes, True
                 )
                 if runs
                 else []
@@ -1169,11 +1173,12 @@ def evaluate(
                 plan, ticket, metric, None, now, _never_started(spec)
             )
             continue
-        if spec.repeat == "total":
-            pauses = _with_gaps(history.pauses(spec.pause), runs)
+        if spec.repeat == "total" and len(runs) > 1:
+            merged = _with_gaps(history.pauses(spec.pause), runs)
+            pauses = (tuple([(a, b) for a, b, _ in merged]), tuple([w for _, _, w in merged]))
             one = [(runs[0][0], runs[-1][1], runs[0][2])]
         else:
-            pauses = history.pauses(spec.pause)
+            pauses = history.spans(spec.pause)
             one = runs[:1]
         (record,) = program.records(ticket, one, pauses, now, now_us, initial, changes, False)
         outcomes[metric] = Outcome._judged(*record)
@@ -1271,6 +1276,7 @@ _KLASS, _STATUS, _START, _STOP, _ELAPSED, _LATE, _LATE_WALL, _CREDIT_DAYS = (
     16,
 )
 _SEVERITY_RULE, _INITIAL_CLASS, _PAUSES, _PAUSED, _LATENESS, _ALERT_MEASURE = 18, 19, 21, 22, 23, 27
+_STATUS_OF, _CREDIT_DAYS_OF = operator.itemgetter(_STATUS), operator.itemgetter(_CREDIT_DAYS)
 
 
 class _Program:
@@ -1295,6 +1301,7 @@ class _Program:
         "policy_name",
         "severity_rule",
         "spec",
+        "static",
     )
 
     def __init__(self, plan: Plan, metric: str, spec: ClockSpec) -> None:
@@ -1313,30 +1320,50 @@ class _Program:
         self.credit_rule = rule if rule is not None and metric in rule.metrics else None
         self.credit_text = None if self.credit_rule is None else _rule_text(self.credit_rule)
         self.objectives: dict[str, tuple[Target, int | None, Calendar | None]] = {}
+        self.static = (
+            metric,
+            self.policy_name,
+            self.plan_name,
+            self.escalation,
+            self.severity_rule,
+            self.lateness,
+            self.alert_measure,
+            self.alert_specs,
+            self.objectives,
+            self.credit_rule,
+            self.credit_text,
+        )
 
     def records(
         self,
         ticket: Ticket,
         runs: Sequence[tuple[int, int | None, str | None]],
-        pauses: list[tuple[int, int | None, str]],
+        pauses: tuple[tuple[tuple[int, int | None], ...], tuple[str, ...]],
         now: datetime,
         now_us: int,
         initial: str,
         changes: list[tuple[int, str, str]],
         repeating: bool,
     ) -> list[_Record]:
-        """One record per run ``(start, stop, value)``; *repeating*: number them as instances."""
-        metric = self.metric
+        """One record per run ``(start, stop, value)``; *repeating*: number them as instances.
+
+        *pauses*: the spans ``(a, b)`` in which the clock stands still and
+        their reasons, sorted and disjoint (so a run's own pauses are a slice).
+        """
+        (
+            metric,
+            policy_name,
+            plan_name,
+            escalation,
+            severity_rule,
+            lateness,
+            alert_measure,
+            alert_specs,
+            objectives,
+            credit,
+            credit_note,
+        ) = self.static
         ticket_id = ticket.id
-        policy_name, plan_name = self.policy_name, self.plan_name
-        escalation = self.escalation
-        severity_rule = self.severity_rule
-        lateness = self.lateness
-        alert_measure = self.alert_measure
-        alert_specs = self.alert_specs
-        objectives = self.objectives
-        credit = self.credit_rule
-        credit_note = self.credit_text
         if (
             credit is not None
             and credit.channels is not None
@@ -1344,9 +1371,18 @@ class _Program:
             and ticket.channel not in credit.channels
         ):
             credit, credit_note = None, f"no credits on channel '{ticket.channel}'"
+        all_spans, all_why = pauses
+        count = len(all_spans)
         out: list[_Record] = []
+        # the snapshot in use, unpacked (see _Compiled); last: the open time at its end
         last_cal: Calendar | None = None
+        snap_lo = snap_hi = last = 0
+        starts: list[int] = []
+        ends: list[int] = []
+        cum: list[int] = []
+        cumend: list[int] = []
         snap = None
+        zone: tzinfo = UTC
         for n, (start, stop, value) in enumerate(runs):
             end = now_us if stop is None else stop
             rule: str | None = None
@@ -1392,19 +1428,27 @@ class _Program:
             spans: tuple[tuple[int, int | None], ...] = ()
             why: tuple[str, ...] = ()
             lo = start
-            if pauses:
-                kept = [p for p in pauses if (p[1] is None or p[1] > start) and p[0] < end]
-                if kept:
-                    spans = tuple([(a, b) for a, b, _ in kept])
-                    why = tuple([w for _, _, w in kept])
-                    if kept[0][0] < lo:
-                        lo = kept[0][0]
+            if count:
+                # the pauses that end after the start and begin before the end: a slice
+                i, j = 0, count
+                while i < j and all_spans[i][1] is not None and all_spans[i][1] <= start:  # type: ignore[operator]
+                    i += 1
+                while j > i and all_spans[j - 1][0] >= end:
+                    j -= 1
+                if i < j:
+                    if i == 0 and j == count:
+                        spans, why = all_spans, all_why
+                    else:
+                        spans, why = all_spans[i:j], all_why[i:j]
+                    if spans[0][0] < lo:
+                        lo = spans[0][0]
             # every instant involved lies in [lo, max(end, now)]: one snapshot serves them all
             hi = end if end > now_us else now_us
-            if cal is not last_cal or snap is None or not (snap.lo <= lo and hi < snap.hi):
+            if cal is not last_cal or not (snap_lo <= lo and hi < snap_hi):
                 snap = cal.compiled_us(lo, hi)
-                last_cal = cal
-            starts, ends, cum = snap.starts, snap.ends, snap.cum
+                last_cal, zone = cal, cal.tzinfo
+                snap_lo, snap_hi, starts, ends, cum, cumend = snap
+                last = cumend[-1] if cumend else -1
             i = bisect_right(starts, start) - 1
             at_start = 0 if i < 0 else cum[i] + (start if start < ends[i] else ends[i]) - starts[i]
             if end > start:
@@ -1415,22 +1459,52 @@ class _Program:
                 used = 0
             paused_us = 0
             if spans:
+                # the paused open time, and the walk of due_with_pauses, in one pass
+                t, at_t, left, walking = start, at_start, d, True
                 for a, b in spans:
-                    a = a if a > start else start
-                    b = end if b is None or b > end else b
-                    if b > a:  # open_before(snap, b) - open_before(snap, a), inlined
-                        i = bisect_right(starts, b) - 1
-                        if i >= 0:
-                            paused_us += cum[i] + (b if b < ends[i] else ends[i]) - starts[i]
-                        i = bisect_right(starts, a) - 1
-                        if i >= 0:
-                            paused_us -= cum[i] + (a if a < ends[i] else ends[i]) - starts[i]
+                    lo = a if a > start else start
+                    i = bisect_right(starts, lo) - 1
+                    at_lo = 0 if i < 0 else cum[i] + (lo if lo < ends[i] else ends[i]) - starts[i]
+                    hi = end if b is None or b > end else b
+                    at_hi = at_lo
+                    if hi > lo:
+                        i = bisect_right(starts, hi) - 1
+                        at_hi = (
+                            0 if i < 0 else cum[i] + (hi if hi < ends[i] else ends[i]) - starts[i]
+                        )
+                        paused_us += at_hi - at_lo
+                    if not walking:
+                        continue
+                    if a >= t:  # then a >= start: at_lo is the position of a
+                        if at_lo - at_t >= left:
+                            walking = False
+                            continue
+                        left -= at_lo - at_t
+                    resume = now_us if b is None else b
+                    if resume > t:
+                        t = resume
+                        if resume == hi:
+                            at_t = at_hi
+                        else:
+                            i = bisect_right(starts, t) - 1
+                            at_t = (
+                                0 if i < 0 else cum[i] + (t if t < ends[i] else ends[i]) - starts[i]
+                            )
                 used -= paused_us
-                due_us = due_with_pauses(cal, start, d, spans, now_us, snap)
+                if left > 0:
+                    goal = at_t + left
+                    if goal <= last:
+                        i = bisect_left(cumend, goal)
+                        due_us = starts[i] + (goal - cum[i])
+                        if due_us >= MAX_US:
+                            due_us = cal.add_us(t, left)  # which says why there is no answer
+                    else:
+                        due_us = cal.add_us(t, left)
+                else:
+                    due_us = t
             else:
-                cumend = snap.cumend
                 goal = at_start + d
-                if d > 0 and cumend and goal <= cumend[-1]:
+                if d > 0 and goal <= last:
                     i = bisect_left(cumend, goal)
                     due_us = starts[i] + (goal - cum[i])
                     if due_us >= MAX_US:
@@ -1462,7 +1536,7 @@ class _Program:
             )
             out.append(
                 (ticket_id, policy_name, plan_name, metric, klass, status, target, now,
-                 cal.tzinfo, start, due_us, stop, used,
+                 zone, start, due_us, stop, used,
                  None if stop is not None else (d - used if d > used else 0),
                  late, late_wall, credit_days, note, rule, initial_class, used_changes, spans,
                  paused_us, lateness, alerts, why, instance, alert_measure, "")
@@ -1474,7 +1548,10 @@ def _programs(plan: Plan) -> tuple[_Program, ...]:
     """The plan's metric programs, built on its first evaluation."""
     hit: tuple[_Program, ...] | None = plan._programs.get("all")
     if hit is None:
-        hit = plan._programs["all"] = tuple(_Program(plan, m, spec) for m, spec in plan._clocks)
+        # equal clocks (requester_wait and agent_work are) share one spec: evaluate replays it once
+        specs: dict[ClockSpec, ClockSpec] = {}
+        hit = tuple(_Program(plan, m, specs.setdefault(spec, spec)) for m, spec in plan._clocks)
+        plan._programs["all"] = hit
     return hit
 
 
