@@ -283,11 +283,21 @@ class History:
     open; then they are listed in :attr:`unknown`).
     """
 
-    __slots__ = ("_pause_cache", "_span_cache", "items", "kinds", "now", "states", "unknown")
+    __slots__ = (
+        "_pause_cache",
+        "_span_cache",
+        "_where",
+        "items",
+        "kinds",
+        "now",
+        "states",
+        "unknown",
+    )
 
     def __init__(self, ticket: Ticket, statuses: StatusMap, now: int) -> None:
         self.now = now
         self.unknown: list[str] = []
+        self._where: dict[frozenset[str], list[int]] | None = None
         self._pause_cache: dict[tuple[str, ...], list[tuple[int, int | None, str]]] = {}
         self._span_cache: dict[
             tuple[str, ...], tuple[tuple[tuple[int, int | None], ...], tuple[str, ...]]
@@ -454,23 +464,38 @@ class History:
     def runs(self, spec: ClockSpec) -> list[Run]:
         """The instances of *spec*'s clock, in order; they never overlap.
 
-        Only the events that stop, start or arm the clock are visited: their
-        trigger words are looked up in the clock's table and picked out in C.
+        Only the events that stop, start or arm the clock are visited: the
+        items are grouped once per history by their trigger words.
         """
-        kinds = self.kinds
+        where = self._where
+        if where is None:
+            where = self._where = {}
+            for i, tokens in enumerate(self.kinds):
+                found = where.get(tokens)
+                if found is None:
+                    where[tokens] = [i]
+                else:
+                    found.append(i)
         table = spec._flags
-        found = list(map(table.get, kinds, itertools.repeat(-1)))
-        if -1 in found:  # trigger words the clock has not met yet
-            found = list(map(spec.flags, kinds))
+        picked = []
+        for tokens, found in where.items():
+            f = table.get(tokens)
+            if f is None:
+                f = spec.flags(tokens)
+            if f:
+                picked.append(found)
+        if not picked:
+            return []
+        order = picked[0] if len(picked) == 1 else sorted(itertools.chain.from_iterable(picked))
         start_on, stop_on, _ = spec._sets
         armed, repeat, solved_blocks = spec._replay
         out: list[Run] = []
         running: int | None = None
         value: str | None = None
         items = self.items
-        for i in itertools.compress(range(len(found)), found):
-            at, _, val, solved = items[i]
-            f = found[i]
+        for i in order:
+            at, tokens, val, solved = items[i]
+            f = table.get(tokens) or spec.flags(tokens)  # flags() when the table is full
             if running is not None and f & STOPS:
                 out.append((running, at, value))
                 running = None
