@@ -336,10 +336,12 @@ class _Rows:
     late_wall: I64 = field(init=False)
     credits: I64 = field(init=False)
     version: Objects = field(init=False)
+    zone: Objects = field(init=False)  # the zone of the outcome's instants (a tzinfo, or None)
 
     def __post_init__(self) -> None:
         n = self.n
         self.status = np.full(n, _INVALID, dtype=np.int8)
+        self.zone = np.full(n, None, dtype=object)
         self.klass = np.full(n, None, dtype=object)
         self.target = np.full(n, None, dtype=object)
         self.version = np.full(n, None, dtype=object)
@@ -769,6 +771,7 @@ def _evaluate_fast(
         rows.klass[group] = klass
         rows.target[group] = str(target)
         rows.version[group] = version
+        rows.zone[group] = cal.tzinfo
         rows.objective[group] = d
         rows.due[group] = due
         rows.stop[group] = stop
