@@ -22,10 +22,10 @@ This module is private; it needs NumPy and pandas (the ``pandas`` extra).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -48,7 +48,7 @@ from slacalc.exceptions import SlacalcError
 if TYPE_CHECKING:
     from slacalc._policies.model import FamilyPlan, Plan
 
-__all__ = ["ChunkResult", "evaluate_chunk", "parse_plain_instants"]
+__all__ = ["ChunkResult", "Plain", "evaluate_chunk", "parse_plain_instants", "plain_tickets"]
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -217,6 +217,55 @@ def seconds_texts(us: I64, missing: str | None) -> list[str | None]:
 # ---------------------------------------------------------------------- judging
 
 
+class Plain(NamedTuple):
+    """Which rows of a chunk read as tickets without a second look, and their instants."""
+
+    ok: Bools  # the careful reader would make a ticket of the row, with no event, not in the future
+    opened: I64  # opened_at in epoch µs (NA where unread)
+    offset: I64  # opened_at's UTC offset as written, in µs
+    opened_ok: Bools
+    responded: I64  # responded_at in epoch µs (NA where empty or unread)
+
+
+def plain_tickets(cols: Mapping[str, Sequence[str]], now_us: int, explicit_now: bool) -> Plain:
+    """The rows of *cols* (columns of text by name) that ``ticket_from_mapping`` reads as they are.
+
+    A row is plain when its id has no space around it, no event column is
+    filled, its instants are plain ISO 8601 text (:func:`parse_plain_instants`),
+    the response is not before the opening, the opening not after *now*
+    and (when *now* is the current time, not ``--now``) the response neither.
+    The severity is only checked to be written as it is: whether the policy
+    knows it is the caller's business.
+    """
+    ids = cols["id"]
+    n = len(ids)
+    if _PADDED.search("\n".join(ids)) is None:
+        ok = np.ones(n, dtype=np.bool_)
+    else:
+        ok = np.fromiter((bool(s) and s == s.strip() for s in ids), dtype=np.bool_, count=n)
+    for column in ("events", *EVENT_COLUMNS):
+        events = cols.get(column)
+        if events is not None:
+            ok &= np.asarray(events, dtype=object) == ""
+    severities = cols["severity"]
+    if _PADDED.search("\n".join(severities)) is not None:
+        ok &= np.fromiter((bool(s) and s == s.strip() for s in severities), dtype=np.bool_, count=n)
+    o_us, o_off, o_ok = parse_plain_instants(cols["opened_at"])
+    ok &= o_ok
+    responded = cols.get("responded_at")
+    if responded is not None:
+        r_us, _, r_ok = parse_plain_instants(responded)
+        ok &= r_ok | (np.asarray(responded, dtype=object) == "")
+        r_us = np.where(r_ok, r_us, NA)
+    else:
+        r_us = np.full(n, NA, dtype=np.int64)
+    ok &= o_us <= now_us
+    if not explicit_now:
+        ok &= (r_us == NA) | (r_us <= now_us)
+    ok &= (r_us == NA) | (r_us >= o_us)
+    return Plain(ok, o_us, o_off, o_ok, r_us)
+
+
 @dataclass(slots=True)
 class ChunkResult:
     """What :func:`evaluate_chunk` made of a chunk's plain rows.
@@ -246,29 +295,16 @@ def evaluate_chunk(
     n = len(ids)
     if not n:
         return ChunkResult([], [])
-    if _PADDED.search("\n".join(ids)) is None:
-        fast = np.ones(n, dtype=np.bool_)
-    else:
-        fast = np.fromiter((bool(s) and s == s.strip() for s in ids), dtype=np.bool_, count=n)
-    for column in ("events", *EVENT_COLUMNS):
-        events = cols.get(column)
-        if events is not None:
-            fast &= np.asarray(events, dtype=object) == ""
-    opened_text = cols["opened_at"]
-    o_us, o_off, o_ok = parse_plain_instants(opened_text)
-    fast &= o_ok
-    responded = cols.get("responded_at")
-    if responded is not None:
-        r_us, _, r_ok = parse_plain_instants(responded)
-        fast &= r_ok | (np.asarray(responded, dtype=object) == "")
-        r_us = np.where(r_ok, r_us, NA)
-    else:
-        r_us = np.full(n, NA, dtype=np.int64)
     now_us = (now - EPOCH) // _US
-    fast &= o_us <= now_us
-    if not explicit_now:
-        fast &= (r_us == NA) | (r_us <= now_us)
-    fast &= (r_us == NA) | (r_us >= o_us)
+    plain = plain_tickets(cols, now_us, explicit_now)
+    fast, o_us, o_off, o_ok, r_us = (
+        plain.ok,
+        plain.opened,
+        plain.offset,
+        plain.opened_ok,
+        plain.responded,
+    )
+    opened_text = cols["opened_at"]
 
     sev_index: dict[str, int] = {}
     sev_codes = np.fromiter(

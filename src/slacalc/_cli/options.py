@@ -31,6 +31,7 @@ from slacalc._typing import METRICS
 from slacalc.exceptions import SlacalcError, UnknownTimeZoneError
 
 __all__ = [
+    "CHUNK_ROWS",
     "EXIT_BAD_ROWS",
     "EXIT_OK",
     "EXIT_STOPPED",

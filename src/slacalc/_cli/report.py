@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from slacalc._cli.options import (
+    CHUNK_ROWS,
     EXIT_STOPPED,
     CommandError,
     Reporter,
@@ -29,6 +30,7 @@ from slacalc._cli.options import (
     zone_of,
 )
 from slacalc._cli.sources import add_source_arguments
+from slacalc._engine.calendar import EPOCH, MAX_US
 from slacalc._files.records import INPUT_FORMATS, BadRow
 from slacalc._files.tickets import TICKET_COLUMNS, DuplicateIds, ticket_from_mapping
 from slacalc.exceptions import SlacalcError
@@ -199,42 +201,92 @@ def read_ticket_frame(
     """
     import pandas as pd
 
+    from slacalc._analysis.chunked import plain_tickets
+
+    now_us = MAX_US if now is None else (now - EPOCH) // timedelta(microseconds=1)
+    columns: dict[str, list[str]] = {}
+    plain_lines: list[int] = []
     records: list[dict[str, Any]] = []
     lines: list[int] = []
     unreadable: list[tuple[int, str]] = []
     seen = DuplicateIds()
+
+    def careful(line: int, record: dict[str, Any] | BadRow) -> str | None:
+        """Read one row the careful way: the frame gets its record, or the row is unreadable."""
+        if isinstance(record, BadRow):
+            unreadable.append((line, record.message))
+            return None
+        try:
+            ticket = ticket_from_mapping(record)
+        except SlacalcError as exc:
+            unreadable.append((line, str(exc)))
+            return None
+        problem = None if now is None else future_problem(ticket, now)
+        if problem is not None:
+            unreadable.append((line, problem))
+            return None
+        nested = next(
+            (k for k, v in record.items() if k != "events" and isinstance(v, list | dict)),
+            None,
+        )
+        if nested is not None:
+            kind = "a list" if isinstance(record[nested], list) else "an object"
+            unreadable.append(
+                (line, f"ticket {ticket.id!r}: {nested}: expected text or a number; got {kind}")
+            )
+            return None
+        if isinstance(record.get("events"), list):
+            record["events"] = json.dumps(record["events"], default=str)
+        records.append({k: _cell(v) for k, v in record.items()})
+        lines.append(line)
+        return ticket.id
+
     with open_records(args, args.file, TICKET_COLUMNS) as source:
         for note in source.notes:
             reporter.note(args.file, note)
-        for line, record in source:
-            if isinstance(record, BadRow):
-                unreadable.append((line, record.message))
-                continue
-            try:
-                ticket = ticket_from_mapping(record)
-            except SlacalcError as exc:
-                unreadable.append((line, str(exc)))
-                continue
-            problem = None if now is None else future_problem(ticket, now)
-            if problem is not None:
-                unreadable.append((line, problem))
-                continue
-            nested = next(
-                (k for k, v in record.items() if k != "events" and isinstance(v, list | dict)),
-                None,
-            )
-            if nested is not None:
-                kind = "a list" if isinstance(record[nested], list) else "an object"
-                unreadable.append(
-                    (line, f"ticket {ticket.id!r}: {nested}: expected text or a number; got {kind}")
-                )
-                continue
-            seen.add(ticket.id, line)
-            if isinstance(record.get("events"), list):
-                record["events"] = json.dumps(record["events"], default=str)
-            records.append({k: _cell(v) for k, v in record.items()})
-            lines.append(line)
-    frame = pd.DataFrame.from_records(records, index=pd.Index(lines, name="line", dtype="int64"))
+        for chunk in source.chunks(CHUNK_ROWS):
+            read: list[tuple[int, str]] = []  # (line, id) of every ticket, for the duplicate ids
+            for line, record in chunk.others:
+                ident = careful(line, record)
+                if ident is not None:
+                    read.append((line, ident))
+            if chunk.lines:
+                # plain rows the careful reader would take as they are go into the frame at once
+                cols = dict(zip(chunk.columns, chunk.values, strict=True))
+                ok = plain_tickets(cols, now_us, now is None).ok.tolist()
+                every = all(ok)
+                keep = range(len(ok)) if every else [i for i, good in enumerate(ok) if good]
+                for name, values in cols.items():
+                    columns.setdefault(name, []).extend(
+                        values if every else [values[i] for i in keep]
+                    )
+                ids = cols["id"]
+                kept_lines = chunk.lines if every else [chunk.lines[i] for i in keep]
+                plain_lines.extend(kept_lines)
+                if every and not read:
+                    seen.add_many(ids, kept_lines)
+                    continue
+                read += zip(kept_lines, ids if every else [ids[i] for i in keep], strict=True)
+                for i, good in enumerate(ok):
+                    if not good:
+                        ident = careful(chunk.lines[i], chunk.record(i))
+                        if ident is not None:
+                            read.append((chunk.lines[i], ident))
+            read.sort()
+            for line, ident in read:
+                seen.add(ident, line)
+    frames = []
+    if plain_lines:
+        frames.append(
+            pd.DataFrame(columns, index=pd.Index(plain_lines, name="line", dtype="int64"))
+        )
+    if records or not frames:
+        frames.append(
+            pd.DataFrame.from_records(records, index=pd.Index(lines, name="line", dtype="int64"))
+        )
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames)
+    if not frame.index.is_monotonic_increasing:
+        frame = frame.sort_index(kind="stable")
     for name in ("id", "opened_at", "severity"):
         if name not in frame.columns:
             frame[name] = pd.Series(dtype=object)
