@@ -170,6 +170,58 @@ def _offset_text(off_us: int) -> str:
     return datetime(2000, 1, 1, tzinfo=zone).isoformat()[19:]
 
 
+#: Transitions of each zone found so far: zone -> (years covered, starts in µs, offsets in µs).
+_ZONES: dict[tzinfo, tuple[set[int], list[int], list[int]]] = {}
+_STEP_US = 15 * 60 * 1_000_000  # zones change offset at most once in 15 minutes
+
+
+def _offset_at(zone: tzinfo, us: int) -> int:
+    offset = (EPOCH + timedelta(microseconds=us)).astimezone(zone).utcoffset()
+    assert offset is not None
+    return offset // _US
+
+
+def _learn_year(zone: tzinfo, year: int, starts: list[int], offsets: list[int]) -> None:
+    """Add the offset changes of *zone* during UTC *year* (sampled, then found to the µs)."""
+    lo = (datetime(year, 1, 1, tzinfo=UTC) - EPOCH) // _US
+    hi = (datetime(year + 1, 1, 1, tzinfo=UTC) - EPOCH) // _US
+    before = _offset_at(zone, lo)
+    found = [(lo, before)]
+    t = lo
+    while t < hi:
+        nxt = min(t + _STEP_US, hi)
+        after = _offset_at(zone, nxt)
+        if after != before:
+            a, b = t, nxt  # offset(a) == before, offset(b) == after
+            while b - a > 1:
+                mid = (a + b) // 2
+                if _offset_at(zone, mid) == before:
+                    a = mid
+                else:
+                    b = mid
+            found.append((b, after))
+            before = after
+        t = nxt
+    merged = sorted({*zip(starts, offsets, strict=True), *found})
+    starts[:] = [m[0] for m in merged]
+    offsets[:] = [m[1] for m in merged]
+
+
+def utc_offsets(us: I64, zone: tzinfo) -> I64:
+    """The UTC offset of *zone* at each instant (µs), as ``astimezone(zone).utcoffset()`` gives it."""
+    if not len(us):
+        return np.zeros(0, dtype=np.int64)
+    years, starts, offsets = _ZONES.setdefault(zone, (set(), [], []))
+    first = int(us.min()) // (365 * DAY_US) + 1969
+    last = int(us.max()) // (365 * DAY_US) + 1971
+    for year in range(max(first, 1969), min(last, 2202) + 1):
+        if year not in years:
+            _learn_year(zone, year, starts, offsets)
+            years.add(year)
+    at = np.searchsorted(np.asarray(starts, dtype=np.int64), us, side="right") - 1
+    return np.asarray(offsets, dtype=np.int64)[np.maximum(at, 0)]
+
+
 def instant_texts(us: I64, zones: npt.NDArray[np.object_], missing: str | None) -> list[str | None]:
     """``from_us(us, zone).isoformat()`` for each element (*missing* where ``us`` is NA)."""
     n = len(us)
@@ -177,14 +229,13 @@ def instant_texts(us: I64, zones: npt.NDArray[np.object_], missing: str | None) 
     have = us != NA
     if not have.any():
         return out
-    wall = np.zeros(n, dtype=np.int64)
+    offset = np.zeros(n, dtype=np.int64)
     for zone in set(zones[have].tolist()):
         rows = np.flatnonzero(have & (zones == zone))
-        index = pd.DatetimeIndex(us[rows].view("M8[us]")).tz_localize("UTC").tz_convert(zone)
-        wall[rows] = index.tz_localize(None).as_unit("us").asi8
-    offset = wall - us
-    seconds_text = np.datetime_as_string(wall[have].view("M8[us]").astype("M8[s]"), unit="s")
-    fraction = wall[have] % 1_000_000
+        offset[rows] = utc_offsets(us[rows], zone)
+    wall = (us + offset)[have]
+    seconds_text = np.datetime_as_string(wall.view("M8[us]").astype("M8[s]"), unit="s")
+    fraction = wall % 1_000_000
     offsets, codes = np.unique(offset[have], return_inverse=True)
     offset_texts = np.asarray([_offset_text(int(o)) for o in offsets])
     texts = np.char.add(seconds_text, offset_texts[codes]).tolist()
