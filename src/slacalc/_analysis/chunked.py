@@ -59,6 +59,11 @@ _DAYS_BEFORE_MONTH = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 3
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 #: An empty id, or one with space around it, one per line: those rows are read with care.
 _PADDED = re.compile(r"(?m)^$|^\s|\s$")
+#: What makes the csv module quote a field (with the comma delimiter of the output).
+_QUOTED = re.compile('[,"\r\n]')
+#: The output columns whose text comes from the input or the policy (the others are digits
+#: and instants, never quoted).
+_TEXT_COLUMNS = ("id", "status", "metric", "class", "target", "policy", "plan")
 #: Ids written into JSON as they are: nothing a JSON string would escape.
 _PLAIN_ID = re.compile(r"[A-Za-z0-9 _.:/#+@=~-]*")
 
@@ -172,7 +177,9 @@ def _offset_text(off_us: int) -> str:
 
 #: Transitions of each zone found so far: zone -> (years covered, starts in µs, offsets in µs).
 _ZONES: dict[tzinfo, tuple[set[int], list[int], list[int]]] = {}
-_STEP_US = 15 * 60 * 1_000_000  # zones change offset at most once in 15 minutes
+#: Zones change their offset at most once in this long (no zone of the tz database changes
+#: twice in six hours), so sampling at this step and bisecting finds every change.
+_STEP_US = 6 * 3600 * 1_000_000
 
 
 def _offset_at(zone: tzinfo, us: int) -> int:
@@ -469,7 +476,11 @@ def _encode(
         texts[name] = [miss if v is None else v if csv else f'"{v}"' for v in column]
     encoded: list[Any]
     if csv:
-        encoded = list(zip(*(texts[name] for name in names), strict=True))
+        columns = [texts[name] for name in names]
+        if any(_QUOTED.search("\x1f".join(texts[name])) for name in _TEXT_COLUMNS):
+            encoded = list(zip(*columns, strict=True))  # the csv module quotes what needs it
+        else:
+            encoded = [",".join(row) for row in zip(*columns, strict=True)]
     else:
         column = texts["id"]
         if _PLAIN_ID.fullmatch("".join(column)):

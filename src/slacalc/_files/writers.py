@@ -264,11 +264,26 @@ class RecordWriter:
         return json_text({n: record[n] for n in self._names})
 
     def write_encoded(self, items: Sequence[Any]) -> None:
-        """Write records already encoded (by :meth:`encode`, or the same text made otherwise)."""
+        """Write records already encoded (by :meth:`encode`, or the same text made otherwise).
+
+        A CSV record may also be its line, joined already (no line end): the
+        caller vouches that no field needed quotes.
+        """
         if not items:
             return
         if self._csv is not None:
-            self._csv.writerows(items)
+            # a CSV record is its fields (a list), or its line already joined (a str)
+            start = 0
+            for end in range(len(items) + 1):
+                if end == len(items) or isinstance(items[end], str) != isinstance(
+                    items[start], str
+                ):
+                    run = items[start:end]
+                    if run and isinstance(run[0], str):
+                        self.out.write("\n".join(run) + "\n")
+                    elif run:
+                        self._csv.writerows(run)
+                    start = end
         elif self.format == "jsonl":
             self.out.write("\n".join(items) + "\n")
         else:
