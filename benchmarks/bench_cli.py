@@ -172,7 +172,7 @@ def main() -> None:
         ]
     lines += [
         "",
-        "The command streams a chunk of about 16,000 rows at a time: the column engine",
+        "The command streams a chunk of about 8,000 rows at a time: the column engine",
         "(docs/cli.md, *Large files*) judges the plain rows with array look-ups and writes",
         "them as text columns; what grows with the rows is only the set of ticket ids",
         "kept for the duplicate-id warning (about 90 bytes per distinct id). The tickets",

@@ -335,7 +335,7 @@ def ticket_items(
 # ---------------------------------------------------------------------- the column engine
 
 #: Rows per chunk of a CSV file read for the column engine.
-CHUNK_ROWS = 16_384
+CHUNK_ROWS = 8_192
 #: A file whose first chunk has fewer plain rows is judged row by row: starting NumPy
 #: and pandas would take longer than the rows.
 SMALL_FILE_ROWS = 5_000

@@ -84,7 +84,7 @@ DELIMITERS = (",", ";", "\t")
 _CHUNK = 64 * 1024
 
 #: Bytes read at a time by :meth:`RecordFile.chunks`.
-_BLOCK = 512 * 1024
+_BLOCK = 256 * 1024
 #: Codecs whose text can be decoded a block at a time exactly as line by line.
 _BLOCK_CODECS = frozenset({"utf-8", "ascii", "cp1252", "iso8859-1", "iso8859-15"})
 #: Characters :meth:`RecordFile.chunks` leaves to the careful reading of their line:
