@@ -21,6 +21,7 @@ import pytest
 
 from slacalc import Calendar, Contract, Ticket, load_policy
 from slacalc._cli.main import main
+from slacalc._evaluation.credits import ContractBook
 from slacalc.exceptions import PolicyError, UnknownPlanError
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -215,3 +216,68 @@ class TestContractsFile:
         assert rows["E-9"]["due_at"] == "2026-07-03T08:30:00-04:00"
         # the others: the plan's Zurich hours, 2 h from Fri 07:00 CEST
         assert rows["Z-9"]["due_at"] == "2026-07-03T09:00:00+02:00"
+
+    def test_due_from_a_helpdesk_export_with_contracts(self, tmp_path: Path) -> None:
+        """slacalc due --source matches the export's customer to contracts, as credits does."""
+        events = tmp_path / "events.csv"
+        events.write_text(
+            "ticket_id,at,kind,value\n"
+            "E-9,2026-07-02T16:30:00-04:00,opened,2\n"
+            "E-9,,customer,Empire Widgets\n"
+            "Z-9,2026-07-02T16:30:00-04:00,opened,2\n"
+            "Z-9,,customer,Someone Else\n",
+            encoding="utf-8",
+        )
+        contracts = tmp_path / "contracts.csv"
+        contracts.write_text(
+            "customer,term_start,term_end,timezone,targets\n"
+            'Empire Widgets,2026-01-01,2027-01-01,America/New_York,"{""initial_response"": {""2"": ""4 business hours""}}"\n',
+            encoding="utf-8",
+        )
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            ["due", str(events), "--source", "events", "--policy", "zitadel-2023", "--plan",
+             "extended", "--contracts", str(contracts), "--now", "2026-07-02T17:00:00-04:00"],
+            stdout=out,
+            stderr=err,
+        )  # fmt: skip
+        assert code == 0, err.getvalue()
+        rows = {r["id"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
+        # as in test_due_with_contracts: Thu 16:30-19:00 New York (2 h 30 min), Fri 07:00 + 1 h 30 min
+        assert rows["E-9"]["due_at"] == "2026-07-03T08:30:00-04:00"
+        assert rows["Z-9"]["due_at"] == "2026-07-03T09:00:00+02:00"
+
+
+class TestContractBook:
+    """The one rule credits, due and report match tickets to contracts by."""
+
+    def contracts(self) -> tuple[Contract, Contract, Contract]:
+        first = Contract("Empire Widgets", EXTENDED, date(2026, 1, 1), date(2026, 7, 1))
+        second = Contract(
+            "Empire Widgets", EXTENDED, date(2026, 7, 1), date(2027, 1, 1), calendar=EMPIRE_HOURS
+        )
+        overlapping = Contract("Empire Widgets", EXTENDED, date(2026, 6, 1), date(2027, 1, 1))
+        return first, second, overlapping
+
+    def test_customer_and_term_pick_the_contract(self) -> None:
+        """The customer's contract whose term covers the opening; the first given when several do."""
+        first, second, overlapping = self.contracts()
+        book = ContractBook([first, second, overlapping])
+        assert book.find("Empire Widgets", zh(2026, 3, 2, 9)) is first
+        assert book.find(" Empire Widgets ", ny(2026, 7, 2, 16, 30)) is second
+        assert book.find("Empire Widgets", zh(2026, 6, 15, 9)) is first  # first of two covering
+        assert book.find("Empire Widgets", zh(2027, 1, 4, 9)) is None  # after every term
+        assert book.find("Someone Else", zh(2026, 3, 2, 9)) is None
+        assert book.find(None, zh(2026, 3, 2, 9)) is None
+        assert book.find("Empire Widgets", None) is None
+
+    def test_plan_for(self) -> None:
+        """The contract's effective plan judges, the default plan otherwise."""
+        first, second, _ = self.contracts()
+        book = ContractBook([first, second])
+        assert book.plan_for("Empire Widgets", ny(2026, 7, 2, 16, 30), EXTENDED) is second.plan
+        assert second.plan is not EXTENDED
+        assert book.plan_for("Someone Else", ny(2026, 7, 2, 16, 30), EXTENDED) is EXTENDED
+        assert not ContractBook()
+        assert ContractBook.customer_key(42) == "42"
+        assert ContractBook.customer_key(True) is None

@@ -23,7 +23,16 @@ import pytest
 pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
 
-from slacalc import Event, FamilyPlan, Plan, PolicyFamily, Ticket, load_policy  # noqa: E402
+from slacalc import (  # noqa: E402
+    Calendar,
+    Contract,
+    Event,
+    FamilyPlan,
+    Plan,
+    PolicyFamily,
+    Ticket,
+    load_policy,
+)
 from slacalc.exceptions import (  # noqa: E402
     SlacalcError,
     TicketError,
@@ -647,6 +656,26 @@ class TestFamily:
         assert "unknown plan 'extended' in policy 'zitadel-2021'" in bad["message"].iloc[0]
         assert out["status"].iloc[1] == "breached"
         assert out["credit_days"].iloc[1] == 4  # 3 h against 2 bh: 60 min late, 4 quarter hours
+
+    def test_family_plan_under_contract_terms(self, rows: list[dict[str, Any]]) -> None:
+        """A contract's own calendar and targets over a family plan judge frame rows as plan.evaluate does.
+
+        (The frame engine once looked each row's version plan up without the terms.)
+        """
+        new_york = Calendar(timezone="America/New_York", hours={"mon-fri": "09:00-17:00"})
+        contract = Contract(
+            "Empire Widgets",
+            load_policy("zitadel").plan("custom"),
+            date(2020, 1, 1),
+            date(2030, 1, 1),
+            calendar={"business": new_york},
+            targets={"initial_response": {"3": "3 business hours"}},
+        )
+        assert isinstance(contract.plan, FamilyPlan)
+        frame = as_text(rows)
+        out, bad = evaluate_frame(frame, None, contract.plan, now=NOW, errors="collect")
+        assert_matches_plain_api(out, bad, contract.plan, frame)
+        assert "3 business hours on business" in set(out["target"].dropna())
 
     def test_generated_family_frame(self, tmp_path: Path, rows: list[dict[str, Any]]) -> None:
         """A two-version family whose boundary falls inside the generated tickets' range."""

@@ -426,7 +426,8 @@ def plan_metrics(plan: Plan | FamilyPlan) -> list[Plan]:
 
     if isinstance(plan, Plan):
         return [plan]
-    return [v.plans[plan.name] for v in plan.family.versions if plan.name in v.plans]
+    # each version's plan under the family plan's terms (a contract's own calendar or targets)
+    return [plan.at(v.effective_from) for v in plan.family.versions if plan.name in v.plans]
 
 
 def output_zone(plan: Plan | FamilyPlan, metric: str, tz: str | tzinfo | None) -> str | tzinfo:
@@ -474,8 +475,7 @@ def _versions(
         if day == NA:
             continue
         try:
-            version = family.at(date.fromordinal(int(day) + _EPOCH_ORDINAL))
-            chosen = version.plan(plan.name)
+            chosen = plan.at(date.fromordinal(int(day) + _EPOCH_ORDINAL))  # under its terms
         except PolicyError as exc:
             for pos in np.flatnonzero(codes == code):
                 bad.append((int(pos), column, opened.series.iloc[pos], str(exc)))

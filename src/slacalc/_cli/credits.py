@@ -382,10 +382,7 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             reporter.row(where, line, named + str(exc).removeprefix(named))
             continue
         in_term = sum(
-            1
-            for e in evaluations
-            if e.opened_at is not None
-            and contract.term_start <= e.opened_at.date() < contract.term_end
+            1 for e in evaluations if e.opened_at is not None and contract.covers(e.opened_at)
         )
         rows.append(_record(credits, price, currency, in_term, value))
 

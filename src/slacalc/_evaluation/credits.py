@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from slacalc._engine.calendar import Calendar
     from slacalc._policies.model import FamilyPlan, Plan, Policy
 
-__all__ = ["Contract", "ContractCredits", "TicketCredit"]
+__all__ = ["Contract", "ContractBook", "ContractCredits", "TicketCredit"]
 
 # normalize() without rounding: a context wide enough for any finite Decimal
 _WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -156,6 +156,10 @@ class Contract:
             raise type(exc)(msg) from None
         object.__setattr__(self, "plan", effective)
 
+    def covers(self, opened_at: datetime) -> bool:
+        """Whether a ticket opened at *opened_at* belongs to the term ``[term_start, term_end)``."""
+        return self.term_start <= opened_at.date() < self.term_end
+
     def credits(
         self, tickets: Iterable[Ticket | Evaluation], now: datetime | None = None
     ) -> ContractCredits:
@@ -164,7 +168,7 @@ class Contract:
         rows: list[TicketCredit] = []
         for item in tickets:
             opened = item.opened_at
-            if opened is None or not self.term_start <= opened.date() < self.term_end:
+            if opened is None or not self.covers(opened):
                 continue
             evaluation = item if isinstance(item, Evaluation) else plan.evaluate(item, now)
             by_metric = tuple(
@@ -199,6 +203,57 @@ class Contract:
             extended_term_end=self.term_end + timedelta(days=days),
             tickets=tuple(rows),
         )
+
+
+class ContractBook:
+    """Contracts by customer: the one rule for which contract, and so which plan, judges a ticket.
+
+    A ticket belongs to the first contract (in the order given) of its
+    customer whose term covers its opening (:meth:`Contract.covers`); that
+    contract's effective plan judges it, and a ticket without one gets the
+    default plan. ``slacalc credits``, ``slacalc due`` and ``slacalc report``
+    all match tickets to contracts through this.
+    """
+
+    __slots__ = ("_by_customer",)
+
+    def __init__(self, contracts: Iterable[Contract] = ()) -> None:
+        self._by_customer: dict[str, list[Contract]] = {}
+        for contract in contracts:
+            self._by_customer.setdefault(contract.customer, []).append(contract)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_customer)
+
+    @staticmethod
+    def customer_key(value: object) -> str | None:
+        """A ticket's customer cell as contracts name customers: stripped text (a whole number as its digits)."""
+        if isinstance(value, str):
+            return value.strip() or None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return None
+
+    def of(self, customer: object) -> tuple[Contract, ...]:
+        """The contracts of *customer*, in the order given."""
+        key = self.customer_key(customer)
+        return () if key is None else tuple(self._by_customer.get(key, ()))
+
+    def find(self, customer: object, opened_at: datetime | None) -> Contract | None:
+        """The contract of *customer* whose term covers *opened_at* (the first one given), or None."""
+        if opened_at is None:
+            return None
+        for contract in self.of(customer):
+            if contract.covers(opened_at):
+                return contract
+        return None
+
+    def plan_for(
+        self, customer: object, opened_at: datetime | None, default: Plan | FamilyPlan
+    ) -> Plan | FamilyPlan:
+        """The plan that judges a ticket of *customer* opened at *opened_at*: its contract's, else *default*."""
+        contract = self.find(customer, opened_at)
+        return default if contract is None else contract.plan
 
 
 def _terms(plan: Plan | FamilyPlan) -> tuple[str, Policy]:
