@@ -14,9 +14,9 @@ This module is private: the public names are in ``slacalc.pandas``.
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
@@ -60,9 +60,7 @@ Objects = npt.NDArray[np.object_]
 
 #: Marks a missing instant or duration in the int64 arrays (pandas' NaT is the same value).
 NA = np.iinfo(np.int64).min
-DAY_US = 86_400_000_000
 _US = timedelta(microseconds=1)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 #: The outcome columns ``evaluate_frame`` adds, in order.
 OUTCOME_COLUMNS: tuple[str, ...] = (
@@ -149,9 +147,7 @@ class Instants:
     """One column of instants as epoch microseconds, with its missing and bad cells.
 
     ``us`` is ``NA`` where a cell is missing or bad; ``errors`` maps a row
-    position to the reason its cell could not be read. ``local_day`` gives
-    the day number (days since 1970-01-01) of each instant's own local date,
-    which picks a policy version; it is exact where it matters.
+    position to the reason its cell could not be read.
     """
 
     series: Any
@@ -159,34 +155,6 @@ class Instants:
     us: I64
     missing: Bools
     errors: dict[int, str]
-    _days: I64 | None = None
-    _zoned: bool = False
-
-    def local_days(self, boundaries: Sequence[int]) -> I64:
-        """Each instant's local day number, exact on the right side of every boundary day."""
-        if self._days is not None:
-            return self._days
-        us = self.us
-        if self._zoned:
-            wall = self.series.dt.tz_localize(None).array.as_unit("us").asi8
-            days = np.floor_divide(np.asarray(wall, dtype=np.int64), DAY_US)
-        else:
-            days = np.floor_divide(us, DAY_US)
-            near = np.zeros(len(us), dtype=np.bool_)
-            for day in boundaries:
-                midnight = day * DAY_US
-                near |= (us > midnight - DAY_US) & (us < midnight + DAY_US)
-            near &= us != NA
-            values = self.series.array
-            for pos in np.flatnonzero(near):
-                # an offset is less than a day: only instants this close to a
-                # boundary can fall on the other side of it in local time
-                found = _cell_instant(values[pos], self.field)
-                if isinstance(found, tuple):
-                    days[pos] = found[1]
-        days = np.where(us == NA, NA, days)
-        self._days = days
-        return days
 
 
 def _filled(series: Any) -> Bools:
@@ -213,8 +181,8 @@ def _is_missing(value: object) -> bool:
         return False
 
 
-def _cell_instant(value: object, field: str) -> tuple[int, int] | str | None:
-    """``(epoch µs, local day number)`` of one cell; a message when it is bad; None when missing."""
+def _cell_instant(value: object, field: str) -> int | str | None:
+    """The epoch µs of one cell; a message when it is bad; None when missing."""
     if _is_missing(value):
         return None
     if isinstance(value, np.datetime64):
@@ -226,7 +194,7 @@ def _cell_instant(value: object, field: str) -> tuple[int, int] | str | None:
     us = (dt - EPOCH) // _US
     if not MIN_US <= us < MAX_US:
         return str(OutOfRangeError.for_value(field, dt.isoformat()))
-    return int(us), dt.date().toordinal() - _EPOCH_ORDINAL
+    return int(us)
 
 
 #: After the date (8 characters even in the basic format), an offset is the only place
@@ -241,7 +209,7 @@ def parse_instants(series: Any, field: str) -> Instants:
     if isinstance(dtype, pd.DatetimeTZDtype):
         us = np.asarray(series.array.as_unit("us").asi8, dtype=np.int64).copy()
         missing = us == NA
-        inst = Instants(series, field, us, missing, {}, _zoned=True)
+        inst = Instants(series, field, us, missing, {})
         _check_range(inst)
         return inst
     if pd.api.types.is_datetime64_dtype(dtype):
@@ -257,7 +225,6 @@ def parse_instants(series: Any, field: str) -> Instants:
     if kind == "string":
         return _parse_text(series, field)
     us = np.full(n, NA, dtype=np.int64)
-    days = np.full(n, NA, dtype=np.int64)
     missing = np.zeros(n, dtype=np.bool_)
     errors: dict[int, str] = {}
     for pos, value in enumerate(series.array):
@@ -267,8 +234,8 @@ def parse_instants(series: Any, field: str) -> Instants:
         elif isinstance(found, str):
             errors[pos] = found
         else:
-            us[pos], days[pos] = found
-    return Instants(series, field, us, missing, errors, _days=days)
+            us[pos] = found
+    return Instants(series, field, us, missing, errors)
 
 
 def _parse_text(series: Any, field: str) -> Instants:
@@ -288,7 +255,7 @@ def _parse_text(series: Any, field: str) -> Instants:
         if isinstance(found, str):
             errors[int(pos)] = found
         elif found is not None:
-            us[pos] = found[0]
+            us[pos] = found
     inst = Instants(series, field, us, missing, errors)
     _check_range(inst)
     return inst
@@ -454,37 +421,51 @@ def _versions(
     bad: list[tuple[int, str | None, object, str]],
     column: str,
 ) -> _Versions:
-    """Which policy version judges each row (a family picks the one in force when it was opened)."""
+    """Which policy version judges each row (a family picks the one in force at the opening instant).
+
+    The choice is :meth:`PolicyFamily.at`'s, made on the same instants
+    (``PolicyFamily.spans_us``): the version whose start (midnight of its
+    ``effective_from`` in its own zone) came last, unless it has ended.
+    """
     from slacalc._policies.model import Plan
 
     if isinstance(plan, Plan):
         return _Versions([plan], np.where(ok, 0, -1).astype(np.int64))
     family: PolicyFamily = plan.family
-    bounds: set[int] = set()
-    for v in family.versions:
-        bounds.add(v.effective_from.toordinal() - _EPOCH_ORDINAL)
-        if v.effective_until is not None:
-            bounds.add(v.effective_until.toordinal() - _EPOCH_ORDINAL)
-    days = opened.local_days(sorted(bounds))
+    us = opened.us
+    chosen = np.full(len(us), -1, dtype=np.int64)
+    for i, (start, _) in enumerate(family.spans_us()):
+        chosen[us >= start] = (
+            i  # the last version whose start has come, as PolicyFamily.index_at_us
+        )
+    for i, (_, until) in enumerate(family.spans_us()):
+        if until is not None:
+            chosen[(chosen == i) & (us >= until)] = -2  # ended, no later version yet
+    chosen[~ok | (us == NA)] = -3
     plans: list[Plan] = []
     slot: dict[str, int] = {}
-    codes, uniques = pd.factorize(np.where(ok, days, NA))
-    codes = np.asarray(codes, dtype=np.int64)
-    slot_of = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the extra last slot: code -1
-    for code, day in enumerate(uniques):
-        if day == NA:
+    index = np.full(len(us), -1, dtype=np.int64)
+    for code in np.unique(chosen):
+        if code == -3:
             continue
-        try:
-            chosen = plan.at(date.fromordinal(int(day) + _EPOCH_ORDINAL))  # under its terms
-        except PolicyError as exc:
-            for pos in np.flatnonzero(codes == code):
+        positions = np.flatnonzero(chosen == code)
+        if code < 0:  # in no version: the message names each row's own date
+            for pos in positions:
+                try:
+                    family.at(from_us(int(us[pos]), UTC))
+                except PolicyError as exc:
+                    bad.append((int(pos), column, opened.series.iloc[pos], str(exc)))
+            continue
+        try:  # the plan as this version defines it, under the family plan's terms
+            version_plan = plan.at(from_us(int(us[positions[0]]), UTC))
+        except PolicyError as exc:  # e.g. a plan the version does not have: every row alike
+            for pos in positions:
                 bad.append((int(pos), column, opened.series.iloc[pos], str(exc)))
             continue
-        if chosen.policy.name not in slot:
-            slot[chosen.policy.name] = len(plans)
-            plans.append(chosen)
-        slot_of[code] = slot[chosen.policy.name]
-    index = slot_of[codes]
+        if version_plan.policy.name not in slot:
+            slot[version_plan.policy.name] = len(plans)
+            plans.append(version_plan)
+        index[positions] = slot[version_plan.policy.name]
     return _Versions(plans, index)
 
 

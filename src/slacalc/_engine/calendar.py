@@ -100,6 +100,26 @@ def from_us(us: int, tz: tzinfo) -> datetime:
     return (EPOCH + timedelta(microseconds=us)).astimezone(tz)
 
 
+def day_start_us(day: date, tz: tzinfo) -> int:
+    """The first instant (µs since the epoch) whose local date in *tz* is *day*: its local midnight.
+
+    Midnight is read as ``zoneinfo`` reads wall times, with ``fold=0``: when a
+    zone's clocks skip midnight, the day starts at the transition; when
+    midnight comes twice, at its first occurrence. Any date works (no range
+    check), so dates such as ``date.max`` can bound a term.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> day_start_us(date(2026, 7, 1), ZoneInfo("America/New_York")) == to_us(
+    ...     datetime(2026, 7, 1, 4, tzinfo=UTC), "x")
+    True
+    """
+    offset = tz.utcoffset(datetime(day.year, day.month, day.day))  # noqa: DTZ001 (a wall time in tz)
+    if offset is None:
+        msg = f"tz: {tz!r} gives no UTC offset for {day.isoformat()}; expected a time zone"
+        raise CalendarError(msg)
+    return (day.toordinal() - _EPOCH_ORDINAL) * DAY_US - offset // US
+
+
 #: A zone a caller may ask results in: an IANA name or a ``tzinfo``.
 Zone = str | tzinfo
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from slacalc._engine.calendar import EPOCH, US, day_start_us
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
 from slacalc.exceptions import BillingError, SlacalcError
@@ -102,7 +104,8 @@ class ContractCredits:
 class Contract:
     """A customer on a plan for a term ``[term_start, term_end)``, perhaps on terms of its own.
 
-    Tickets opened inside the term count; each is evaluated against the
+    Tickets opened inside the term count (from midnight to midnight in
+    :attr:`zone`, by the opening instant); each is evaluated against the
     contract's effective plan, :attr:`plan`: the plan given (``base_plan``)
     under the customer's own support *calendar* or *timezone*, its *targets*
     overrides and its pinned *policy_version* (see :class:`slacalc.PlanTerms`;
@@ -126,6 +129,7 @@ class Contract:
     targets: Mapping[str, Mapping[Any, Any]] | None = None
     policy_version: str | None = None
     base_plan: Plan | FamilyPlan = field(init=False, repr=False, compare=False)
+    _term_us: tuple[int, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.term_end <= self.term_start:
@@ -136,6 +140,15 @@ class Contract:
             raise BillingError(msg)
         base = self.plan
         object.__setattr__(self, "base_plan", base)
+        self._apply_terms(base)
+        zone = self.zone  # the term in instants: midnight to midnight in the contract's zone
+        object.__setattr__(
+            self,
+            "_term_us",
+            (day_start_us(self.term_start, zone), day_start_us(self.term_end, zone)),
+        )
+
+    def _apply_terms(self, base: Plan | FamilyPlan) -> None:
         if (
             self.calendar is None
             and self.timezone is None
@@ -156,9 +169,37 @@ class Contract:
             raise type(exc)(msg) from None
         object.__setattr__(self, "plan", effective)
 
+    @property
+    def zone(self) -> tzinfo:
+        """The zone the term's dates are read in: the customer's own, else its plan's support calendar's.
+
+        That is *timezone* when given, else the zone of *calendar* (of its
+        first calendar, for a mapping), else the zone of the plan's policy
+        (:attr:`slacalc.Policy.timezone`; for a family plan, its latest
+        version's).
+        """
+        if self.timezone is not None:
+            return ZoneInfo(self.timezone)
+        cal = self.calendar
+        if isinstance(cal, Mapping):
+            for one in cal.values():
+                return one.tzinfo
+        elif cal is not None:
+            return cal.tzinfo
+        policy = getattr(self.plan, "policy", None)
+        if policy is None:
+            policy = self.plan.family.latest  # type: ignore[union-attr]
+        return ZoneInfo(policy.timezone)
+
     def covers(self, opened_at: datetime) -> bool:
-        """Whether a ticket opened at *opened_at* belongs to the term ``[term_start, term_end)``."""
-        return self.term_start <= opened_at.date() < self.term_end
+        """Whether a ticket opened at the instant *opened_at* belongs to the term ``[term_start, term_end)``.
+
+        The term runs from midnight of ``term_start`` to midnight of
+        ``term_end`` in :attr:`zone`, so the same instant written with any
+        offset falls in the same term.
+        """
+        start, end = self._term_us
+        return start <= (opened_at - EPOCH) // US < end
 
     def credits(
         self, tickets: Iterable[Ticket | Evaluation], now: datetime | None = None
