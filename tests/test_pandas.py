@@ -563,7 +563,7 @@ class TestBadRows:
     def test_raise_lists_rows_and_carries_the_frame(self) -> None:
         """By default a bad row raises, naming rows, and the error holds every one as a frame."""
         with pytest.raises(
-            BadRowsError, match=r"7 problem\(s\) in 7 row\(s\).*row 'b' \(column 'opened_at'\)"
+            BadRowsError, match=r"7 problems in 7 rows.*row 'b' \(column 'opened_at'\)"
         ) as info:
             evaluate_frame(self.frame(), "zitadel-2023", "extended", now=NOW)
         assert len(info.value.bad) == 7

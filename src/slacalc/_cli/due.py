@@ -45,6 +45,7 @@ from slacalc._cli.options import (
 from slacalc._cli.sources import add_source_arguments
 from slacalc._engine.calendar import to_us
 from slacalc._engine.durations import NoObjective, parse_duration
+from slacalc._engine.words import plural
 from slacalc._evaluation.credits import ContractBook
 from slacalc._evaluation.timers import Timer, timers
 from slacalc._files.records import BadRow
@@ -275,7 +276,7 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if unknown:
         listed = ", ".join(f"{s!r} ({n})" for s, n in unknown.most_common())
         reporter.warning(
-            f"{sum(unknown.values())} row(s) have statuses the policy does not map: "
+            f"{plural(sum(unknown.values()), 'row has', 'rows have')} statuses the policy does not map: "
             f"{listed}; add them to its open_statuses, pause_statuses or solved_statuses"
         )
     if unknown_open:

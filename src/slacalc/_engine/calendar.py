@@ -190,6 +190,24 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+def _length(spans: Iterable[tuple[int, int]]) -> int:
+    return sum(b - a for a, b in spans)
+
+
+def _overlap(one: list[tuple[int, int]], other: list[tuple[int, int]]) -> int:
+    """The length of time in both sorted, disjoint span lists."""
+    total, i, j = 0, 0, 0
+    while i < len(one) and j < len(other):
+        a, b = one[i]
+        c, d = other[j]
+        total += max(0, min(b, d) - max(a, c))
+        if b <= d:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
 def _clip(spans: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
     """Sorted, disjoint *spans* cut to ``[lo, hi)``: only the ends need looking at."""
     i, j = 0, len(spans)
@@ -623,8 +641,17 @@ class Calendar:
         j = bisect_left(snap.starts, b)
         return _clip(list(zip(snap.starts[i:j], snap.ends[i:j], strict=True)), a, b)
 
-    def holidays_between(self, start: datetime, end: datetime) -> list[tuple[date, str]]:
-        """Holidays and closed or special dates (local) from *start*'s date to *end*'s, with names."""
+    def holidays_between(
+        self, start: datetime, end: datetime, *, closing_only: bool = False
+    ) -> list[tuple[date, str]]:
+        """Holidays and closed or special dates (local) from *start*'s date to *end*'s, with names.
+
+        With *closing_only*, only the dates that changed the open time
+        inside ``[start, end)``: a holiday or closed date on which the weekly
+        hours would have been open there (a holiday on a Saturday of a
+        Monday-to-Friday calendar is left out), a special date whose hours
+        differ there from its weekday's. ``explain()`` names these.
+        """
         a = to_us(start, "start")
         b = to_us(end, "end")
         first = from_us(min(a, b), self._tz).date()
@@ -632,8 +659,8 @@ class Calendar:
         out: list[tuple[date, str]] = []
         if self._operands is not None:
             _, left, right = self._operands
-            seen = dict(left.holidays_between(start, end))
-            seen.update(right.holidays_between(start, end))
+            seen = dict(left.holidays_between(start, end, closing_only=closing_only))
+            seen.update(right.holidays_between(start, end, closing_only=closing_only))
             return sorted(seen.items())
         spec = self._spec
         assert spec is not None
@@ -642,16 +669,39 @@ class Calendar:
         if spec.holidays is not None:
             for year in range(first.year, last.year + 1):
                 names.update(spec.holidays.names(year))
+        lo, hi = min(a, b), max(a, b)
+        opened: list[tuple[int, int]] | None = None
         day = first
         while day <= last:
+            name = None
             if day in special:
-                out.append((day, "special hours"))
+                name = "special hours"
             elif day in spec.closed:
-                out.append((day, "closed"))
+                name = "closed"
             elif day in names:
-                out.append((day, names[day]))
+                name = names[day]
+            if name is not None and closing_only:
+                usual = _clip(self._windows_us(day, spec.weekly[day.weekday()]), lo, hi)
+                if day in special:
+                    changed = usual != _clip(self._windows_us(day, special[day]), lo, hi)
+                else:
+                    if opened is None:
+                        opened = self.spans_us(lo, hi)
+                    changed = _length(usual) > _overlap(usual, opened)
+                if not changed:
+                    name = None
+            if name is not None:
+                out.append((day, name))
             day += timedelta(days=1)
         return out
+
+    def _windows_us(self, day: date, windows: Sequence[Window]) -> list[tuple[int, int]]:
+        """The instants of *windows* (seconds from local midnight) on the local date *day*, merged."""
+        to_utc = _WallToUtc(self._tz)
+        base = (day.toordinal() - _EPOCH_ORDINAL) * DAY_US
+        return _merge(
+            (to_utc(base + s * 1_000_000), to_utc(base + e * 1_000_000)) for s, e in windows
+        )
 
     # ------------------------------------------------------------------ batch (NumPy)
 

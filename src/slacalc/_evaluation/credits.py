@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from slacalc._engine.calendar import EPOCH, US, day_start_us
+from slacalc._engine.words import plural
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
 from slacalc.exceptions import BillingError, SlacalcError
@@ -227,8 +228,8 @@ class Contract:
         if days > room:
             msg = (
                 f"contract {self.customer!r}: term_end {self.term_end.isoformat()} extended by "
-                f"{days} credit day(s) lies past {date.max.isoformat()}, the last date there is; "
-                f"expected at most {room} day(s) (a per-term cap, credits.cap_days_per_term, "
+                f"{plural(days, 'credit day')} lies past {date.max.isoformat()}, the last date there is; "
+                f"expected at most {plural(room, 'day')} (a per-term cap, credits.cap_days_per_term, "
                 "bounds them; so does judging open tickets at an earlier now)"
             )
             raise BillingError(msg)
