@@ -83,12 +83,33 @@ def to_us(value: object, field: str) -> int:
         us: int = (value - EPOCH) // US  # type: ignore[operator]
     except TypeError:
         _refuse(value, field)
+    except (ValueError, OverflowError) as exc:  # a tzinfo whose utcoffset is out of range
+        raise _bad_offset(value, field, exc) from None
     if not MIN_US <= us < MAX_US:
         raise OutOfRangeError.for_value(field, value.isoformat())  # type: ignore[attr-defined]
     return us
 
 
+def _bad_offset(value: object, field: str, exc: Exception) -> CalendarError:
+    text = repr(value)
+    shown = text if len(text) <= 120 else f"{text[:100]}…{text[-12:]}"
+    msg = (
+        f"{field}: instant {shown} has an invalid UTC offset ({exc}); expected a tzinfo whose "
+        "utcoffset() is a timedelta strictly between -24:00 and +24:00"
+    )
+    return CalendarError(msg)
+
+
 def _refuse(value: object, field: str) -> NoReturn:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            offset = value.tzinfo.utcoffset(value)
+        except Exception as exc:
+            raise _bad_offset(value, field, exc) from None
+        if offset is not None:  # not a timedelta: the subtraction refused it
+            raise _bad_offset(
+                value, field, TypeError(f"utcoffset() returned {type(offset).__name__} {offset!r}")
+            )
     if isinstance(value, datetime):
         raise NaiveDatetimeError.for_value(field, value)
     msg = f"{field} must be a timezone-aware datetime; got {type(value).__name__} {value!r}"
