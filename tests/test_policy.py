@@ -268,12 +268,31 @@ class TestCreditRule:
 
 
 class TestFamily:
-    def test_at_uses_the_instant_s_own_local_date(self) -> None:
-        """an aware datetime is placed by its own local date."""
+    def test_at_places_the_instant_in_the_policy_s_zone(self) -> None:
+        """an aware datetime is placed by its instant, on the date it has in the version's support zone.
+
+        zitadel-2023 takes effect on 15 November 2023 in Zurich (its calendars' zone):
+        at 00:00 CET, 14 November 23:00 UTC. In Auckland (+13:00) that is already 15
+        November 12:00, in New York (-05:00) still 14 November 18:00.
+        """
         family = zitadel()
-        late_evening = datetime(2023, 11, 14, 23, 30, tzinfo=ZoneInfo("Pacific/Auckland"))
-        assert family.at(late_evening).name == "zitadel-2021"
+        auckland, new_york = ZoneInfo("Pacific/Auckland"), ZoneInfo("America/New_York")
+        assert family.versions[1].timezone == "Europe/Zurich"
+        assert family.at(datetime(2023, 11, 15, 11, 59, tzinfo=auckland)).name == "zitadel-2021"
+        assert family.at(datetime(2023, 11, 15, 12, 0, tzinfo=auckland)).name == "zitadel-2023"
+        assert family.at(datetime(2023, 11, 14, 17, 59, tzinfo=new_york)).name == "zitadel-2021"
+        assert family.at(datetime(2023, 11, 14, 18, 0, tzinfo=new_york)).name == "zitadel-2023"
         assert family.at(datetime(2023, 11, 15, 0, 0, tzinfo=ZURICH)).name == "zitadel-2023"
+        assert family.at(datetime(2023, 11, 14, 23, 59, 59, tzinfo=ZURICH)).name == "zitadel-2021"
+
+    def test_before_the_first_version_at_an_instant(self) -> None:
+        """an instant before the first version names its date in the version's zone."""
+        with pytest.raises(
+            PolicyError,
+            match=r"no version of policy family 'zitadel' is in force on 2020-12-31 \(in Europe/Zurich\); "
+            r"expected an instant on or after 2021-01-01 00:00 in Europe/Zurich",
+        ):  # already 1 January 2021 in Auckland (+13:00), still 31 December 23:59:59 in Zurich
+            zitadel().at(datetime(2021, 1, 1, 11, 59, 59, tzinfo=ZoneInfo("Pacific/Auckland")))
 
     def test_before_the_first_version(self) -> None:
         """a date before the first version names the family and the first date."""

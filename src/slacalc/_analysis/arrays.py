@@ -13,19 +13,21 @@ This module is private.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from slacalc._engine import batch
-from slacalc._engine.calendar import EPOCH, Calendar
+from slacalc._engine.calendar import EPOCH, Calendar, from_us
+from slacalc.exceptions import PolicyError
 
 if TYPE_CHECKING:
     from slacalc._evaluation.evaluate import Outcome
-    from slacalc._policies.model import CreditRule, Plan, Policy, Target
+    from slacalc._policies.model import CreditRule, FamilyPlan, Plan, Policy, PolicyFamily, Target
 
 __all__ = ["NA", "STATUSES"]
 
@@ -242,3 +244,67 @@ def _evaluate_fast(
         rows.late[group] = late
         rows.late_wall[group] = late_wall
         rows.credits[group] = credits
+
+
+class _Versions(NamedTuple):
+    plans: list[Plan]  # one per version in play
+    of_row: I64  # per row: position in *plans*, -1 for a row without a version
+
+
+def _versions(
+    plan: Plan | FamilyPlan,
+    us: I64,
+    ok: Bools,
+    bad: list[tuple[int, str | None, object, str]],
+    column: str,
+    values: Sequence[object],
+) -> _Versions:
+    """Which policy version judges each row (a family picks the one in force at the opening instant).
+
+    *us* are the opening instants (epoch µs, ``NA`` where unread), *ok* the
+    rows to place; a row in no version gets a bad entry naming *column* and
+    its cell in *values*.
+
+    The choice is :meth:`PolicyFamily.at`'s, made on the same instants
+    (``PolicyFamily.spans_us``): the version whose start (midnight of its
+    ``effective_from`` in its own zone) came last, unless it has ended.
+    """
+    from slacalc._policies.model import Plan
+
+    if isinstance(plan, Plan):
+        return _Versions([plan], np.where(ok, 0, -1).astype(np.int64))
+    family: PolicyFamily = plan.family
+    chosen = np.full(len(us), -1, dtype=np.int64)
+    for i, (start, _) in enumerate(family.spans_us()):
+        chosen[us >= start] = (
+            i  # the last version whose start has come, as PolicyFamily.index_at_us
+        )
+    for i, (_, until) in enumerate(family.spans_us()):
+        if until is not None:
+            chosen[(chosen == i) & (us >= until)] = -2  # ended, no later version yet
+    chosen[~ok | (us == NA)] = -3
+    plans: list[Plan] = []
+    slot: dict[str, int] = {}
+    index = np.full(len(us), -1, dtype=np.int64)
+    for code in np.unique(chosen):
+        if code == -3:
+            continue
+        positions = np.flatnonzero(chosen == code)
+        if code < 0:  # in no version: the message names each row's own date
+            for pos in positions.tolist():
+                try:
+                    family.at(from_us(int(us[pos]), UTC))
+                except PolicyError as exc:
+                    bad.append((pos, column, values[pos], str(exc)))
+            continue
+        try:  # the plan as this version defines it, under the family plan's terms
+            version_plan = plan.at(from_us(int(us[positions[0]]), UTC))
+        except PolicyError as exc:  # e.g. a plan the version does not have: every row alike
+            for pos in positions.tolist():
+                bad.append((pos, column, values[pos], str(exc)))
+            continue
+        if version_plan.policy.name not in slot:
+            slot[version_plan.policy.name] = len(plans)
+            plans.append(version_plan)
+        index[positions] = slot[version_plan.policy.name]
+    return _Versions(plans, index)

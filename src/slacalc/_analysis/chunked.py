@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from slacalc._analysis.arrays import NA, STATUSES, _evaluate_fast, _Rows
+from slacalc._analysis.arrays import NA, STATUSES, _evaluate_fast, _Rows, _versions
 from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US
 from slacalc._files.tickets import EVENT_COLUMNS
 from slacalc._files.writers import RecordWriter, json_string
@@ -347,13 +347,7 @@ def evaluate_chunk(
         return ChunkResult([], [])
     now_us = (now - EPOCH) // _US
     plain = plain_tickets(cols, now_us, explicit_now)
-    fast, o_us, o_off, o_ok, r_us = (
-        plain.ok,
-        plain.opened,
-        plain.offset,
-        plain.opened_ok,
-        plain.responded,
-    )
+    fast, o_us, r_us = plain.ok, plain.opened, plain.responded
 
     sev_index: dict[str, int] = {}
     sev_codes = np.fromiter(
@@ -379,7 +373,9 @@ def evaluate_chunk(
     judged = _Rows(n)
     if metric not in CLASSIC_METRICS:
         return ChunkResult([None] * n, list(ids))
-    plans, of_row = _versions_of(plan, cols["opened_at"], o_us, o_off, o_ok, fast)
+    bad: list[tuple[int, str | None, object, str]] = []
+    versions = _versions(plan, o_us, fast.copy(), bad, "opened_at", cols["opened_at"])
+    plans, of_row = versions.plans, versions.of_row
     slow |= of_row < 0
     for v, plan_v in enumerate(plans):
         in_v = ~slow & (of_row == v)
@@ -418,34 +414,6 @@ def evaluate_chunk(
     slow |= judged.status == STATUSES.index("invalid")
     done = _encode(judged, ~slow, ids, metric, plan, tz, writer)
     return ChunkResult(done, list(ids))
-
-
-def _versions_of(
-    plan: Plan | FamilyPlan,
-    opened_text: Sequence[str],
-    o_us: I64,
-    o_off: I64,
-    o_ok: Bools,
-    fast: Bools,
-) -> tuple[list[Plan], I64]:
-    """The plans (one per policy version) that judge the rows, and each row's (-1: careful)."""
-    from slacalc._policies.model import Plan
-
-    if isinstance(plan, Plan):
-        return [plan], np.where(fast, 0, -1).astype(np.int64)
-    # a family: the frame engine's choice of version (it needs pandas, which a family pays for)
-    import pandas as pd
-
-    from slacalc._analysis.vectorised import Instants, _versions
-
-    days = np.where(o_ok, np.floor_divide(o_us + o_off, DAY_US), NA)
-    opened = Instants(pd.Series(opened_text, dtype=object), "opened_at", o_us, ~o_ok, {}, days)
-    bad: list[tuple[int, str | None, object, str]] = []
-    versions = _versions(plan, opened, fast.copy(), bad, "opened_at")
-    of_row = versions.of_row.copy()
-    for pos, *_ in bad:
-        of_row[pos] = -1
-    return versions.plans, of_row
 
 
 def _encode(

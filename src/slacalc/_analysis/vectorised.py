@@ -14,9 +14,9 @@ This module is private: the public names are in ``slacalc.pandas``.
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
@@ -28,6 +28,7 @@ from slacalc._analysis.arrays import (
     STATUSES,
     _evaluate_fast,
     _Rows,
+    _versions,
 )
 from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, from_us, resolve_tz
 from slacalc._files.tickets import EVENT_COLUMNS, parse_instant, ticket_from_mapping
@@ -41,7 +42,7 @@ from slacalc.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from slacalc._policies.model import FamilyPlan, Plan, PolicyFamily
+    from slacalc._policies.model import FamilyPlan, Plan
 
 __all__ = [
     "FIELDS",
@@ -62,9 +63,7 @@ I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 Objects = npt.NDArray[np.object_]
 
-DAY_US = 86_400_000_000
 _US = timedelta(microseconds=1)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 #: The outcome columns ``evaluate_frame`` adds, in order.
 OUTCOME_COLUMNS: tuple[str, ...] = (
@@ -109,9 +108,7 @@ class Instants:
     """One column of instants as epoch microseconds, with its missing and bad cells.
 
     ``us`` is ``NA`` where a cell is missing or bad; ``errors`` maps a row
-    position to the reason its cell could not be read. ``local_day`` gives
-    the day number (days since 1970-01-01) of each instant's own local date,
-    which picks a policy version; it is exact where it matters.
+    position to the reason its cell could not be read.
     """
 
     series: Any
@@ -119,34 +116,6 @@ class Instants:
     us: I64
     missing: Bools
     errors: dict[int, str]
-    _days: I64 | None = None
-    _zoned: bool = False
-
-    def local_days(self, boundaries: Sequence[int]) -> I64:
-        """Each instant's local day number, exact on the right side of every boundary day."""
-        if self._days is not None:
-            return self._days
-        us = self.us
-        if self._zoned:
-            wall = self.series.dt.tz_localize(None).array.as_unit("us").asi8
-            days = np.floor_divide(np.asarray(wall, dtype=np.int64), DAY_US)
-        else:
-            days = np.floor_divide(us, DAY_US)
-            near = np.zeros(len(us), dtype=np.bool_)
-            for day in boundaries:
-                midnight = day * DAY_US
-                near |= (us > midnight - DAY_US) & (us < midnight + DAY_US)
-            near &= us != NA
-            values = self.series.array
-            for pos in np.flatnonzero(near):
-                # an offset is less than a day: only instants this close to a
-                # boundary can fall on the other side of it in local time
-                found = _cell_instant(values[pos], self.field)
-                if isinstance(found, tuple):
-                    days[pos] = found[1]
-        days = np.where(us == NA, NA, days)
-        self._days = days
-        return days
 
 
 def _filled(series: Any) -> Bools:
@@ -173,8 +142,8 @@ def _is_missing(value: object) -> bool:
         return False
 
 
-def _cell_instant(value: object, field: str) -> tuple[int, int] | str | None:
-    """``(epoch µs, local day number)`` of one cell; a message when it is bad; None when missing."""
+def _cell_instant(value: object, field: str) -> int | str | None:
+    """The epoch µs of one cell; a message when it is bad; None when missing."""
     if _is_missing(value):
         return None
     if isinstance(value, np.datetime64):
@@ -186,7 +155,7 @@ def _cell_instant(value: object, field: str) -> tuple[int, int] | str | None:
     us = (dt - EPOCH) // _US
     if not MIN_US <= us < MAX_US:
         return str(OutOfRangeError.for_value(field, dt.isoformat()))
-    return int(us), dt.date().toordinal() - _EPOCH_ORDINAL
+    return int(us)
 
 
 #: After the date (8 characters even in the basic format), an offset is the only place
@@ -201,7 +170,7 @@ def parse_instants(series: Any, field: str) -> Instants:
     if isinstance(dtype, pd.DatetimeTZDtype):
         us = np.asarray(series.array.as_unit("us").asi8, dtype=np.int64).copy()
         missing = us == NA
-        inst = Instants(series, field, us, missing, {}, _zoned=True)
+        inst = Instants(series, field, us, missing, {})
         _check_range(inst)
         return inst
     if pd.api.types.is_datetime64_dtype(dtype):
@@ -217,7 +186,6 @@ def parse_instants(series: Any, field: str) -> Instants:
     if kind == "string":
         return _parse_text(series, field)
     us = np.full(n, NA, dtype=np.int64)
-    days = np.full(n, NA, dtype=np.int64)
     missing = np.zeros(n, dtype=np.bool_)
     errors: dict[int, str] = {}
     for pos, value in enumerate(series.array):
@@ -227,8 +195,8 @@ def parse_instants(series: Any, field: str) -> Instants:
         elif isinstance(found, str):
             errors[pos] = found
         else:
-            us[pos], days[pos] = found
-    return Instants(series, field, us, missing, errors, _days=days)
+            us[pos] = found
+    return Instants(series, field, us, missing, errors)
 
 
 def _parse_text(series: Any, field: str) -> Instants:
@@ -248,7 +216,7 @@ def _parse_text(series: Any, field: str) -> Instants:
         if isinstance(found, str):
             errors[int(pos)] = found
         elif found is not None:
-            us[pos] = found[0]
+            us[pos] = found
     inst = Instants(series, field, us, missing, errors)
     _check_range(inst)
     return inst
@@ -294,11 +262,6 @@ def _channel(value: object) -> str | None:
     return str(value).strip().lower()
 
 
-class _Versions(NamedTuple):
-    plans: list[Plan]  # one per version in play
-    of_row: I64  # per row: position in *plans*, -1 for a row without a version
-
-
 def resolve_plan(policy: Any, plan: Any) -> Plan | FamilyPlan:
     """The plan to evaluate against: a plan object as given, or *plan* looked up in *policy*."""
     from slacalc._policies.files import load_policy
@@ -320,7 +283,8 @@ def plan_metrics(plan: Plan | FamilyPlan) -> list[Plan]:
 
     if isinstance(plan, Plan):
         return [plan]
-    return [v.plans[plan.name] for v in plan.family.versions if plan.name in v.plans]
+    # each version's plan under the family plan's terms (a contract's own calendar or targets)
+    return [plan.at(v.effective_from) for v in plan.family.versions if plan.name in v.plans]
 
 
 def output_zone(plan: Plan | FamilyPlan, metric: str, tz: str | tzinfo | None) -> str | tzinfo:
@@ -338,48 +302,6 @@ def output_zone(plan: Plan | FamilyPlan, metric: str, tz: str | tzinfo | None) -
             if target.calendar is not None:
                 zones.add(target.calendar.timezone)
     return zones.pop() if len(zones) == 1 else "UTC"
-
-
-def _versions(
-    plan: Plan | FamilyPlan,
-    opened: Instants,
-    ok: Bools,
-    bad: list[tuple[int, str | None, object, str]],
-    column: str,
-) -> _Versions:
-    """Which policy version judges each row (a family picks the one in force when it was opened)."""
-    from slacalc._policies.model import Plan
-
-    if isinstance(plan, Plan):
-        return _Versions([plan], np.where(ok, 0, -1).astype(np.int64))
-    family: PolicyFamily = plan.family
-    bounds: set[int] = set()
-    for v in family.versions:
-        bounds.add(v.effective_from.toordinal() - _EPOCH_ORDINAL)
-        if v.effective_until is not None:
-            bounds.add(v.effective_until.toordinal() - _EPOCH_ORDINAL)
-    days = opened.local_days(sorted(bounds))
-    plans: list[Plan] = []
-    slot: dict[str, int] = {}
-    codes, uniques = pd.factorize(np.where(ok, days, NA))
-    codes = np.asarray(codes, dtype=np.int64)
-    slot_of = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the extra last slot: code -1
-    for code, day in enumerate(uniques):
-        if day == NA:
-            continue
-        try:
-            version = family.at(date.fromordinal(int(day) + _EPOCH_ORDINAL))
-            chosen = version.plan(plan.name)
-        except PolicyError as exc:
-            for pos in np.flatnonzero(codes == code):
-                bad.append((int(pos), column, opened.series.iloc[pos], str(exc)))
-            continue
-        if chosen.policy.name not in slot:
-            slot[chosen.policy.name] = len(plans)
-            plans.append(chosen)
-        slot_of[code] = slot[chosen.policy.name]
-    index = slot_of[codes]
-    return _Versions(plans, index)
 
 
 def evaluate_columns(
@@ -504,7 +426,12 @@ def evaluate_columns(
             eventful |= _filled(series)
 
     versions = _versions(
-        plan, opened, ok & (sev_codes >= 0), bad, where("opened_at") or "opened_at"
+        plan,
+        opened.us,
+        ok & (sev_codes >= 0),
+        bad,
+        where("opened_at") or "opened_at",
+        opened.series.array,
     )
     ok &= versions.of_row >= 0
 

@@ -79,7 +79,8 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
         "--contracts",
         metavar="FILE",
         help="contracts, as for slacalc credits (customer,term_start,term_end[,plan,term_price,"
-        "currency]): credit days valued in money where a term price is given",
+        "currency,timezone,calendar,targets,policy_version]): each customer's tickets judged on "
+        "its contract's terms, credit days valued in money where a term price is given",
     )
     p.add_argument(
         "--goal", type=float, default=0.95, help="attainment goal drawn on the plot (default 0.95)"
@@ -99,8 +100,8 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except ImportError as exc:
         err.write(f"slacalc report: {exc.name} is missing; {_EXTRA_HINT}\n")
         return EXIT_STOPPED
-    from slacalc._analysis.frames import evaluate_frame, period_frequency
-    from slacalc._analysis.report import render_report
+    from slacalc._analysis.frames import period_frequency
+    from slacalc._analysis.report import evaluate_by_contract, render_report
     from slacalc._analysis.words import plural
 
     reporter = Reporter(err, "report")
@@ -124,13 +125,14 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         seen = DuplicateIds()
     else:
         frame, unreadable, seen = read_ticket_frame(args, reporter, None if explicit else now)
-    result = evaluate_frame(
+    # each customer's tickets on its contract's terms (as credits and due judge them), others on --plan
+    result, on_terms = evaluate_by_contract(
         frame,
         args.policy,
         args.plan,
+        [c.contract for c in contracts],
         now=now,
         metric=args.metric,
-        errors="collect",
         tz=None if zone is None else str(zone),
     )
     bad: list[tuple[int, str | None, str]] = [(line, None, message) for line, message in unreadable]
@@ -159,6 +161,7 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         source=Path(args.file).name,
         contracts=contracts,
         notes=notes,
+        on_terms=on_terms if args.contracts else None,
     )
     with open_output(args.out, out) as stream:
         stream.write(page)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from slacalc._engine.words import plural
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.sources.grouping import ORDERS
 from slacalc._files.sources.registry import SOURCES, names, source
@@ -152,5 +153,8 @@ def cmd_compare(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             writer.writerow(["" if v is None else v for v in row.values()])
         else:
             out.write(json.dumps(row) + "\n")
-    err.write(f"{total} comparison(s), {disagree} disagreement(s), {bad} bad record(s)\n")
+    err.write(
+        f"{plural(total, 'comparison')}, {plural(disagree, 'disagreement')}, "
+        f"{plural(bad, 'bad record')}\n"
+    )
     return 1 if bad else 0

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from slacalc._engine.calendar import Calendar, Zone, from_us, resolve_tz, to_us
 from slacalc._engine.durations import NoObjective, format_timedelta
+from slacalc._engine.words import plural
 from slacalc._evaluation.alerts import Alert, alert_instants, due_with_pauses
 from slacalc._evaluation.clocks import ClockSpec, History, Run
 from slacalc._evaluation.tickets import Ticket
@@ -442,7 +443,7 @@ class Outcome:
             if end > started:
                 out["closed_dates"] = [
                     {"date": d.isoformat(), "name": name}
-                    for d, name in cal.holidays_between(started, end)
+                    for d, name in cal.holidays_between(started, end, closing_only=True)
                 ]
                 out["dst_changes"] = [
                     {"at": _iso(at.astimezone(self._tz)), "offset_before": b, "offset_after": a}
@@ -506,7 +507,7 @@ class Outcome:
                 f"{format_timedelta(self.late_by_wall)} on the wall clock"
             )
         if self.credit_rule:
-            lines.append(f"  credits: {self.credit_days} day(s) — {self.credit_rule}")
+            lines.append(f"  credits: {plural(self.credit_days, 'day')} — {self.credit_rule}")
         return "\n".join(lines)
 
 
@@ -797,7 +798,7 @@ class RepeatingOutcome(Outcome):
             return head + (f"\n  {self.reason}" if self.reason else "")
         head += (
             f" ({n} instance{'' if n == 1 else 's'}, {self.breaches} breached; "
-            f"worst late by {format_timedelta(self.late_by)}; credits {self.credit_days} day(s))"
+            f"worst late by {format_timedelta(self.late_by)}; credits {plural(self.credit_days, 'day')})"
         )
         return "\n".join([head, *(o.explain() for o in self.instances)])
 
@@ -1331,7 +1332,7 @@ def _credits(
     days = periods * rule.award_days
     cap = rule.cap_days_per_ticket
     if cap is not None and days > cap:
-        return cap, f"{text}; capped at {cap} day(s) per ticket"
+        return cap, f"{text}; capped at {plural(cap, 'day')} per ticket"
     return days, text
 
 
@@ -1344,7 +1345,7 @@ def _rule_text(rule: CreditRule) -> str:
     if hit is not None and hit[0] is rule:
         return hit[1]
     text = (
-        f"{rule.award_days} day(s) per {'started' if rule.rounding == 'ceil' else 'full'} "
+        f"{plural(rule.award_days, 'day')} per {'started' if rule.rounding == 'ceil' else 'full'} "
         f"{format_timedelta(rule.per)} late ({rule.measure} time)"
     )
     _RULE_TEXTS[id(rule)] = (rule, text)

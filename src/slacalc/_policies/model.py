@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from slacalc._engine.calendar import Calendar
+from slacalc._engine.calendar import EPOCH, US, Calendar, day_start_us
 from slacalc._engine.durations import NOT_APPLICABLE, Duration, NoObjective, parse_duration
 from slacalc._evaluation.alerts import AlertSpec
 from slacalc._evaluation.clocks import BUILTIN_STATUSES, ClockSpec, StatusMap, builtin_clock
@@ -598,6 +598,23 @@ class Policy:
             raise UnknownMetricError.for_name(metric, self._metric_names) from None
 
     @property
+    def timezone(self) -> str:
+        """The zone this version's dates are read in: its first calendar's (its support hours), UTC without one.
+
+        A version takes effect at midnight of ``effective_from`` in this zone
+        and ends at midnight of ``effective_until``, whatever offset a
+        ticket's instant is written with (see :meth:`PolicyFamily.at`).
+        """
+        for cal in self.calendars.values():
+            return cal.timezone
+        return "UTC"
+
+    def _zone(self) -> tzinfo:
+        for cal in self.calendars.values():
+            return cal.tzinfo
+        return UTC
+
+    @property
     def severity_names(self) -> tuple[str, ...]:
         """The canonical severity names, most severe first."""
         return tuple(s.name for s in self.severities)
@@ -714,6 +731,7 @@ class PolicyFamily:
 
     name: str
     versions: tuple[Policy, ...]
+    _spans: tuple[tuple[int, int | None], ...] = field(init=False, repr=False, default=())
 
     def __post_init__(self) -> None:
         if not self.versions:
@@ -730,6 +748,17 @@ class PolicyFamily:
                 )
                 raise PolicyError(msg)
         object.__setattr__(self, "versions", ordered)
+        spans = []
+        for policy in ordered:
+            zone = policy._zone()
+            until = policy.effective_until
+            spans.append(
+                (
+                    day_start_us(policy.effective_from, zone),
+                    None if until is None else day_start_us(until, zone),
+                )
+            )
+        object.__setattr__(self, "_spans", tuple(spans))
 
     def __repr__(self) -> str:
         return f"<PolicyFamily {self.name}: {', '.join(p.name for p in self.versions)}>"
@@ -752,27 +781,77 @@ class PolicyFamily:
             names.update(dict.fromkeys(policy.plans))
         return tuple(names)
 
+    def spans_us(self) -> tuple[tuple[int, int | None], ...]:
+        """When each version (in :attr:`versions` order) is in force, in µs since the epoch.
+
+        ``(start, until)``: from the first instant of its ``effective_from``
+        date in its zone (:attr:`Policy.timezone`) to the first instant of its
+        ``effective_until`` date (None: no end). :meth:`at` and the frame
+        engine choose by these.
+        """
+        return self._spans
+
+    def index_at_us(self, us: int) -> int:
+        """The position in :attr:`versions` of the version that took effect last at instant *us* (-1: none yet)."""
+        chosen = -1
+        for i, (start, _) in enumerate(self._spans):
+            if start <= us:
+                chosen = i
+        return chosen
+
     def at(self, when: datetime | date) -> Policy:
-        """The version in force at *when* (an aware datetime's own local date, or a date)."""
+        """The version in force at *when*: an aware datetime's instant, or a date.
+
+        An instant is placed in each version's own zone (its support
+        calendar's, :attr:`Policy.timezone`), so the same instant written with
+        any offset picks the same version; a date is compared with the
+        versions' dates as it is.
+        """
+        if isinstance(when, datetime):
+            local_date(when)  # refuses naive datetimes
+            us = (when - EPOCH) // US
+            chosen_at = self.index_at_us(us)
+            if chosen_at < 0:
+                first = self.versions[0]
+                zone = first.timezone
+                on = when.astimezone(first._zone()).date()
+                msg = (
+                    f"when: no version of policy family {self.name!r} is in force on {on.isoformat()} "
+                    f"(in {zone}); expected an instant on or after {first.effective_from.isoformat()} "
+                    f"00:00 in {zone} (when {first.name} took effect)"
+                )
+                raise PolicyError(msg)
+            chosen = self.versions[chosen_at]
+            until = self._spans[chosen_at][1]
+            if until is not None and us >= until:
+                assert chosen.effective_until is not None
+                on = when.astimezone(chosen._zone()).date()
+                msg = (
+                    f"when: no version of policy family {self.name!r} is in force on {on.isoformat()} "
+                    f"(in {chosen.timezone}); {chosen.name} ended on "
+                    f"{chosen.effective_until.isoformat()} and no later version is known"
+                )
+                raise PolicyError(msg)
+            return chosen
         on = local_date(when)
-        chosen: Policy | None = None
+        found: Policy | None = None
         for policy in self.versions:
             if policy.effective_from <= on:
-                chosen = policy
-        if chosen is None:
+                found = policy
+        if found is None:
             first = self.versions[0]
             msg = (
                 f"when: no version of policy family {self.name!r} is in force on {on.isoformat()}; "
                 f"expected a date on or after {first.effective_from.isoformat()} (when {first.name} took effect)"
             )
             raise PolicyError(msg)
-        if chosen.effective_until is not None and on >= chosen.effective_until:
+        if found.effective_until is not None and on >= found.effective_until:
             msg = (
                 f"when: no version of policy family {self.name!r} is in force on {on.isoformat()}; "
-                f"{chosen.name} ended on {chosen.effective_until.isoformat()} and no later version is known"
+                f"{found.name} ended on {found.effective_until.isoformat()} and no later version is known"
             )
             raise PolicyError(msg)
-        return chosen
+        return found
 
     def plan(self, name: str) -> FamilyPlan:
         """The plan *name* across versions; each ticket gets the version in force when it was opened."""
