@@ -35,6 +35,7 @@ __all__ = [
     "EXIT_BAD_ROWS",
     "EXIT_OK",
     "EXIT_STOPPED",
+    "REPORT_ROWS",
     "CommandError",
     "JudgedChunk",
     "Reporter",
@@ -336,6 +337,8 @@ def ticket_items(
 
 #: Rows per chunk of a CSV file read for the column engine.
 CHUNK_ROWS = 8_192
+#: Tickets ``slacalc report`` evaluates at a time (a frame each).
+REPORT_ROWS = 100_000
 #: A file whose first chunk has fewer plain rows is judged row by row: starting NumPy
 #: and pandas would take longer than the rows.
 SMALL_FILE_ROWS = 5_000

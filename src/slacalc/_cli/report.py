@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -16,6 +17,7 @@ from typing import IO, Any
 from slacalc._cli.options import (
     CHUNK_ROWS,
     EXIT_STOPPED,
+    REPORT_ROWS,
     CommandError,
     Reporter,
     add_input_options,
@@ -123,18 +125,27 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         unreadable = list(zip(rejected["line"], rejected["message"], strict=True))
         seen = DuplicateIds()
-    else:
-        frame, unreadable, seen = read_ticket_frame(args, reporter, None if explicit else now)
+
     # each customer's tickets on its contract's terms (as credits and due judge them), others on --plan
-    result, on_terms = evaluate_by_contract(
-        frame,
-        args.policy,
-        args.plan,
-        [c.contract for c in contracts],
-        now=now,
-        metric=args.metric,
-        tz=None if zone is None else str(zone),
-    )
+    def judge(part: Any) -> tuple[Any, int]:
+        return evaluate_by_contract(
+            part,
+            args.policy,
+            args.plan,
+            [c.contract for c in contracts],
+            now=now,
+            metric=args.metric,
+            tz=None if zone is None else str(zone),
+        )
+
+    if args.source:
+        result, on_terms = judge(frame)
+    else:
+        # a part of the file at a time, keeping of each what the page shows: memory stays flat
+        unreadable = []
+        seen = DuplicateIds()
+        parts = ticket_frames(args, reporter, None if explicit else now, unreadable, seen)
+        result, on_terms = _judged_parts(map(judge, parts), args.by)
     bad: list[tuple[int, str | None, str]] = [(line, None, message) for line, message in unreadable]
     bad += [
         (int(label), column, message)
@@ -179,6 +190,39 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return 1 if bad or notes else 0
 
 
+#: The outcome columns the page reads; the input columns it reads are those of _PAGE_INPUT
+#: and the ``--by`` column.
+_PAGE_INPUT = ("id", "opened_at", "severity", "channel", "customer")
+
+
+def _judged_parts(judged: Iterable[tuple[Any, int]], by: str | None) -> tuple[Any, int]:
+    """One result from the results of the parts: what the page needs of each, in line order."""
+    import pandas as pd
+
+    from slacalc._analysis.frames import FrameResult, class_order
+    from slacalc._analysis.vectorised import OUTCOME_COLUMNS
+
+    wanted = {*_PAGE_INPUT, *OUTCOME_COLUMNS, *([by] if by else [])}
+    outcomes: list[Any] = []
+    bads: list[Any] = []
+    classes: dict[Any, None] = {}
+    attrs: dict[str, Any] = {}
+    on_terms = 0
+    for result, count in judged:
+        part = result.outcomes
+        attrs = attrs or part.attrs
+        classes.update(dict.fromkeys(part.attrs.get("slacalc", {}).get("classes", [])))
+        outcomes.append(part[[c for c in part.columns if c in wanted]])
+        bads.append(result.bad)
+        on_terms += count
+    if len(outcomes) == 1:
+        return FrameResult(outcomes[0], bads[0]), on_terms
+    whole = pd.concat(outcomes)
+    whole.attrs = {**attrs, "slacalc": {**attrs.get("slacalc", {}), "classes": []}}
+    whole.attrs["slacalc"]["classes"] = class_order(whole, classes)
+    return FrameResult(whole, pd.concat(bads)), on_terms
+
+
 def _read_contracts(args: argparse.Namespace, err: IO[str]) -> tuple[list[Any], list[str]]:
     """The contracts of ``--contracts`` (read as ``slacalc credits`` reads them), and its bad rows."""
     from slacalc._analysis.report import PricedContract
@@ -200,7 +244,30 @@ def read_ticket_frame(
     Each record is checked as ``slacalc evaluate`` checks it (types, NUL
     bytes, instants), so the frame holds text the frame engine can read;
     with *now* (when ``--now`` was not given), a ticket with an instant
-    after it is a bad row too.
+    after it is a bad row too. :func:`ticket_frames` gives the same a part
+    at a time.
+    """
+    import pandas as pd
+
+    unreadable: list[tuple[int, str]] = []
+    seen = DuplicateIds()
+    parts = list(ticket_frames(args, reporter, now, unreadable, seen, rows=None))
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts)
+    return frame, unreadable, seen
+
+
+def ticket_frames(
+    args: argparse.Namespace,
+    reporter: Reporter,
+    now: datetime | None,
+    unreadable: list[tuple[int, str]],
+    seen: DuplicateIds,
+    rows: int | None = REPORT_ROWS,
+) -> Iterator[Any]:
+    """:func:`read_ticket_frame` a frame of about *rows* tickets at a time (None: one frame).
+
+    The rows that are not tickets are added to *unreadable* and the ids to
+    *seen* as the file is read; at least one frame comes out, in line order.
     """
     import pandas as pd
 
@@ -211,8 +278,30 @@ def read_ticket_frame(
     plain_lines: list[int] = []
     records: list[dict[str, Any]] = []
     lines: list[int] = []
-    unreadable: list[tuple[int, str]] = []
-    seen = DuplicateIds()
+
+    def frame() -> Any:
+        frames = []
+        if plain_lines:
+            frames.append(
+                pd.DataFrame(columns, index=pd.Index(plain_lines, name="line", dtype="int64"))
+            )
+        if records or not frames:
+            frames.append(
+                pd.DataFrame.from_records(
+                    records, index=pd.Index(lines, name="line", dtype="int64")
+                )
+            )
+        part = frames[0] if len(frames) == 1 else pd.concat(frames)
+        if not part.index.is_monotonic_increasing:
+            part = part.sort_index(kind="stable")
+        for name in ("id", "opened_at", "severity"):
+            if name not in part.columns:
+                part[name] = pd.Series(dtype=object)
+        columns.clear()
+        plain_lines.clear()
+        records.clear()
+        lines.clear()
+        return part
 
     def careful(line: int, record: dict[str, Any] | BadRow) -> str | None:
         """Read one row the careful way: the frame gets its record, or the row is unreadable."""
@@ -268,32 +357,20 @@ def read_ticket_frame(
                 plain_lines.extend(kept_lines)
                 if every and not read:
                     seen.add_many(ids, kept_lines)
-                    continue
-                read += zip(kept_lines, ids if every else [ids[i] for i in keep], strict=True)
-                for i, good in enumerate(ok):
-                    if not good:
-                        ident = careful(chunk.lines[i], chunk.record(i))
-                        if ident is not None:
-                            read.append((chunk.lines[i], ident))
+                    read = []
+                else:
+                    read += zip(kept_lines, ids if every else [ids[i] for i in keep], strict=True)
+                    for i, good in enumerate(ok):
+                        if not good:
+                            ident = careful(chunk.lines[i], chunk.record(i))
+                            if ident is not None:
+                                read.append((chunk.lines[i], ident))
             read.sort()
             for line, ident in read:
                 seen.add(ident, line)
-    frames = []
-    if plain_lines:
-        frames.append(
-            pd.DataFrame(columns, index=pd.Index(plain_lines, name="line", dtype="int64"))
-        )
-    if records or not frames:
-        frames.append(
-            pd.DataFrame.from_records(records, index=pd.Index(lines, name="line", dtype="int64"))
-        )
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames)
-    if not frame.index.is_monotonic_increasing:
-        frame = frame.sort_index(kind="stable")
-    for name in ("id", "opened_at", "severity"):
-        if name not in frame.columns:
-            frame[name] = pd.Series(dtype=object)
-    return frame, unreadable, seen
+            if rows is not None and len(plain_lines) + len(lines) >= rows:
+                yield frame()
+    yield frame()
 
 
 def _cell(value: Any) -> Any:
