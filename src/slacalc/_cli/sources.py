@@ -8,17 +8,17 @@ the helpdesk export, and yields ``(line, Ticket | BadRow)`` either way.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from slacalc._cli.options import add_output_options, open_output, output_format
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.sources.grouping import ORDERS
 from slacalc._files.sources.registry import SOURCES, names, source
 from slacalc._files.sources.registry import ticket_rows as _ticket_rows
 from slacalc._files.tickets import BadRow, parse_instant
+from slacalc._files.writers import RecordWriter
 
 __all__ = ["add_source_arguments", "add_sources_command", "ticket_rows"]
 
@@ -106,7 +106,7 @@ def add_sources_command(subparsers: Any) -> None:
     c.add_argument("--plan", required=True, help="plan name within the policy")
     c.add_argument("--mapping", metavar="TOML", help="your own zendesk mapping")
     c.add_argument("--now", help="evaluate as of this instant (default: now)")
-    c.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="output format")
+    add_output_options(c)
     c.add_argument(
         "--disagreements", action="store_true", help="print only the rows where the two differ"
     )
@@ -126,31 +126,26 @@ def cmd_sources(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    """Handler of ``slacalc compare``."""
-    from slacalc._files.sources.compare import COLUMNS, compare
+    """Handler of ``slacalc compare``: one :data:`COMPARE_RECORD` per ticket and metric."""
+    from slacalc._files.sources.compare import COMPARE_RECORD, compare
     from slacalc._policies.files import load_policy
 
     plan = load_policy(args.policy).plan(args.plan)
     now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)
-    writer = None
-    if args.format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(COLUMNS)
     bad = disagree = total = 0
-    for item in compare(args.file, args.metric_events, plan, now=now, mapping=args.mapping):
-        if isinstance(item, BadRow):
-            bad += 1
-            err.write(f"{args.file}: line {item.line}: {item.message}\n")
-            continue
-        total += 1
-        if not item.agree:
-            disagree += 1
-        elif args.disagreements:
-            continue
-        row = item.row()
-        if writer is not None:
-            writer.writerow(["" if v is None else v for v in row.values()])
-        else:
-            out.write(json.dumps(row) + "\n")
+    with open_output(args.out, out) as stream:
+        writer = RecordWriter(stream, output_format(args), COMPARE_RECORD)
+        for item in compare(args.file, args.metric_events, plan, now=now, mapping=args.mapping):
+            if isinstance(item, BadRow):
+                bad += 1
+                err.write(f"{args.file}: line {item.line}: {item.message}\n")
+                continue
+            total += 1
+            if not item.agree:
+                disagree += 1
+            elif args.disagreements:
+                continue
+            writer.write(item.record())
+        writer.close()
     err.write(f"{total} comparison(s), {disagree} disagreement(s), {bad} bad record(s)\n")
     return 1 if bad else 0
