@@ -99,6 +99,17 @@ def test_shared_instants_convert_once_and_stay_right() -> None:
     assert [u for u, _, _ in got._events_us] == us
 
 
+@pytest.mark.parametrize("first", [None, "2026-03-02T10:00:00+00:00"])
+def test_an_event_without_a_datetime_is_refused_first_or_later(first: object) -> None:
+    """None or text as an event's instant is refused, also as the very first event."""
+    from slacalc.exceptions import TicketError
+
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    for events in ([(first, "pause", None)], [(at, "message", "agent"), (first, "pause", None)]):
+        with pytest.raises(TicketError, match="pause event must be a timezone-aware datetime"):
+            _core.SourceTicket.from_draft("T", at, "2", None, None, events, None, "events")  # type: ignore[arg-type]
+
+
 class TestMemo:
     """Mapped values are memoized per kind; unknown ones are still counted every time."""
 

@@ -76,6 +76,7 @@ _NEEDS_VALUE = frozenset({"severity", "escalation", "message", "status"})
 #: Kinds whose value may be empty (any other needs one; a message's names its author).
 _BARE = _KINDS - _NEEDS_VALUE
 _AUTHORS = frozenset({"customer", "agent"})
+_NO_INSTANT = object()  # no event's instant is this (None is refused like any non-datetime)
 
 
 #: ``Event`` is a frozen dataclass of three slots: its generated ``__init__`` sets each
@@ -243,7 +244,7 @@ class SourceTicket(Ticket):
         )
         timed: list[tuple[int, int, datetime, str, str | None]] = []
         append = timed.append
-        last: object = None
+        last: object = _NO_INSTANT
         us = 0
         for i, (at, kind, value) in enumerate(events):
             if value is not None:
