@@ -90,6 +90,7 @@ EVALUATE_RECORD = RecordSchema(
 RESULT_COLUMNS = EVALUATE_RECORD.names
 
 _PROGRESS_EVERY = 10_000
+_WRITE_EVERY = 256
 
 
 def outcome_row(outcome: Outcome) -> dict[str, Any]:
@@ -229,14 +230,19 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 if count[0] // _PROGRESS_EVERY != before // _PROGRESS_EVERY:
                     tell()
         else:
+            pending: list[Any] = []  # written a few hundred at a time: one call, not one per row
             for line, item, _ in items:
                 encoded = judge(line, item)
                 if encoded is None:
                     continue
-                writer.write_encoded([encoded])
+                pending.append(encoded)
+                if len(pending) == _WRITE_EVERY:
+                    writer.write_encoded(pending)
+                    pending = []
                 count[0] += 1
                 if count[0] % _PROGRESS_EVERY == 0:
                     tell()
+            writer.write_encoded(pending)
         writer.close()
     if progress:
         tell()
