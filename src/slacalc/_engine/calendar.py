@@ -141,6 +141,19 @@ def day_start_us(day: date, tz: tzinfo) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * DAY_US - offset // US
 
 
+def utc_or_none(us: int) -> datetime | None:
+    """The instant *us* as a UTC datetime, or None beyond the years 1 to 9999 (a bound never reached).
+
+    Comparing aware datetimes that share the ``UTC`` tzinfo is the fast path
+    of ``datetime``: a bound kept this way costs one ``astimezone(UTC)`` of
+    the instant it is compared with.
+    """
+    try:
+        return EPOCH + timedelta(microseconds=us)
+    except OverflowError:
+        return None
+
+
 #: A zone a caller may ask results in: an IANA name or a ``tzinfo``.
 Zone = str | tzinfo
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from slacalc._engine.calendar import EPOCH, US, day_start_us
+from slacalc._engine.calendar import EPOCH, US, day_start_us, utc_or_none
 from slacalc._engine.words import plural
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
-from slacalc.exceptions import BillingError, SlacalcError
+from slacalc.exceptions import BillingError, NaiveDatetimeError, SlacalcError
 
 if TYPE_CHECKING:
     from slacalc._engine.calendar import Calendar
@@ -131,6 +131,9 @@ class Contract:
     policy_version: str | None = None
     base_plan: Plan | FamilyPlan = field(init=False, repr=False, compare=False)
     _term_us: tuple[int, int] = field(init=False, repr=False, compare=False)
+    _term_utc: tuple[datetime | None, datetime | None] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.term_end <= self.term_start:
@@ -143,11 +146,9 @@ class Contract:
         object.__setattr__(self, "base_plan", base)
         self._apply_terms(base)
         zone = self.zone  # the term in instants: midnight to midnight in the contract's zone
-        object.__setattr__(
-            self,
-            "_term_us",
-            (day_start_us(self.term_start, zone), day_start_us(self.term_end, zone)),
-        )
+        start, end = day_start_us(self.term_start, zone), day_start_us(self.term_end, zone)
+        object.__setattr__(self, "_term_us", (start, end))
+        object.__setattr__(self, "_term_utc", (utc_or_none(start), utc_or_none(end)))
 
     def _apply_terms(self, base: Plan | FamilyPlan) -> None:
         if (
@@ -199,8 +200,16 @@ class Contract:
         ``term_end`` in :attr:`zone`, so the same instant written with any
         offset falls in the same term.
         """
-        start, end = self._term_us
-        return start <= (opened_at - EPOCH) // US < end
+        if opened_at.tzinfo is None or opened_at.utcoffset() is None:
+            field_name = "opened_at"
+            raise NaiveDatetimeError.for_value(field_name, opened_at)
+        try:
+            t = opened_at.astimezone(UTC)
+        except OverflowError:  # beyond the years 1 to 9999 in UTC: compare microseconds
+            first, last = self._term_us
+            return first <= (opened_at - EPOCH) // US < last
+        start, end = self._term_utc  # None: a bound past the dates there are, never reached
+        return (start is None or start <= t) and (end is None or t < end)
 
     def credits(
         self, tickets: Iterable[Ticket | Evaluation], now: datetime | None = None
