@@ -10,6 +10,7 @@ OWN_SECTIONS = (
     "## Batch calendar API",
     "## Batch evaluation",
     "## evaluate_frame",
+    "## Helpdesk exports (`--source`)",
     "## Live metrics",
 )
 

@@ -214,7 +214,7 @@ class TestOtherCommands:
         assert code == 0
         assert "Good Friday" in out
         assert "breached" in out
-        assert "2 day(s)" in out
+        assert "credits: 2 days — 1 day per started 15 min late" in out
 
     def test_schema_is_json(self) -> None:
         """schema prints a JSON Schema object."""

@@ -197,7 +197,7 @@ class TestDue:
         assert "line 3: invalid JSON" in err
         assert "line 2: ticket 'U-1': status event at" in err
         assert (
-            "warning: 3 row(s) have statuses the policy does not map: 'Triage' (1), 'triage' (1), 'waiting' (1)"
+            "warning: 3 rows have statuses the policy does not map: 'Triage' (1), 'triage' (1), 'waiting' (1)"
             in err
         )
         assert err.count("warning") == 1

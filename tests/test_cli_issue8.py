@@ -169,7 +169,7 @@ def test_explain_points_at_unreadable_rows(tmp_path: Path) -> None:
     code, _, err = run("explain", path, "--id", "T-1", *POLICY, "--now", NOW)
     assert code == 2
     assert (
-        "no ticket with id 'T-1'; 1 row(s) could not be read, it may be one of them (line 3: id:"
+        "no ticket with id 'T-1'; 1 row could not be read, it may be one of them (line 3: id:"
         in err
     )
 

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from slacalc import Calendar, Contract, Ticket, load_policy
 from slacalc._cli.main import main
+from slacalc._evaluation.credits import ContractBook
 from slacalc.exceptions import PolicyError, UnknownPlanError
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -215,3 +218,149 @@ class TestContractsFile:
         assert rows["E-9"]["due_at"] == "2026-07-03T08:30:00-04:00"
         # the others: the plan's Zurich hours, 2 h from Fri 07:00 CEST
         assert rows["Z-9"]["due_at"] == "2026-07-03T09:00:00+02:00"
+
+    def test_due_from_a_helpdesk_export_with_contracts(self, tmp_path: Path) -> None:
+        """slacalc due --source matches the export's customer to contracts, as credits does."""
+        events = tmp_path / "events.csv"
+        events.write_text(
+            "ticket_id,at,kind,value\n"
+            "E-9,2026-07-02T16:30:00-04:00,opened,2\n"
+            "E-9,,customer,Empire Widgets\n"
+            "Z-9,2026-07-02T16:30:00-04:00,opened,2\n"
+            "Z-9,,customer,Someone Else\n",
+            encoding="utf-8",
+        )
+        contracts = tmp_path / "contracts.csv"
+        contracts.write_text(
+            "customer,term_start,term_end,timezone,targets\n"
+            'Empire Widgets,2026-01-01,2027-01-01,America/New_York,"{""initial_response"": {""2"": ""4 business hours""}}"\n',
+            encoding="utf-8",
+        )
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            ["due", str(events), "--source", "events", "--policy", "zitadel-2023", "--plan",
+             "extended", "--contracts", str(contracts), "--now", "2026-07-02T17:00:00-04:00"],
+            stdout=out,
+            stderr=err,
+        )  # fmt: skip
+        assert code == 0, err.getvalue()
+        rows = {r["id"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
+        # as in test_due_with_contracts: Thu 16:30-19:00 New York (2 h 30 min), Fri 07:00 + 1 h 30 min
+        assert rows["E-9"]["due_at"] == "2026-07-03T08:30:00-04:00"
+        assert rows["Z-9"]["due_at"] == "2026-07-03T09:00:00+02:00"
+
+
+class TestContractBook:
+    """The one rule credits, due and report match tickets to contracts by."""
+
+    def contracts(self) -> tuple[Contract, Contract, Contract]:
+        first = Contract("Empire Widgets", EXTENDED, date(2026, 1, 1), date(2026, 7, 1))
+        second = Contract(
+            "Empire Widgets", EXTENDED, date(2026, 7, 1), date(2027, 1, 1), calendar=EMPIRE_HOURS
+        )
+        overlapping = Contract("Empire Widgets", EXTENDED, date(2026, 6, 1), date(2027, 1, 1))
+        return first, second, overlapping
+
+    def test_customer_and_term_pick_the_contract(self) -> None:
+        """The customer's contract whose term covers the opening; the first given when several do."""
+        first, second, overlapping = self.contracts()
+        book = ContractBook([first, second, overlapping])
+        assert book.find("Empire Widgets", zh(2026, 3, 2, 9)) is first
+        assert book.find(" Empire Widgets ", ny(2026, 7, 2, 16, 30)) is second
+        assert book.find("Empire Widgets", zh(2026, 6, 15, 9)) is first  # first of two covering
+        assert book.find("Empire Widgets", zh(2027, 1, 4, 9)) is None  # after every term
+        assert book.find("Someone Else", zh(2026, 3, 2, 9)) is None
+        assert book.find(None, zh(2026, 3, 2, 9)) is None
+        assert book.find("Empire Widgets", None) is None
+
+    def test_plan_for(self) -> None:
+        """The contract's effective plan judges, the default plan otherwise."""
+        first, second, _ = self.contracts()
+        book = ContractBook([first, second])
+        assert book.plan_for("Empire Widgets", ny(2026, 7, 2, 16, 30), EXTENDED) is second.plan
+        assert second.plan is not EXTENDED
+        assert book.plan_for("Someone Else", ny(2026, 7, 2, 16, 30), EXTENDED) is EXTENDED
+        assert not ContractBook()
+        assert ContractBook.customer_key(42) == "42"
+        assert ContractBook.customer_key(True) is None
+
+
+class TestTermByInstant:
+    """A term runs from midnight to midnight in the contract's zone; the offset a ticket is written in does not matter."""
+
+    def empire(self) -> Contract:
+        return Contract(
+            "Empire Widgets", EXTENDED, date(2026, 1, 1), date(2027, 1, 1), calendar=EMPIRE_HOURS
+        )
+
+    def test_the_contracts_own_calendar_zone(self) -> None:
+        """Empire's term ends at midnight New York time (05:00 UTC, 06:00 in Zurich), however a ticket is written."""
+        empire = self.empire()
+        assert empire.zone == NEW_YORK
+        # 31 Dec 23:30 in New York is 1 Jan 05:30 in Zurich: in the term either way
+        assert empire.covers(ny(2026, 12, 31, 23, 30))
+        assert empire.covers(zh(2027, 1, 1, 5, 30))
+        # 1 Jan 00:30 New York = 06:30 Zurich: after the term either way
+        assert not empire.covers(ny(2027, 1, 1, 0, 30))
+        assert not empire.covers(zh(2027, 1, 1, 6, 30))
+        # the first second of the term, and the one before it (1 Jan 2026 05:59:59 in Zurich)
+        assert empire.covers(zh(2026, 1, 1, 6))
+        assert not empire.covers(zh(2026, 1, 1, 5, 59, 59))
+
+    def test_time_zone_then_calendar_then_the_plans_zone(self) -> None:
+        """timezone= comes first, then calendar= (a mapping: its first calendar), then the policy's support calendar."""
+        tokyo = Contract(
+            "T",
+            EXTENDED,
+            date(2026, 1, 1),
+            date(2027, 1, 1),
+            timezone="Asia/Tokyo",
+            calendar=EMPIRE_HOURS,
+        )
+        assert tokyo.zone == ZoneInfo("Asia/Tokyo")
+        mapped = Contract(
+            "M", EXTENDED, date(2026, 1, 1), date(2027, 1, 1), calendar={"extended": EMPIRE_HOURS}
+        )
+        assert mapped.zone == NEW_YORK
+        plain = Contract("P", EXTENDED, date(2026, 1, 1), date(2027, 1, 1))
+        assert plain.zone == ZURICH  # zitadel-2023's calendars are Swiss time
+        family = Contract(
+            "F", load_policy("zitadel").plan("extended"), date(2026, 1, 1), date(2027, 1, 1)
+        )
+        assert family.zone == ZURICH
+        # 31 Dec 23:30 in Zurich, written in UTC and in Auckland (already 1 Jan 11:30 there)
+        for written in (
+            zh(2026, 12, 31, 23, 30),
+            datetime(2026, 12, 31, 22, 30, tzinfo=UTC),
+            datetime(2027, 1, 1, 11, 30, tzinfo=ZoneInfo("Pacific/Auckland")),
+        ):
+            assert plain.covers(written)
+
+    def test_credits_count_a_ticket_written_in_another_offset(self) -> None:
+        """A ticket opened 31 Dec 23:30 in New York, written in Zurich time, earns credits in Empire's term."""
+        empire = self.empire()
+        opened = ny(2026, 12, 31, 23, 30).astimezone(ZURICH)  # 2027-01-01 05:30+01:00
+        ticket = Ticket("E-2", opened, 2, responded_at=ny(2027, 1, 4, 12))
+        credits = empire.credits([ticket], now=NOW.replace(year=2027, month=2))
+        # New York hours: New Year's Day closed, the weekend; Mon 4 Jan 09:00 + 2 h = 11:00;
+        # answered 12:00: 60 min late, 4 started quarter hours
+        assert [t.ticket_id for t in credits.tickets] == ["E-2"]
+        assert credits.days == 4
+
+    @given(
+        delta=st.integers(-30 * 3600, 30 * 3600),
+        offsets=st.lists(st.integers(-(24 * 60 - 1), 24 * 60 - 1), min_size=1, max_size=6),
+    )
+    def test_any_offset_gives_the_same_term(self, delta: int, offsets: list[int]) -> None:
+        """Around the term's end (1 Jan 2027 00:00 New York = 05:00 UTC), only the instant decides."""
+        empire = self.empire()
+        end = datetime(2027, 1, 1, 5, tzinfo=UTC)
+        instant = end + timedelta(seconds=delta)
+        seen = {empire.covers(instant.astimezone(timezone(timedelta(minutes=m)))) for m in offsets}
+        assert seen == {instant < end}
+        book = ContractBook([empire])
+        found = {
+            book.find("Empire Widgets", instant.astimezone(timezone(timedelta(minutes=m))))
+            for m in offsets
+        }
+        assert found == {empire if instant < end else None}

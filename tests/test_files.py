@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -459,6 +460,46 @@ class TestTicketTypes:
             ticket_from_mapping(
                 {"id": "T", "opened_at": datetime(2026, 3, 2, 9, tzinfo=Wrong()), "severity": 1}
             )
+
+    @pytest.mark.parametrize("offset", [timedelta(hours=30), -timedelta(hours=24), 5])
+    def test_ticket_built_directly_with_a_bad_offset(self, offset: object) -> None:
+        """``Ticket(...)`` with a tzinfo whose utcoffset is out of range (or no timedelta) is a TicketError.
+
+        It names the ticket, the field, the value and the range expected, for every instant
+        of a ticket (opened_at, responded_at, an event's at), never a bare ValueError.
+        """
+        from slacalc import Event, Ticket
+
+        class Wrong(tzinfo):
+            def utcoffset(self, dt: datetime | None) -> Any:
+                return offset
+
+            def dst(self, dt: datetime | None) -> timedelta:
+                return timedelta(0)
+
+            def __repr__(self) -> str:
+                return "Wrong()"
+
+        bad = datetime(2026, 3, 2, 9, tzinfo=Wrong())
+        good = datetime(2026, 3, 2, 9, tzinfo=UTC)
+        expected = (
+            r"has an invalid UTC offset \(.*\); expected a tzinfo whose utcoffset\(\) is a "
+            r"timedelta strictly between -24:00 and \+24:00$"
+        )
+        value = re.escape("datetime.datetime(2026, 3, 2, 9, 0, tzinfo=Wrong())")
+        with pytest.raises(
+            TicketError, match=rf"^ticket 'T-1': opened_at: instant {value} {expected}"
+        ):
+            Ticket("T-1", bad, 1)
+        with pytest.raises(
+            TicketError, match=rf"^ticket 'T-1': responded_at: instant {value} {expected}"
+        ):
+            Ticket("T-1", good, 1, responded_at=bad)
+        with pytest.raises(
+            TicketError,
+            match=rf"^ticket 'T-1': events\[0\] \(response event, value None\): at: instant {value} {expected}",
+        ):
+            Ticket("T-1", good, 1, events=[Event(bad, "response")])
 
     def test_read_tickets_keeps_the_id_of_a_bad_row(self) -> None:
         """a row that reads but is no ticket keeps its id, for explain --id."""

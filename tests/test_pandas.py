@@ -13,17 +13,28 @@ import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
 
-from slacalc import Event, FamilyPlan, Plan, PolicyFamily, Ticket, load_policy  # noqa: E402
+from slacalc import (  # noqa: E402
+    Calendar,
+    Contract,
+    Event,
+    FamilyPlan,
+    Plan,
+    PolicyFamily,
+    Ticket,
+    load_policy,
+)
 from slacalc.exceptions import (  # noqa: E402
     SlacalcError,
     TicketError,
@@ -552,7 +563,7 @@ class TestBadRows:
     def test_raise_lists_rows_and_carries_the_frame(self) -> None:
         """By default a bad row raises, naming rows, and the error holds every one as a frame."""
         with pytest.raises(
-            BadRowsError, match=r"7 problem\(s\) in 7 row\(s\).*row 'b' \(column 'opened_at'\)"
+            BadRowsError, match=r"7 problems in 7 rows.*row 'b' \(column 'opened_at'\)"
         ) as info:
             evaluate_frame(self.frame(), "zitadel-2023", "extended", now=NOW)
         assert len(info.value.bad) == 7
@@ -606,31 +617,68 @@ class TestBadRows:
 
 
 class TestFamily:
-    def test_version_in_force_on_the_local_opening_date(self) -> None:
-        """A family judges each ticket by the version in force on its own local opening date."""
+    def test_version_in_force_at_the_opening_instant(self) -> None:
+        """A family judges each ticket by the version in force at its opening instant, in any offset.
+
+        zitadel-2023 takes effect on 2023-11-15 in Zurich: at 00:00 CET (+01:00), which is
+        2023-11-14 23:00 UTC. 22:59:59 UTC is still 2021 written in Auckland (+13:00, already
+        15 November there); 23:00 UTC is 2023 written in New York (-05:00, still 14 November).
+        """
         family = load_policy("zitadel")
         frame = pd.DataFrame(
             {
-                "id": ["old", "new-local", "new-utc", "new"],
-                # 2023-11-15 00:30+01:00 is 14 Nov 23:30 UTC: the local date decides
+                "id": ["old-utc", "old-auckland", "new-utc", "new-new-york", "new"],
                 "opened_at": [
-                    "2023-11-14T23:30:00+01:00",
-                    "2023-11-15T00:30:00+01:00",
-                    "2023-11-14T23:30:00+00:00",
+                    "2023-11-14T22:59:59+00:00",
+                    "2023-11-15T11:59:59+13:00",
+                    "2023-11-14T23:00:00+00:00",
+                    "2023-11-14T18:00:00-05:00",
                     "2023-11-20T10:00:00+01:00",
                 ],
-                "severity": [1, 1, 1, 1],
+                "severity": [1, 1, 1, 1, 1],
             }
         )
         out = evaluate_frame(frame, family, "free", now=NOW)
         assert list(out["policy_version"]) == [
             "zitadel-2021",
-            "zitadel-2023",
             "zitadel-2021",
+            "zitadel-2023",
+            "zitadel-2023",
             "zitadel-2023",
         ]
         plan = family.plan("free")
         assert_matches_plain_api(out, pd.DataFrame({"position": []}), plan, frame)
+
+    @given(
+        delta=st.integers(-26 * 3600, 26 * 3600),
+        offsets=st.lists(st.integers(-(24 * 60 - 1), 24 * 60 - 1), min_size=1, max_size=6),
+    )
+    def test_the_instant_decides_whatever_the_offset(self, delta: int, offsets: list[int]) -> None:
+        """The same instant written with any offsets (minutes, -23:59 to +23:59) picks one version.
+
+        Near zitadel-2023's start (2023-11-14 23:00 UTC, midnight in Zurich): the frame
+        (as text, as aware datetimes, as a zoned column) and ``family.at`` agree row by row.
+        """
+        family = load_policy("zitadel")
+        start = datetime(2023, 11, 14, 23, tzinfo=UTC)
+        instant = start + timedelta(seconds=delta)
+        expected = "zitadel-2023" if instant >= start else "zitadel-2021"
+        written = [instant.astimezone(timezone(timedelta(minutes=m))) for m in offsets]
+        assert {family.at(w).name for w in written} == {expected}
+        n = len(written)
+        frames = [
+            pd.DataFrame({"opened_at": [w.isoformat() for w in written], "severity": ["1"] * n}),
+            pd.DataFrame({"opened_at": pd.Series(written, dtype=object), "severity": ["1"] * n}),
+            pd.DataFrame(
+                {
+                    "opened_at": pd.Series([instant] * n).dt.tz_convert("Pacific/Auckland"),
+                    "severity": ["1"] * n,
+                }
+            ),
+        ]
+        for frame in frames:
+            out = evaluate_frame(frame, family, "free", now=NOW)
+            assert list(out["policy_version"]) == [expected] * n
 
     def test_plan_missing_from_a_version_is_a_bad_row(self) -> None:
         """'extended' did not exist before 2023-11-15: older tickets are bad rows, newer ones evaluate."""
@@ -648,8 +696,37 @@ class TestFamily:
         assert out["status"].iloc[1] == "breached"
         assert out["credit_days"].iloc[1] == 4  # 3 h against 2 bh: 60 min late, 4 quarter hours
 
-    def test_generated_family_frame(self, tmp_path: Path, rows: list[dict[str, Any]]) -> None:
-        """A two-version family whose boundary falls inside the generated tickets' range."""
+    def test_family_plan_under_contract_terms(self, rows: list[dict[str, Any]]) -> None:
+        """A contract's own calendar and targets over a family plan judge frame rows as plan.evaluate does.
+
+        (The frame engine once looked each row's version plan up without the terms.)
+        """
+        new_york = Calendar(timezone="America/New_York", hours={"mon-fri": "09:00-17:00"})
+        contract = Contract(
+            "Empire Widgets",
+            load_policy("zitadel").plan("custom"),
+            date(2020, 1, 1),
+            date(2030, 1, 1),
+            calendar={"business": new_york},
+            targets={"initial_response": {"3": "3 business hours"}},
+        )
+        assert isinstance(contract.plan, FamilyPlan)
+        frame = as_text(rows)
+        out, bad = evaluate_frame(frame, None, contract.plan, now=NOW, errors="collect")
+        assert_matches_plain_api(out, bad, contract.plan, frame)
+        assert "3 business hours on business" in set(out["target"].dropna())
+
+    @pytest.mark.parametrize("kind", ["text", "objects", "Pacific/Auckland", "America/New_York"])
+    def test_generated_family_frame(
+        self, tmp_path: Path, rows: list[dict[str, Any]], kind: str
+    ) -> None:
+        """A two-version family whose boundary falls inside the generated tickets' range.
+
+        The generated tickets open around midnight of the boundary day (28-30 March 2026)
+        in Zurich and New York; the frame picks each row's version as ``plan.evaluate``
+        does, by the instant, whether the column is text, aware datetimes or zoned in
+        another zone.
+        """
         base = CUSTOM.read_text(encoding="utf-8")
         later = (
             base.replace('name = "acme-2026"', 'name = "acme-2026b"')
@@ -662,7 +739,13 @@ class TestFamily:
         assert isinstance(first, type(second))
         assert not isinstance(first, PolicyFamily)
         family = PolicyFamily("acme", (first, second))  # type: ignore[arg-type]
-        frame = as_text(rows)
+        if kind == "text":
+            frame = as_text(rows)
+        elif kind == "objects":
+            frame = pd.DataFrame(rows).astype({"opened_at": object, "responded_at": object})
+            frame["severity"] = frame["severity"].astype(str)
+        else:
+            frame = as_zoned(rows, kind)
         out, bad = evaluate_frame(frame, family, "standard", now=NOW, errors="collect")
         assert_matches_plain_api(out, bad, family.plan("standard"), frame)
         assert set(out["policy_version"].dropna()) == {"acme-2026", "acme-2026b"}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pickle
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from slacalc._engine.durations import BEST_EFFORT, NOT_APPLICABLE, Duration, parse_duration
 from slacalc._policies.files import load_policy, read_policy
@@ -268,12 +271,62 @@ class TestCreditRule:
 
 
 class TestFamily:
-    def test_at_uses_the_instant_s_own_local_date(self) -> None:
-        """an aware datetime is placed by its own local date."""
+    def test_at_places_the_instant_in_the_policy_s_zone(self) -> None:
+        """an aware datetime is placed by its instant, on the date it has in the version's support zone.
+
+        zitadel-2023 takes effect on 15 November 2023 in Zurich (its calendars' zone):
+        at 00:00 CET, 14 November 23:00 UTC. In Auckland (+13:00) that is already 15
+        November 12:00, in New York (-05:00) still 14 November 18:00.
+        """
         family = zitadel()
-        late_evening = datetime(2023, 11, 14, 23, 30, tzinfo=ZoneInfo("Pacific/Auckland"))
-        assert family.at(late_evening).name == "zitadel-2021"
+        auckland, new_york = ZoneInfo("Pacific/Auckland"), ZoneInfo("America/New_York")
+        assert family.versions[1].timezone == "Europe/Zurich"
+        assert family.at(datetime(2023, 11, 15, 11, 59, tzinfo=auckland)).name == "zitadel-2021"
+        assert family.at(datetime(2023, 11, 15, 12, 0, tzinfo=auckland)).name == "zitadel-2023"
+        assert family.at(datetime(2023, 11, 14, 17, 59, tzinfo=new_york)).name == "zitadel-2021"
+        assert family.at(datetime(2023, 11, 14, 18, 0, tzinfo=new_york)).name == "zitadel-2023"
         assert family.at(datetime(2023, 11, 15, 0, 0, tzinfo=ZURICH)).name == "zitadel-2023"
+        assert family.at(datetime(2023, 11, 14, 23, 59, 59, tzinfo=ZURICH)).name == "zitadel-2021"
+
+    @given(
+        seconds=st.integers(-2 * 86_400, 2 * 86_400),
+        boundary=st.sampled_from(
+            [datetime(2021, 1, 1, tzinfo=ZURICH), datetime(2023, 11, 15, tzinfo=ZURICH)]
+        ),
+        minutes=st.integers(-(24 * 60 - 1), 24 * 60 - 1),
+    )
+    def test_at_and_at_us_agree(self, seconds: int, boundary: datetime, minutes: int) -> None:
+        """family.at of an instant in any offset, and family.at_us of its microseconds (a ticket's
+        fast path), choose the same version or raise the same error."""
+        family = zitadel()
+        instant = boundary + timedelta(seconds=seconds)
+        written = instant.astimezone(timezone(timedelta(minutes=minutes)))
+        us = (instant - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+        def pick(f: Any) -> str:
+            try:
+                return str(f().name)
+            except PolicyError as exc:
+                return str(exc)
+
+        assert pick(lambda: family.at(written)) == pick(lambda: family.at_us(us))
+        expected = (
+            "zitadel-2023"
+            if instant >= datetime(2023, 11, 15, tzinfo=ZURICH)
+            else (
+                "zitadel-2021" if instant >= datetime(2021, 1, 1, tzinfo=ZURICH) else "no version"
+            )
+        )
+        assert expected in pick(lambda: family.at(written))
+
+    def test_before_the_first_version_at_an_instant(self) -> None:
+        """an instant before the first version names its date in the version's zone."""
+        with pytest.raises(
+            PolicyError,
+            match=r"no version of policy family 'zitadel' is in force on 2020-12-31 \(in Europe/Zurich\); "
+            r"expected an instant on or after 2021-01-01 00:00 in Europe/Zurich",
+        ):  # already 1 January 2021 in Auckland (+13:00), still 31 December 23:59:59 in Zurich
+            zitadel().at(datetime(2021, 1, 1, 11, 59, 59, tzinfo=ZoneInfo("Pacific/Auckland")))
 
     def test_before_the_first_version(self) -> None:
         """a date before the first version names the family and the first date."""

@@ -212,7 +212,8 @@ G-9,acme,ticket,sev9,2026-10-08T09:00:00+02:00,
 """
 GAP_NOW = "2026-10-09T12:00:00+02:00"
 # acme: 36,500 CHF a year is 100 CHF a day; globex: 3,650 EUR a year is 10 EUR a day, and its
-# term starts in June (G-3 in May is outside it); initech is on another plan; line 5 is bad.
+# term starts in June (G-3 in May is outside it); initech's contract is on plan custom, which
+# judges its tickets (2 / 24 business hours for severities 2 / 4 on 08:00-17:00); line 5 is bad.
 CONTRACTS = """\
 customer,plan,term_start,term_end,term_price,currency
 acme,extended,2026-01-01,2027-01-01,36500.00,CHF
@@ -263,6 +264,97 @@ def glance(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, int, str, str
     return page.read_text(encoding="utf-8"), code, out, err, folder
 
 
+# A customer on its own New York hours (issue 9, item 6): zitadel-2023 extended is 07:00-19:00
+# Zurich (CEST, UTC+02:00 in July), severity 2 = 2 business hours; Empire Widgets' contract
+# replaces the calendar with 09:00-17:00 New York (EDT, UTC-04:00) and New York's holidays.
+# Thursday 2 July 2026 16:30 EDT is 22:30 CEST; Independence Day (Saturday 4 July) is
+# observed on Friday 3 July in New York, an ordinary day in St. Gallen.
+TERMS_TICKETS = """\
+id,customer,channel,severity,opened_at,responded_at
+E-1,Empire Widgets,ticket,2,2026-07-02T16:30:00-04:00,2026-07-06T10:00:00-04:00
+O-1,Someone Else,ticket,2,2026-07-02T16:30:00-04:00,2026-07-06T10:00:00-04:00
+"""
+TERMS_CONTRACTS = """\
+customer,plan,term_start,term_end,term_price,currency,calendar
+Empire Widgets,extended,2026-01-01,2027-01-01,36500.00,USD,"{""timezone"": ""America/New_York"", ""hours"": {""mon-fri"": ""09:00-17:00""}, ""holidays"": {""country"": ""US"", ""subdiv"": ""NY""}}"
+"""
+
+
+class TestContractTerms:
+    """``report --contracts`` judges each customer's tickets on its contract's effective plan."""
+
+    def page(self, tmp_path: Path, *contracts: str) -> tuple[str, int, str, str]:
+        (tmp_path / "tickets.csv").write_text(TERMS_TICKETS, encoding="utf-8")
+        (tmp_path / "contracts.csv").write_text(TERMS_CONTRACTS, encoding="utf-8")
+        out = tmp_path / "report.html"
+        code, stdout, err = run(
+            str(tmp_path / "tickets.csv"), "--policy", "zitadel-2023", "--plan", "extended",
+            "--now", "2026-07-31T00:00:00+02:00", "--out", str(out), *contracts,
+        )  # fmt: skip
+        return out.read_text(encoding="utf-8"), code, stdout, err
+
+    def test_on_time_on_customer_hours_late_on_the_plan(self, tmp_path: Path) -> None:
+        """E-1 is met on Empire's New York hours; the same ticket of another customer is late.
+
+        Empire (New York 09:00-17:00): Thu 16:30-17:00 is 30 min, Fri 3 Jul (observed
+        holiday) and the weekend are closed, Mon 6 Jul 09:00 + 1 h 30 min = due 10:30 EDT;
+        answered 10:00 EDT: met. The plan (Zurich 07:00-19:00): opened Thu 22:30 CEST,
+        closed; Fri 07:00 + 2 h = due Fri 09:00 CEST; answered Mon 16:00 CEST: Fri
+        09:00-19:00 (10 h) + Mon 07:00-16:00 (9 h) = 19 h late, 76 started quarter hours =
+        76 credit days.
+        """
+        page, code, out, err = self.page(tmp_path, "--contracts", str(tmp_path / "contracts.csv"))
+        assert code == 0, err
+        summary = cards(page)
+        assert summary["met"][0] == "1"
+        assert summary["answered late"][0] == "1"
+        assert summary["objectives met"] == ("50.0%", "1 of 2 tickets judged")
+        assert summary["credit days owed"][0] == "76"
+        late = cells(section(page, "breached"))
+        assert late == [
+            ["O-1", "Someone Else", "2", "2026-07-03 09:00 +02:00", "2026-07-06 16:00 +02:00", "19 h", "76"]
+        ]  # fmt: skip
+        assert cells(section(page, "credits")) == [
+            ["Someone Else", "1", "76", "no contract"],
+            ["total", "1", "76", "USD 0.00"],  # the priced contracts: Empire, worth nothing
+        ]
+        # Empire earned nothing on its own terms: 0 days, its term end unchanged, worth USD 0.00
+        assert cells(section(page, "contracts")) == [
+            ["Empire Widgets", "extended", "2026-01-01 to 2027-01-01", "0", "2027-01-01", "USD 36,500.00", "USD 0.00"],
+        ]  # fmt: skip
+        terms = re.search(r'<p class="meta" id="terms">(.*?)</p>', page)
+        assert terms is not None
+        assert html.unescape(re.sub(r"<[^>]+>", "", terms.group(1))).startswith(
+            "Per-contract terms applied: 1 of 2 tickets judged on the terms of their customer's contract"
+        )
+        assert out.endswith("2 tickets, 1 met, 1 breached, 76 credit days, 0 bad rows\n")
+
+    def test_without_contracts_both_are_late(self, tmp_path: Path) -> None:
+        """Without --contracts the plan judges both tickets: 19 h late each, 2 × 76 days; no terms line."""
+        page, code, _, _ = self.page(tmp_path)
+        assert code == 0
+        assert cards(page)["answered late"][0] == "2"
+        assert cards(page)["credit days owed"][0] == f"{2 * 76}"
+        assert 'id="terms"' not in page
+
+    def test_credits_agree(self, tmp_path: Path) -> None:
+        """``slacalc credits`` on the same files gives Empire the same 0 days the report shows."""
+        from slacalc._cli.credits import add_credits_command
+
+        self.page(tmp_path)
+        parser = argparse.ArgumentParser(prog="slacalc")
+        add_credits_command(parser.add_subparsers(dest="command", required=True))
+        args = parser.parse_args(
+            ["credits", str(tmp_path / "tickets.csv"), "--policy", "zitadel-2023", "--now",
+             "2026-07-31T00:00:00+02:00", "--contracts", str(tmp_path / "contracts.csv"),
+             "--format", "json"]
+        )  # fmt: skip
+        out = io.StringIO()
+        args.handler(args, out, io.StringIO())
+        (row,) = json.loads(out.getvalue(), parse_float=Decimal)
+        assert (row["customer"], row["tickets"], row["credit_days"]) == ("Empire Widgets", 1, 0)
+
+
 class TestAtAGlance:
     """What a support manager reads first (issue 11): open breaches, counts, money, words."""
 
@@ -270,9 +362,11 @@ class TestAtAGlance:
         """Eight tickets (G-9's bad row counted apart); of the four breached, G-5 and G-6 are still open.
 
         G-5 (severity 1) was due 2026-10-06 10:00: 9 + 12 + 12 + 5 = 38 business hours
-        late at now, 152 started quarter hours; G-6 (severity 2) was due 2026-10-08 11:00:
-        8 + 5 = 13 hours, 52 days. G-2 is 20 min late (2 days), G-4 1 min (1 day).
-        G-7 (severity 4, 24 hours) is not due yet: the only pending ticket.
+        late at now, 152 started quarter hours; G-6 (severity 2, initech: judged on its
+        contract's plan custom, 08:00-17:00) was due 2026-10-08 11:00: 6 + 4 = 10 hours,
+        40 days (on extended it would be 8 + 5 = 13 hours, 52 days). G-2 is 20 min late
+        (2 days), G-4 1 min (1 day). G-7 (severity 4, 24 hours) is not due yet: the only
+        pending ticket.
         """
         page, code, out, _, folder = glance
         summary = cards(page)
@@ -284,11 +378,11 @@ class TestAtAGlance:
         assert summary["pending"] == ("1", "open, not due yet")
         assert summary["not applicable"][0] == "1"
         assert summary["objectives met"] == ("33.3%", "2 of 6 tickets judged")
-        assert summary["credit days owed"][0] == f"{152 + 52 + 2 + 1:,}"
+        assert summary["credit days owed"][0] == f"{152 + 40 + 2 + 1:,}"
         assert summary["tickets"][1] == "evaluated, bad rows apart"
         assert code == 1
         assert out == (
-            f"wrote {folder / 'report.html'}: 8 tickets, 2 met, 4 breached, 207 credit days, "
+            f"wrote {folder / 'report.html'}: 8 tickets, 2 met, 4 breached, 195 credit days, "
             "1 bad row, 1 bad contract row\n"
         )
 
@@ -300,7 +394,7 @@ class TestAtAGlance:
         assert page.index("Breached, still open (2)") < page.index("Answered late (2)")
         assert cells(section(page, "open")) == [
             ["G-5", "acme", "1", "2026-10-06 10:00 +02:00", "38 h", "152"],
-            ["G-6", "initech", "2", "2026-10-08 11:00 +02:00", "13 h", "52"],
+            ["G-6", "initech", "2", "2026-10-08 11:00 +02:00", "10 h", "40"],
         ]
         late = cells(section(page, "breached"))
         assert [row[0] for row in late] == ["G-2", "G-4"]
@@ -308,23 +402,44 @@ class TestAtAGlance:
         assert "no answer yet" not in page
 
     def test_credits_in_days_and_money(self, glance: tuple[str, int, str, str, Path]) -> None:
-        """acme: 2 + 152 days × 100 CHF a day; globex: G-4's 1 day × 10 EUR (G-3 is before its term)."""
+        """acme: 2 + 152 days × 100 CHF a day; globex: G-4's 1 day × 10 EUR (G-3 is before its term).
+
+        initech, judged on its own plan custom: 40 days × 9,000 CHF / 365 days = 986.301… →
+        CHF 986.30; its term end 2027-01-01 + 40 days = 2027-02-10.
+        """
         page = glance[0]
         assert cells(section(page, "credits")) == [
             ["acme", "2", "154", "CHF 15,400.00"],
-            ["initech", "1", "52", "other plan than extended"],
+            ["initech", "1", "40", "CHF 986.30"],
             ["globex", "1", "1", "EUR 10.00"],
-            ["total", "4", "207", "CHF 15,400.00 + EUR 10.00"],
+            ["total", "4", "195", "CHF 16,386.30 + EUR 10.00"],
         ]
         assert (
             cards(page)["credit days owed"][1]
-            == "worth CHF 15,400.00 + EUR 10.00 on priced contracts"
+            == "worth CHF 16,386.30 + EUR 10.00 on priced contracts"
         )
         contracts = cells(section(page, "contracts"))
         assert contracts[0] == [
             "acme", "extended", "2026-01-01 to 2027-01-01", "154", "2027-06-04", "CHF 36,500.00", "CHF 15,400.00",
         ]  # fmt: skip
-        assert contracts[2][-1] == "other plan than extended"
+        assert contracts[2] == [
+            "initech", "custom", "2026-01-01 to 2027-01-01", "40", "2027-02-10", "CHF 9,000.00", "CHF 986.30",
+        ]  # fmt: skip
+
+    def test_contract_terms_stated(self, glance: tuple[str, int, str, str, Path]) -> None:
+        """The page says per-contract terms were applied, and to how many tickets.
+
+        Judged on a contract: acme's G-1, G-2, G-5 (G-9 is a bad row), globex's G-4 (G-3
+        is before its term), initech's G-6, G-7, G-8: 7 of the 8 tickets.
+        """
+        page = glance[0]
+        found = re.search(r'<p class="meta" id="terms">(.*?)</p>', page)
+        assert found is not None
+        text = html.unescape(re.sub(r"<[^>]+>", "", found.group(1)))
+        assert text.startswith(
+            "Per-contract terms applied: 7 of 8 tickets judged on the terms of their customer's contract"
+        )
+        assert text.endswith("the rest on plan extended.")
 
     def test_money_equals_slacalc_credits(self, glance: tuple[str, int, str, str, Path]) -> None:
         """The report values each contract exactly as ``slacalc credits`` does on the same files."""
@@ -340,18 +455,21 @@ class TestAtAGlance:
         out = io.StringIO()
         args.handler(args, out, io.StringIO())
         expected = {
-            r["customer"]: (r["credit_days"], r["credit_value"], r["currency"])
+            r["customer"]: (r["plan"], r["credit_days"], r["credit_value"], r["currency"])
             # credits writes money as JSON numbers with their exact digits: read them as decimals
             for r in json.loads(out.getvalue(), parse_float=Decimal)
-            if r["plan"] == "extended"
         }
         shown = {
-            row[0]: (int(row[3]), row[6].split(" ")[1].replace(",", ""), row[6].split(" ")[0])
+            row[0]: (
+                row[1],
+                int(row[3]),
+                row[6].split(" ")[1].replace(",", ""),
+                row[6].split(" ")[0],
+            )
             for row in cells(section(page, "contracts"))
-            if row[1] == "extended"
         }
-        assert {k: (d, str(v), c) for k, (d, v, c) in expected.items()} == shown
-        assert set(shown) == {"acme", "globex"}
+        assert {k: (p, d, str(v), c) for k, (p, d, v, c) in expected.items()} == shown
+        assert set(shown) == {"acme", "globex", "initech"}
 
     def test_bad_contract_row(self, glance: tuple[str, int, str, str, Path]) -> None:
         """A bad contracts row is reported with its file and line, on stderr and in the page; exit code 1."""
@@ -428,7 +546,7 @@ class TestAtAGlance:
         assert "severity 2: 2 tickets, 1 over the 2 h objective" in times
         assert credits == (
             "Bar chart of credit days owed per customer, largest first: "
-            "acme 154 days; initech 52 days; globex 1 day."
+            "acme 154 days; initech 40 days; globex 1 day."  # initech on custom: see above
         )
 
     @pytest.mark.parametrize(

@@ -109,4 +109,4 @@ class TestCompare:
             ("4", "resolution"),
             ("5", "initial_response"),
         ]
-        assert "6 comparison(s), 4 disagreement(s), 0 bad record(s)" in err.getvalue()
+        assert "6 comparisons, 4 disagreements, 0 bad records" in err.getvalue()

@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from slacalc._engine.words import plural
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.sources._core import BadRecord, Mapping, SourceTicket, load_mapping
 from slacalc._files.sources.compare import Comparison, ZendeskVerdict
@@ -135,7 +136,7 @@ def read(
     if bad:
         shown = "; ".join(b.message for b in bad[:3])
         more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
-        msg = f"{len(bad)} bad record(s) in the {source} export: {shown}{more}"
+        msg = f"{plural(len(bad), 'bad record')} in the {source} export: {shown}{more}"
         raise SourceError(msg, tuple(bad))
 
 

@@ -28,6 +28,7 @@ from slacalc._analysis.vectorised import (
     plan_metrics,
     resolve_plan,
 )
+from slacalc._analysis.words import plural
 from slacalc._engine.calendar import resolve_tz, to_us
 from slacalc._files.tickets import parse_instant
 from slacalc._typing import METRICS
@@ -348,7 +349,7 @@ def _bad_message(bad: Any, shown: int = 5) -> str:
     more = len(bad) - shown
     tail = f"; and {more} more" if more > 0 else ""
     return (
-        f"{len(bad)} problem(s) in {bad['position'].nunique()} row(s) of the frame: "
+        f"{plural(len(bad), 'problem')} in {plural(bad['position'].nunique(), 'row')} of the frame: "
         + "; ".join(lines)
         + tail
         + "; pass errors='collect' to get them all as a frame"

@@ -19,20 +19,22 @@ import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from slacalc._analysis.words import plural
 from slacalc._engine.durations import format_timedelta
-from slacalc._evaluation.credits import Contract, ContractCredits, TicketCredit
+from slacalc._evaluation.credits import Contract, ContractBook, ContractCredits, TicketCredit
 from slacalc._files.tickets import parse_instant
+from slacalc.exceptions import PolicyError, SlacalcError
 
 __all__ = [
     "BREACHED_SHOWN",
     "PricedContract",
     "ValuedContract",
     "contract_credits",
+    "evaluate_by_contract",
     "render_report",
 ]
 
@@ -173,30 +175,134 @@ def _table(
 # ---------------------------------------------------------------------- contracts
 
 
-def _opened_date(value: Any) -> date | None:
-    """The local date of an opening instant as the ticket gives it (its own offset), as Contract does."""
+def _opening(value: Any) -> datetime | None:
+    """An opening instant of a frame cell (ISO text or an aware datetime); None when it is unreadable."""
     import pandas as pd
 
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
     if isinstance(value, str):
-        return parse_instant("opened_at", value).date()
-    moment: date = value.date()
-    return moment
+        try:
+            return parse_instant("opened_at", value)
+        except SlacalcError:  # evaluate_frame reports it as a bad row
+            return None
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) or value.tzinfo is None else value.to_pydatetime()
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    return None
+
+
+def _judging_contracts(frame: Any, book: ContractBook) -> tuple[list[Contract], Any]:
+    """The contracts that judge rows of *frame*, and each row's slot among them (-1: the default plan)."""
+    import numpy as np
+
+    slots = np.full(len(frame), -1, dtype=np.int64)
+    used: list[Contract] = []
+    if not book or "customer" not in frame.columns or "opened_at" not in frame.columns:
+        return used, slots
+    index: dict[int, int] = {}
+    for pos, (customer, opened) in enumerate(
+        zip(frame["customer"].array, frame["opened_at"].array, strict=True)
+    ):
+        if not book.of(customer):
+            continue
+        contract = book.find(customer, _opening(opened))
+        if contract is None:
+            continue
+        slot = index.get(id(contract))
+        if slot is None:
+            slot = index[id(contract)] = len(used)
+            used.append(contract)
+        slots[pos] = slot
+    return used, slots
+
+
+def evaluate_by_contract(
+    frame: Any,
+    policy: Any,
+    plan: Any,
+    contracts: Sequence[Contract] = (),
+    *,
+    now: datetime,
+    metric: str,
+    tz: Any = None,
+) -> tuple[Any, int]:
+    """``evaluate_frame(..., errors="collect")`` with each customer's tickets judged on its contract's terms.
+
+    A row whose ``customer`` has a contract covering its opening (matched as
+    ``slacalc credits`` matches them, :class:`ContractBook`) is judged by that
+    contract's effective plan (its own calendar, time zone, targets, pinned
+    version); every other row by *plan* of *policy*. Returns the
+    :class:`~slacalc._analysis.frames.FrameResult` in the input's order (every
+    instant in *tz*, else in the zone of *plan*'s calendars) and the number of
+    rows judged on a contract's terms (bad rows not counted).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from slacalc._analysis.frames import FrameResult, class_order, evaluate_frame
+    from slacalc._analysis.vectorised import output_zone, resolve_plan
+
+    default = resolve_plan(policy, plan)
+    used, slots = _judging_contracts(frame, ContractBook(contracts))
+    if not used:
+        result = evaluate_frame(
+            frame, None, default, now=now, metric=metric, errors="collect", tz=tz
+        )
+        return result, 0
+    zone = output_zone(default, metric, tz)  # one zone for the page, whoever's terms judged a row
+    parts: list[Any] = []
+    bads: list[Any] = []
+    where: list[Any] = []
+    classes: list[Any] = []
+    attrs: dict[str, Any] = {}
+    for slot, judge in [(-1, default)] + [(i, c.plan) for i, c in enumerate(used)]:
+        positions = np.flatnonzero(slots == slot)
+        if slot >= 0 and not len(positions):
+            continue
+        try:
+            out, bad = evaluate_frame(
+                frame.iloc[positions],
+                None,
+                judge,
+                now=now,
+                metric=metric,
+                errors="collect",
+                tz=zone,
+            )
+        except SlacalcError as exc:
+            if slot < 0:
+                raise
+            msg = f"contract {used[slot].customer!r}: {exc}"
+            raise PolicyError(msg) from exc
+        meta = dict(out.attrs.get("slacalc", {}))
+        if slot < 0:
+            attrs = meta
+        classes += meta.get("classes", [])
+        bad = bad.copy()
+        bad["position"] = positions[np.asarray(bad["position"], dtype=np.int64)]
+        parts.append(out)
+        bads.append(bad)
+        where.append(positions)
+    order = np.argsort(np.concatenate(where), kind="stable")
+    outcomes = pd.concat(parts).iloc[order]
+    outcomes.attrs = {**frame.attrs, "slacalc": {**attrs, "classes": []}}
+    outcomes.attrs["slacalc"]["classes"] = class_order(outcomes, dict.fromkeys(classes))
+    bad_all = pd.concat(bads).sort_values("position", kind="stable")
+    judged = outcomes["status"].to_numpy()[slots >= 0] != "invalid"
+    return FrameResult(outcomes, bad_all), int(judged.sum())
 
 
 def contract_credits(
-    outcomes: Any, contracts: Sequence[PricedContract], plan: str, *, on: str = "opened_at"
+    outcomes: Any, contracts: Sequence[PricedContract], *, on: str = "opened_at"
 ) -> list[ValuedContract]:
     """Each contract's credit days from evaluated *outcomes*, and their money value when priced.
 
     The same figures as ``slacalc credits``: a contract collects the credit
     days of its customer's tickets (the ``customer`` column) opened in its
-    term, the policy's per-term cap applies, and the value is days / days in
-    the term × the term price, rounded half up to the cent
-    (:meth:`ContractCredits.value`). A contract on another plan than *plan*
-    (the one the outcomes were judged by) is not valued: its credits would
-    come from other objectives.
+    term (:class:`ContractBook`: the first contract covering a ticket takes
+    it; :func:`evaluate_by_contract` judged it by that contract's terms), the
+    policy's per-term cap applies, and the value is days / days in the term ×
+    the term price, rounded half up to the cent (:meth:`ContractCredits.value`).
     """
     from slacalc._evaluation.credits import _terms
 
@@ -204,25 +310,22 @@ def contract_credits(
     metric = str(outcomes.attrs.get("slacalc", {}).get("metric", "initial_response"))
     has_customer = "customer" in valid.columns
     credited = valid[valid["credit_days"].fillna(0) > 0] if has_customer else valid.iloc[:0]
-    by_customer: dict[str, list[tuple[str, datetime, int]]] = defaultdict(list)
+    book = ContractBook(p.contract for p in contracts)
+    by_contract: dict[int, list[TicketCredit]] = defaultdict(list)
     ids = credited["id"] if "id" in credited.columns else credited.index.to_series()
     for customer, ticket_id, opened, days in zip(
         credited["customer"], ids, credited[on], credited["credit_days"], strict=True
     ):
-        by_customer[str(customer).strip()].append((str(ticket_id), opened, int(days)))
+        moment = _opening(opened)
+        contract = book.find(customer, moment)
+        if contract is not None and moment is not None:
+            by_contract[id(contract)].append(
+                TicketCredit(str(ticket_id), moment, int(days), ((metric, int(days)),))
+            )
     result = []
     for priced in contracts:
         contract = priced.contract
-        if contract.plan.name != plan:
-            result.append(ValuedContract(priced, None, None, f"other plan than {plan}"))
-            continue
-        rows = []
-        for ticket_id, opened, days in by_customer.get(contract.customer, []):
-            day = _opened_date(opened)
-            if day is not None and contract.term_start <= day < contract.term_end:
-                moment = opened if isinstance(opened, datetime) else parse_instant(on, opened)
-                rows.append(TicketCredit(ticket_id, moment, days, ((metric, days),)))
-        rows.sort(key=lambda r: (r.opened_at, r.ticket_id))
+        rows = sorted(by_contract.get(id(contract), []), key=lambda r: (r.opened_at, r.ticket_id))
         earned = sum(r.days for r in rows)
         name, policy = _terms(contract.plan)
         cap = None if policy.credits is None else policy.credits.cap_days_per_term
@@ -329,6 +432,7 @@ def render_report(
     source: str = "",
     contracts: Sequence[PricedContract] = (),
     notes: Sequence[str] = (),
+    on_terms: int | None = None,
 ) -> str:
     """The HTML page for evaluated *outcomes* and the *bad* rows (line, column, message).
 
@@ -336,7 +440,8 @@ def render_report(
     rows marked ``invalid``; they are counted apart from the tickets).
     *contracts* value the credit days in money (see :func:`contract_credits`);
     *notes* are shown under the contracts (e.g. contract rows that could not
-    be read).
+    be read); *on_terms* is how many tickets were judged on their contract's
+    terms (:func:`evaluate_by_contract`; None: every ticket on *plan*).
     """
     import pandas as pd
 
@@ -357,7 +462,7 @@ def render_report(
     credit_by = by if by in outcomes.columns else "class"
     credit_label = "severity" if credit_by == "class" else credit_by
     credits_total = int(valid["credit_days"].fillna(0).sum())
-    valued = contract_credits(valid, contracts, plan) if contracts else []
+    valued = contract_credits(valid, contracts) if contracts else []
     worth: dict[str, Decimal] = defaultdict(Decimal)
     for v in valued:
         if v.value is not None:
@@ -409,6 +514,16 @@ def render_report(
         f'<p class="meta">{_e(what.capitalize())} objectives of plan <b>{_e(plan)}</b> '
         f"({_e(policy)}), tickets from {_e(source or 'the input')}, evaluated as of "
         f"{_e(_when(pd.Timestamp(now)))}.</p>",
+        *(
+            [
+                f'<p class="meta" id="terms">Per-contract terms applied: {on_terms:,} of '
+                f"{_e(plural(len(valid), 'ticket'))} judged on the terms of their customer's "
+                "contract (its plan, and its own calendar, time zone, targets and policy version "
+                f"where the contracts file gives them); the rest on plan <b>{_e(plan)}</b>.</p>"
+            ]
+            if on_terms is not None
+            else []
+        ),
         '<div class="cards" id="summary">'
         + "".join(
             f'<div class="card {cls}"><b>{_e(value)}</b>{_e(label)}'

@@ -8,6 +8,7 @@ from typing import IO, Any, Literal
 
 import pandas as pd
 
+from slacalc._analysis.words import plural
 from slacalc._files.sources._core import BadRecord
 from slacalc._files.sources.registry import read_rows
 from slacalc.exceptions import SourceError
@@ -81,6 +82,6 @@ def read_source(
         return frame, bad_frame
     if bad:
         shown = "; ".join(b.message for b in bad[:3])
-        msg = f"{len(bad)} bad record(s) in the {source} export: {shown}"
+        msg = f"{plural(len(bad), 'bad record')} in the {source} export: {shown}"
         raise SourceError(msg, tuple(bad))
     return frame

@@ -14,17 +14,23 @@ This module is private: the public names are in ``slacalc.pandas``.
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from slacalc._engine import batch
-from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, Calendar, from_us, resolve_tz
+from slacalc._analysis.arrays import (
+    NA,
+    STATUSES,
+    _evaluate_fast,
+    _Rows,
+    _versions,
+)
+from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, from_us, resolve_tz
 from slacalc._files.tickets import EVENT_COLUMNS, parse_instant, ticket_from_mapping
 from slacalc._typing import CLASSIC_METRICS, METRICS
 from slacalc.exceptions import (
@@ -36,8 +42,7 @@ from slacalc.exceptions import (
 )
 
 if TYPE_CHECKING:
-    from slacalc._evaluation.evaluate import Outcome
-    from slacalc._policies.model import CreditRule, FamilyPlan, Plan, Policy, PolicyFamily, Target
+    from slacalc._policies.model import FamilyPlan, Plan
 
 __all__ = [
     "FIELDS",
@@ -58,11 +63,7 @@ I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 Objects = npt.NDArray[np.object_]
 
-#: Marks a missing instant or duration in the int64 arrays (pandas' NaT is the same value).
-NA = np.iinfo(np.int64).min
-DAY_US = 86_400_000_000
 _US = timedelta(microseconds=1)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 #: The outcome columns ``evaluate_frame`` adds, in order.
 OUTCOME_COLUMNS: tuple[str, ...] = (
@@ -79,10 +80,6 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "credit_days",
     "policy_version",
 )
-#: The values of the ``status`` column; ``invalid`` marks a bad row.
-STATUSES: tuple[str, ...] = ("met", "breached", "pending", "not_applicable", "invalid")
-_MET, _BREACHED, _PENDING, _NA_STATUS, _INVALID = range(5)
-_STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
 
 #: Ticket fields a frame may carry, by the name ``columns=`` maps from.
 FIELDS: tuple[str, ...] = (
@@ -103,44 +100,6 @@ TEXT_DTYPE: Any = "str" if int(pd.__version__.split(".", 1)[0]) >= 3 else object
 # ---------------------------------------------------------------------- calendar look-ups
 
 
-class _Clock(NamedTuple):
-    """Due instant and open time used for a group of rows sharing a target; ``ok`` false: ask the row-wise path."""
-
-    due: I64
-    used: I64
-    ok: Bools
-
-
-def _clock(cal: Calendar, d: int, start: I64, end: I64) -> _Clock:
-    """``cal.add_us(start, d)`` and ``cal.elapsed_us(start, end)`` for whole columns.
-
-    The calendar's own batch primitives (``slacalc._engine.batch``, the engine
-    of ``Calendar.add_many`` and ``elapsed_many``): the same numbers as the
-    scalar methods, element by element. A row whose due instant cannot be
-    computed (the calendar runs out of open time before the end of the
-    supported range) is left to the row-wise path, which reports it.
-    """
-    used = batch.elapsed_us(cal, start, end)
-    due, ok = batch.add_us(cal, start, d)
-    return _Clock(due, used, ok)
-
-
-def _credit_days(
-    rule: CreditRule | None, metric: str, late_business: I64, late_wall: I64, breached: Bools
-) -> I64:
-    """Credit days per row (``evaluate._credit_days`` and the cap, without the channel test)."""
-    days = np.zeros(len(late_business), dtype=np.int64)
-    if rule is None or metric not in rule.metrics:
-        return days
-    late = late_wall if rule.measure == "wall" else late_business
-    per = rule.per // _US
-    periods = -((-late) // per) if rule.rounding == "ceil" else late // per
-    days = np.where(breached, periods * rule.award_days, 0)
-    if rule.cap_days_per_ticket is not None:
-        days = np.minimum(days, rule.cap_days_per_ticket)
-    return cast(I64, days)
-
-
 # ---------------------------------------------------------------------- instants
 
 
@@ -149,9 +108,7 @@ class Instants:
     """One column of instants as epoch microseconds, with its missing and bad cells.
 
     ``us`` is ``NA`` where a cell is missing or bad; ``errors`` maps a row
-    position to the reason its cell could not be read. ``local_day`` gives
-    the day number (days since 1970-01-01) of each instant's own local date,
-    which picks a policy version; it is exact where it matters.
+    position to the reason its cell could not be read.
     """
 
     series: Any
@@ -159,34 +116,6 @@ class Instants:
     us: I64
     missing: Bools
     errors: dict[int, str]
-    _days: I64 | None = None
-    _zoned: bool = False
-
-    def local_days(self, boundaries: Sequence[int]) -> I64:
-        """Each instant's local day number, exact on the right side of every boundary day."""
-        if self._days is not None:
-            return self._days
-        us = self.us
-        if self._zoned:
-            wall = self.series.dt.tz_localize(None).array.as_unit("us").asi8
-            days = np.floor_divide(np.asarray(wall, dtype=np.int64), DAY_US)
-        else:
-            days = np.floor_divide(us, DAY_US)
-            near = np.zeros(len(us), dtype=np.bool_)
-            for day in boundaries:
-                midnight = day * DAY_US
-                near |= (us > midnight - DAY_US) & (us < midnight + DAY_US)
-            near &= us != NA
-            values = self.series.array
-            for pos in np.flatnonzero(near):
-                # an offset is less than a day: only instants this close to a
-                # boundary can fall on the other side of it in local time
-                found = _cell_instant(values[pos], self.field)
-                if isinstance(found, tuple):
-                    days[pos] = found[1]
-        days = np.where(us == NA, NA, days)
-        self._days = days
-        return days
 
 
 def _filled(series: Any) -> Bools:
@@ -213,8 +142,8 @@ def _is_missing(value: object) -> bool:
         return False
 
 
-def _cell_instant(value: object, field: str) -> tuple[int, int] | str | None:
-    """``(epoch µs, local day number)`` of one cell; a message when it is bad; None when missing."""
+def _cell_instant(value: object, field: str) -> int | str | None:
+    """The epoch µs of one cell; a message when it is bad; None when missing."""
     if _is_missing(value):
         return None
     if isinstance(value, np.datetime64):
@@ -226,7 +155,7 @@ def _cell_instant(value: object, field: str) -> tuple[int, int] | str | None:
     us = (dt - EPOCH) // _US
     if not MIN_US <= us < MAX_US:
         return str(OutOfRangeError.for_value(field, dt.isoformat()))
-    return int(us), dt.date().toordinal() - _EPOCH_ORDINAL
+    return int(us)
 
 
 #: After the date (8 characters even in the basic format), an offset is the only place
@@ -241,7 +170,7 @@ def parse_instants(series: Any, field: str) -> Instants:
     if isinstance(dtype, pd.DatetimeTZDtype):
         us = np.asarray(series.array.as_unit("us").asi8, dtype=np.int64).copy()
         missing = us == NA
-        inst = Instants(series, field, us, missing, {}, _zoned=True)
+        inst = Instants(series, field, us, missing, {})
         _check_range(inst)
         return inst
     if pd.api.types.is_datetime64_dtype(dtype):
@@ -257,7 +186,6 @@ def parse_instants(series: Any, field: str) -> Instants:
     if kind == "string":
         return _parse_text(series, field)
     us = np.full(n, NA, dtype=np.int64)
-    days = np.full(n, NA, dtype=np.int64)
     missing = np.zeros(n, dtype=np.bool_)
     errors: dict[int, str] = {}
     for pos, value in enumerate(series.array):
@@ -267,8 +195,8 @@ def parse_instants(series: Any, field: str) -> Instants:
         elif isinstance(found, str):
             errors[pos] = found
         else:
-            us[pos], days[pos] = found
-    return Instants(series, field, us, missing, errors, _days=days)
+            us[pos] = found
+    return Instants(series, field, us, missing, errors)
 
 
 def _parse_text(series: Any, field: str) -> Instants:
@@ -288,7 +216,7 @@ def _parse_text(series: Any, field: str) -> Instants:
         if isinstance(found, str):
             errors[int(pos)] = found
         elif found is not None:
-            us[pos] = found[0]
+            us[pos] = found
     inst = Instants(series, field, us, missing, errors)
     _check_range(inst)
     return inst
@@ -319,72 +247,6 @@ class FrameOutcome(NamedTuple):
     bad: list[tuple[int, str | None, object, str]]  # position, frame column, value, message
 
 
-@dataclass(slots=True)
-class _Rows:
-    """The outcome arrays being filled."""
-
-    n: int
-    status: npt.NDArray[np.int8] = field(init=False)
-    klass: Objects = field(init=False)
-    target: Objects = field(init=False)
-    objective: I64 = field(init=False)
-    due: I64 = field(init=False)
-    stop: I64 = field(init=False)
-    elapsed: I64 = field(init=False)
-    remaining: I64 = field(init=False)
-    late: I64 = field(init=False)
-    late_wall: I64 = field(init=False)
-    credits: I64 = field(init=False)
-    version: Objects = field(init=False)
-
-    def __post_init__(self) -> None:
-        n = self.n
-        self.status = np.full(n, _INVALID, dtype=np.int8)
-        self.klass = np.full(n, None, dtype=object)
-        self.target = np.full(n, None, dtype=object)
-        self.version = np.full(n, None, dtype=object)
-        for name in (
-            "objective",
-            "due",
-            "stop",
-            "elapsed",
-            "remaining",
-            "late",
-            "late_wall",
-            "credits",
-        ):
-            setattr(self, name, np.full(n, NA, dtype=np.int64))
-
-    def not_applicable(self, rows: I64, version: str, klass: str | None, target: str) -> None:
-        self.status[rows] = _NA_STATUS
-        self.klass[rows] = klass
-        self.target[rows] = target
-        self.version[rows] = version
-        for arr in (self.elapsed, self.late, self.late_wall, self.credits):
-            arr[rows] = 0
-
-    def put(self, pos: int, outcome: Outcome) -> None:
-        """Fill row *pos* from an :class:`Outcome` of the row-wise path."""
-        self.status[pos] = _STATUS_CODE[outcome.status]
-        self.klass[pos] = outcome.klass
-        self.target[pos] = outcome.target
-        self.version[pos] = outcome.policy
-        objective = outcome.objective
-        self.objective[pos] = NA if objective is None else objective // _US
-        self.due[pos] = _us_or_na(outcome.due_at)
-        self.stop[pos] = _us_or_na(outcome.stopped_at)
-        self.elapsed[pos] = outcome.elapsed // _US
-        remaining = outcome.remaining
-        self.remaining[pos] = NA if remaining is None else remaining // _US
-        self.late[pos] = outcome.late_by // _US
-        self.late_wall[pos] = outcome.late_by_wall // _US
-        self.credits[pos] = outcome.credit_days
-
-
-def _us_or_na(value: datetime | None) -> int:
-    return NA if value is None else (value - EPOCH) // _US
-
-
 def _severity_text(value: object) -> str:
     """The text a :class:`Ticket` would hold for *value* (an integral float, from a column with gaps, reads as an int)."""
     if isinstance(value, float | np.floating) and float(value).is_integer():
@@ -398,11 +260,6 @@ def _channel(value: object) -> str | None:
     if value is None or value == "" or (_is_missing(value) and not isinstance(value, str)):
         return None
     return str(value).strip().lower()
-
-
-class _Versions(NamedTuple):
-    plans: list[Plan]  # one per version in play
-    of_row: I64  # per row: position in *plans*, -1 for a row without a version
 
 
 def resolve_plan(policy: Any, plan: Any) -> Plan | FamilyPlan:
@@ -426,7 +283,8 @@ def plan_metrics(plan: Plan | FamilyPlan) -> list[Plan]:
 
     if isinstance(plan, Plan):
         return [plan]
-    return [v.plans[plan.name] for v in plan.family.versions if plan.name in v.plans]
+    # each version's plan under the family plan's terms (a contract's own calendar or targets)
+    return [plan.at(v.effective_from) for v in plan.family.versions if plan.name in v.plans]
 
 
 def output_zone(plan: Plan | FamilyPlan, metric: str, tz: str | tzinfo | None) -> str | tzinfo:
@@ -444,48 +302,6 @@ def output_zone(plan: Plan | FamilyPlan, metric: str, tz: str | tzinfo | None) -
             if target.calendar is not None:
                 zones.add(target.calendar.timezone)
     return zones.pop() if len(zones) == 1 else "UTC"
-
-
-def _versions(
-    plan: Plan | FamilyPlan,
-    opened: Instants,
-    ok: Bools,
-    bad: list[tuple[int, str | None, object, str]],
-    column: str,
-) -> _Versions:
-    """Which policy version judges each row (a family picks the one in force when it was opened)."""
-    from slacalc._policies.model import Plan
-
-    if isinstance(plan, Plan):
-        return _Versions([plan], np.where(ok, 0, -1).astype(np.int64))
-    family: PolicyFamily = plan.family
-    bounds: set[int] = set()
-    for v in family.versions:
-        bounds.add(v.effective_from.toordinal() - _EPOCH_ORDINAL)
-        if v.effective_until is not None:
-            bounds.add(v.effective_until.toordinal() - _EPOCH_ORDINAL)
-    days = opened.local_days(sorted(bounds))
-    plans: list[Plan] = []
-    slot: dict[str, int] = {}
-    codes, uniques = pd.factorize(np.where(ok, days, NA))
-    codes = np.asarray(codes, dtype=np.int64)
-    slot_of = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the extra last slot: code -1
-    for code, day in enumerate(uniques):
-        if day == NA:
-            continue
-        try:
-            version = family.at(date.fromordinal(int(day) + _EPOCH_ORDINAL))
-            chosen = version.plan(plan.name)
-        except PolicyError as exc:
-            for pos in np.flatnonzero(codes == code):
-                bad.append((int(pos), column, opened.series.iloc[pos], str(exc)))
-            continue
-        if chosen.policy.name not in slot:
-            slot[chosen.policy.name] = len(plans)
-            plans.append(chosen)
-        slot_of[code] = slot[chosen.policy.name]
-    index = slot_of[codes]
-    return _Versions(plans, index)
 
 
 def evaluate_columns(
@@ -610,7 +426,12 @@ def evaluate_columns(
             eventful |= _filled(series)
 
     versions = _versions(
-        plan, opened, ok & (sev_codes >= 0), bad, where("opened_at") or "opened_at"
+        plan,
+        opened.us,
+        ok & (sev_codes >= 0),
+        bad,
+        where("opened_at") or "opened_at",
+        opened.series.array,
     )
     ok &= versions.of_row >= 0
 
@@ -682,101 +503,6 @@ def evaluate_columns(
     }
     bad.sort(key=lambda item: item[0])
     return FrameOutcome(columns, bad)
-
-
-def _evaluate_fast(
-    rows: _Rows,
-    plan: Plan,
-    policy: Policy,
-    metric: str,
-    mask: Bools,
-    sev_codes: I64,
-    canonical: list[str | None],
-    ch_codes: I64,
-    ch_values: list[str | None],
-    o_us: I64,
-    r_us: I64,
-    now_us: int,
-    slow: Bools,
-) -> None:
-    """Rows without events: grouped by target, judged with array look-ups."""
-    if not mask.any():
-        return
-    covered = plan.covered_channels
-    version = policy.name
-    off = np.zeros(len(mask), dtype=np.bool_)
-    if covered is not None:
-        off_codes = [c for c, ch in enumerate(ch_values) if ch is not None and ch not in covered]
-        off = mask & np.isin(ch_codes, off_codes)
-        if off.any():
-            rows.not_applicable(np.flatnonzero(off), version, None, "not applicable")
-    rule = policy.credits
-    no_credit_codes = []
-    if rule is not None and rule.channels is not None:
-        no_credit_codes = [
-            c for c, ch in enumerate(ch_values) if ch is not None and ch not in rule.channels
-        ]
-    live = mask & ~off
-    if metric == "escalation_response":
-        # without events no escalation was requested: the clock never started
-        rows.not_applicable(np.flatnonzero(live), version, None, "not applicable")
-        return
-    lateness_wall = policy.lateness == "wall"
-    for code, klass in enumerate(canonical):
-        if klass is None:
-            continue
-        group = np.flatnonzero(live & (sev_codes == code))
-        if not len(group):
-            continue
-        target: Target = plan.target(metric, klass)
-        objective = target.duration()
-        cal = target.calendar
-        if objective is None or cal is None:
-            rows.not_applicable(group, version, klass, str(target))
-            continue
-        d = objective // _US
-        start = o_us[group]
-        if metric == "initial_response":
-            stop = r_us[group]
-            stop = np.where((stop != NA) & (stop <= now_us), stop, NA)
-        else:
-            stop = np.full(len(group), NA, dtype=np.int64)
-        stopped = stop != NA
-        end = np.where(stopped, stop, now_us)
-        clock = _clock(cal, d, start, end)
-        if not clock.ok.all():
-            slow[group[~clock.ok]] = True
-            keep = clock.ok
-            group, start, stop, stopped, end = (
-                group[keep],
-                start[keep],
-                stop[keep],
-                stopped[keep],
-                end[keep],
-            )
-            due, used = clock.due[keep], clock.used[keep]
-        else:
-            due, used = clock.due, clock.used
-        late_business = np.maximum(used - d, 0)
-        late_wall = np.maximum(end - due, 0)
-        late = late_wall if lateness_wall else late_business
-        breached = late > 0
-        status = np.where(breached, _BREACHED, np.where(stopped, _MET, _PENDING)).astype(np.int8)
-        credits = _credit_days(rule, metric, late_business, late_wall, breached)
-        if no_credit_codes:
-            credits = np.where(np.isin(ch_codes[group], no_credit_codes), 0, credits)
-        rows.status[group] = status
-        rows.klass[group] = klass
-        rows.target[group] = str(target)
-        rows.version[group] = version
-        rows.objective[group] = d
-        rows.due[group] = due
-        rows.stop[group] = stop
-        rows.elapsed[group] = used
-        rows.remaining[group] = np.where(stopped, NA, np.maximum(d - used, 0))
-        rows.late[group] = late
-        rows.late_wall[group] = late_wall
-        rows.credits[group] = credits
 
 
 def _evaluate_row(

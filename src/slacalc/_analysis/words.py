@@ -1,14 +1,7 @@
-"""Words for counts, shared by the plots, the report and the report command."""
+"""Words for counts, shared by the plots, the report and the report command (the engine's own)."""
 
 from __future__ import annotations
 
+from slacalc._engine.words import plural
+
 __all__ = ["plural"]
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 ticket``, ``2 tickets``, ``1,024 days``: a count with its noun in the right number.
-
-    >>> plural(1, "ticket"), plural(2, "ticket"), plural(1_024, "day"), plural(3, "more is", "more are")
-    ('1 ticket', '2 tickets', '1,024 days', '3 more are')
-    """
-    return f"{count:,} {word if count == 1 else words or word + 's'}"

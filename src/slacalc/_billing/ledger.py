@@ -68,6 +68,7 @@ from slacalc._billing.prices import (
     round_money,
 )
 from slacalc._engine.durations import Duration, parse_duration
+from slacalc._engine.words import plural
 from slacalc.exceptions import BillingError, DurationError
 
 __all__ = [
@@ -626,7 +627,7 @@ class Ledger:
                 reason += f", {exact_decimal(extra)} h beyond it as consulting"
             return first, 1, reason
         blocks = max(1, math.ceil(hours / per))
-        reason = f"{what}: {case.hours} h = {blocks} started block(s) of {model.hours_per_unit} h"
+        reason = f"{what}: {case.hours} h = {plural(blocks, 'started block')} of {model.hours_per_unit} h"
         return first, blocks, reason
 
     def _consume(self, case: Case, states: dict[str, _State]) -> CaseUsage:
@@ -703,9 +704,7 @@ class Ledger:
             status: CaseStatus = "covered"
         elif covered_blocks:
             status = "partial"
-            reason += (
-                f"; {required - consumed} unit(s) missing: {exact_decimal(uncovered)} h uncovered"
-            )
+            reason += f"; {plural(required - consumed, 'unit')} missing: {exact_decimal(uncovered)} h uncovered"
         else:
             status = "uncovered"
             reason += f"; no unit left: {exact_decimal(uncovered)} h uncovered"

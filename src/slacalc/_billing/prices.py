@@ -36,6 +36,7 @@ from slacalc._billing.models import (
     NUMBER_DIGITS,
     PriceModel,
 )
+from slacalc._engine.words import plural
 from slacalc.exceptions import BillingError
 
 __all__ = [
@@ -547,7 +548,7 @@ def add_months(day: date, months: int, field: str = "date") -> date:
         moved: date = day + relativedelta(months=months)
     except (ValueError, OverflowError):
         msg = (
-            f"{field}: {day.isoformat()} plus {months} month(s) is outside the dates there are "
+            f"{field}: {day.isoformat()} plus {plural(months, 'month')} is outside the dates there are "
             f"(0001-01-01 to {date.max.isoformat()}); expected an earlier date"
         )
         raise BillingError(msg) from None

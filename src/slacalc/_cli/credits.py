@@ -41,6 +41,7 @@ from slacalc._cli.options import (
 )
 from slacalc._cli.sources import add_source_arguments
 from slacalc._engine.calendar import Calendar
+from slacalc._engine.words import plural
 from slacalc._evaluation.credits import Contract, ContractCredits
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
@@ -352,7 +353,7 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                 for k, n in sorted(orphans.items(), key=lambda kv: str(kv[0]))[:10]
             )
             reporter.warning(
-                f"{sum(orphans.values())} ticket(s) belong to no contract of {args.contracts} and are not counted ({named})"
+                f"{plural(sum(orphans.values()), 'ticket belongs', 'tickets belong')} to no contract of {args.contracts} and {'is' if sum(orphans.values()) == 1 else 'are'} not counted ({named})"
             )
 
     rows: list[dict[str, Any]] = []
@@ -382,10 +383,7 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             reporter.row(where, line, named + str(exc).removeprefix(named))
             continue
         in_term = sum(
-            1
-            for e in evaluations
-            if e.opened_at is not None
-            and contract.term_start <= e.opened_at.date() < contract.term_end
+            1 for e in evaluations if e.opened_at is not None and contract.covers(e.opened_at)
         )
         rows.append(_record(credits, price, currency, in_term, value))
 

@@ -25,8 +25,8 @@ import heapq
 import io
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timedelta, tzinfo
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, tzinfo
 from typing import IO, Any
 
 from slacalc._cli.options import (
@@ -45,7 +45,8 @@ from slacalc._cli.options import (
 from slacalc._cli.sources import add_source_arguments
 from slacalc._engine.calendar import to_us
 from slacalc._engine.durations import NoObjective, parse_duration
-from slacalc._evaluation.credits import Contract
+from slacalc._engine.words import plural
+from slacalc._evaluation.credits import ContractBook
 from slacalc._evaluation.timers import Timer, timers
 from slacalc._files.records import BadRow
 from slacalc._files.writers import Column, RecordSchema, csv_text, json_text, seconds
@@ -220,10 +221,14 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     sorter = _Sorter()
     unknown: Counter[str] = Counter()
     unknown_open: Counter[str] = Counter()
-    contracts: dict[str, list[Contract]] = {}
     good = 0
+    book = ContractBook()
     if args.contracts:
-        _read_contracts(args, policy, contracts, reporter)
+        from slacalc._cli.credits import read_contracts
+
+        book = ContractBook(
+            found.contract for found in read_contracts(args, args.contracts, policy, reporter)
+        )
     try:
         with ticket_items(args, args.file, reporter) as items:
             for line, item, record in items:
@@ -235,8 +240,13 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     reporter.row(args.file, line, problem)
                     continue
                 terms = plan
-                if contracts and record is not None:
-                    terms = _contract_plan(contracts, record, item.opened_at.date(), plan)
+                if book:  # the customer's contract in force when it was opened, as credits finds it
+                    customer = (
+                        getattr(item, "customer", None)
+                        if record is None
+                        else record.get("customer")
+                    )
+                    terms = book.plan_for(customer, item.opened_at, plan)
                 try:
                     evaluation = terms.evaluate(item, now)
                     running = timers(evaluation)
@@ -266,35 +276,13 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if unknown:
         listed = ", ".join(f"{s!r} ({n})" for s, n in unknown.most_common())
         reporter.warning(
-            f"{sum(unknown.values())} row(s) have statuses the policy does not map: "
+            f"{plural(sum(unknown.values()), 'row has', 'rows have')} statuses the policy does not map: "
             f"{listed}; add them to its open_statuses, pause_statuses or solved_statuses"
         )
     if unknown_open:
         listed = ", ".join(f"{s!r} ({n})" for s, n in unknown_open.most_common())
         reporter.warning(f"statuses the policy does not map were read as open: {listed}")
     return reporter.summary(good, "ticket", "tickets")
-
-
-def _read_contracts(
-    args: argparse.Namespace, policy: Any, into: dict[str, list[Contract]], reporter: Reporter
-) -> None:
-    """Read the contracts file into *into* (customer → contracts); each bad row is reported."""
-    from slacalc._cli.credits import read_contracts
-
-    for found in read_contracts(args, args.contracts, policy, reporter):
-        into.setdefault(found.contract.customer, []).append(found.contract)
-
-
-def _contract_plan(
-    contracts: dict[str, list[Contract]], record: Mapping[str, Any], opened: date, default: Any
-) -> Any:
-    """The effective plan of the customer's contract in force on *opened* (the default plan without one)."""
-    value = record.get("customer")
-    customer = value.strip() if isinstance(value, str) else ""
-    for contract in contracts.get(customer, ()):
-        if contract.term_start <= opened < contract.term_end:
-            return contract.plan
-    return default
 
 
 def _write(sink: IO[str], lines: Iterable[str], fmt: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Sequence
 from typing import IO, Any
 
 from slacalc._cli.options import (
@@ -15,18 +17,22 @@ from slacalc._cli.options import (
     add_policy_options,
     add_tz,
     check_metric,
+    engine_mode,
     future_problem,
+    judged_chunks,
     load_plan,
     now_of,
     open_output,
+    open_records,
     output_format,
     ticket_items,
     zone_of,
 )
 from slacalc._cli.sources import add_source_arguments
 from slacalc._evaluation.evaluate import Outcome
+from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import BadRow
-from slacalc._files.tickets import DuplicateIds
+from slacalc._files.tickets import TICKET_COLUMNS, DuplicateIds, ticket_or_bad_row
 from slacalc._files.writers import OUTPUT_FORMATS, Column, RecordSchema, RecordWriter
 from slacalc.exceptions import SlacalcError
 
@@ -84,6 +90,7 @@ EVALUATE_RECORD = RecordSchema(
 RESULT_COLUMNS = EVALUATE_RECORD.names
 
 _PROGRESS_EVERY = 10_000
+_WRITE_EVERY = 256
 
 
 def outcome_row(outcome: Outcome) -> dict[str, Any]:
@@ -160,32 +167,86 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     check_metric(plan, args.metric)
     now, explicit = now_of(args)
     progress = err.isatty()
-    good = 0
+    count = [0]
     seen = DuplicateIds()
-    with ticket_items(args, args.file, reporter) as items, open_output(args.out, out) as stream:
+
+    def judge(line: int, item: Ticket | BadRow) -> Any:
+        """The encoded result record of one ticket, or None (its error reported)."""
+        if isinstance(item, BadRow):
+            reporter.row(args.file, line, item.message)
+            return None
+        seen.add(item.id, line)
+        problem = None if explicit else future_problem(item, now)
+        if problem is not None:
+            reporter.row(args.file, line, problem)
+            return None
+        try:
+            outcome = plan.evaluate(item, now, tz=zone)[args.metric]
+        except SlacalcError as exc:
+            reporter.row(args.file, line, str(exc))
+            return None
+        return writer.encode(outcome_row(outcome))
+
+    def tell() -> None:
+        if progress:
+            err.write(f"\r{count[0]:,} tickets evaluated, {reporter.bad} bad rows")
+            err.flush()
+
+    def columns(names: Sequence[str], values: Sequence[Sequence[str]]) -> list[Any]:
+        from slacalc._analysis.chunked import evaluate_chunk
+
+        return evaluate_chunk(names, values, plan, args.metric, now, explicit, zone, writer).done
+
+    mode = None if args.source else engine_mode()
+    with contextlib.ExitStack() as stack:
+        # the input is opened first: a file that cannot be read stops the command before
+        # anything is written
+        if mode is not None:
+            records = stack.enter_context(open_records(args, args.file, TICKET_COLUMNS))
+            for note in records.notes:
+                reporter.note(args.file, note)
+        else:
+            items = stack.enter_context(ticket_items(args, args.file, reporter))
+        stream = stack.enter_context(open_output(args.out, out))
         writer = RecordWriter(stream, fmt, EVALUATE_RECORD)
-        for line, item, _ in items:
-            if isinstance(item, BadRow):
-                reporter.row(args.file, line, item.message)
-                continue
-            seen.add(item.id, line)
-            problem = None if explicit else future_problem(item, now)
-            if problem is not None:
-                reporter.row(args.file, line, problem)
-                continue
-            try:
-                outcome = plan.evaluate(item, now, tz=zone)[args.metric]
-            except SlacalcError as exc:
-                reporter.row(args.file, line, str(exc))
-                continue
-            writer.write(outcome_row(outcome))
-            good += 1
-            if progress and good % _PROGRESS_EVERY == 0:
-                err.write(f"\r{good:,} tickets evaluated, {reporter.bad} bad rows")
-                err.flush()
+        if mode is not None:
+            for chunk in judged_chunks(records, columns, mode):
+                if chunk.complete:  # the common case: every row judged by the columns
+                    seen.add_many(chunk.ids(), chunk.lines)
+                    batch = chunk.done
+                else:
+                    batch = []
+                    for line, done, record in chunk.items():
+                        if done is not None:
+                            seen.add(record, line)
+                            batch.append(done)
+                            continue
+                        encoded = judge(line, ticket_or_bad_row(line, record))
+                        if encoded is not None:
+                            batch.append(encoded)
+                writer.write_encoded(batch)
+                before = count[0]
+                count[0] += len(batch)
+                if count[0] // _PROGRESS_EVERY != before // _PROGRESS_EVERY:
+                    tell()
+        else:
+            pending: list[Any] = []  # written a few hundred at a time: one call, not one per row
+            for line, item, _ in items:
+                encoded = judge(line, item)
+                if encoded is None:
+                    continue
+                pending.append(encoded)
+                if len(pending) == _WRITE_EVERY:
+                    writer.write_encoded(pending)
+                    pending = []
+                count[0] += 1
+                if count[0] % _PROGRESS_EVERY == 0:
+                    tell()
+            writer.write_encoded(pending)
         writer.close()
     if progress:
-        err.write(f"\r{good:,} tickets evaluated, {reporter.bad} bad rows\n")
+        tell()
+        err.write("\n")
     if seen:
         reporter.warning(seen.warning() or "")
-    return reporter.summary(good, "ticket", "tickets")
+    return reporter.summary(count[0], "ticket", "tickets")

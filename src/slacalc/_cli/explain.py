@@ -21,6 +21,7 @@ from slacalc._cli.options import (
     zone_of,
 )
 from slacalc._cli.sources import add_source_arguments
+from slacalc._engine.words import plural
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import BadRow
 from slacalc._files.tickets import ticket_from_mapping
@@ -131,9 +132,7 @@ def _from_file(args: argparse.Namespace, reporter: Reporter) -> Ticket:
     if unreadable:
         shown = "; ".join(f"line {b.line}: {b.message}" for b in unreadable[:3])
         more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
-        msg += (
-            f"; {len(unreadable)} row(s) could not be read, it may be one of them ({shown}{more})"
-        )
+        msg += f"; {plural(len(unreadable), 'row')} could not be read, it may be one of them ({shown}{more})"
     raise CommandError(msg)
 
 

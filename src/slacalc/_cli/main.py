@@ -40,6 +40,7 @@ def version() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``slacalc``."""
+    from slacalc._cli.compare import add_compare_command
     from slacalc._cli.credits import add_credits_command
     from slacalc._cli.deadline import add_deadline_command
     from slacalc._cli.due import add_due_command
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_credits_command(sub)
     add_report_command(sub)
     add_sources_command(sub)
+    add_compare_command(sub)
     add_due_command(sub)
     return parser
 

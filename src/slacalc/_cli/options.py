@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import heapq
+import importlib.util
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import IO, Any
@@ -21,17 +24,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slacalc._engine.calendar import to_us
 from slacalc._evaluation.tickets import Ticket
-from slacalc._files.records import INPUT_FORMATS, RecordFile
+from slacalc._files.records import INPUT_FORMATS, Chunk, RecordFile
 from slacalc._files.tickets import TICKET_COLUMNS, parse_instant, ticket_or_bad_row
 from slacalc._files.writers import OUTPUT_FORMATS
 from slacalc._typing import METRICS
 from slacalc.exceptions import SlacalcError, UnknownTimeZoneError
 
 __all__ = [
+    "CHUNK_ROWS",
     "EXIT_BAD_ROWS",
     "EXIT_OK",
     "EXIT_STOPPED",
+    "REPORT_ROWS",
     "CommandError",
+    "JudgedChunk",
     "Reporter",
     "add_input_options",
     "add_metric",
@@ -39,7 +45,9 @@ __all__ = [
     "add_output_options",
     "add_policy_options",
     "add_tz",
+    "engine_mode",
     "future_problem",
+    "judged_chunks",
     "now_of",
     "open_output",
     "zone_of",
@@ -323,3 +331,99 @@ def ticket_items(
             (line, ticket_or_bad_row(line, record), record if isinstance(record, dict) else None)
             for line, record in records
         )
+
+
+# ---------------------------------------------------------------------- the column engine
+
+#: Rows per chunk of a CSV file read for the column engine.
+CHUNK_ROWS = 8_192
+#: Tickets ``slacalc report`` evaluates at a time (a frame each).
+REPORT_ROWS = 100_000
+#: A file whose first chunk has fewer plain rows is judged row by row: starting NumPy
+#: and pandas would take longer than the rows.
+SMALL_FILE_ROWS = 5_000
+#: ``SLACALC_ENGINE``: ``auto`` (the default), ``rows`` or ``columns``.
+ENGINES = ("auto", "rows", "columns")
+
+
+def engine_mode() -> str | None:
+    """The engine ``SLACALC_ENGINE`` asks for: None for row by row, else ``auto`` or ``columns``."""
+    value = os.environ.get("SLACALC_ENGINE", "auto").strip().lower() or "auto"
+    if value not in ENGINES:
+        msg = f"SLACALC_ENGINE: unknown engine {value!r}; expected one of {', '.join(ENGINES)}"
+        raise CommandError(msg)
+    if value == "rows":
+        return None
+    if value == "columns" and not _columns_available():
+        msg = "SLACALC_ENGINE=columns needs NumPy and pandas; install slacalc[pandas]"
+        raise CommandError(msg)
+    return value
+
+
+def _columns_available() -> bool:
+    return importlib.util.find_spec("numpy") is not None and (
+        importlib.util.find_spec("pandas") is not None
+    )
+
+
+@dataclass(slots=True)
+class JudgedChunk:
+    """A chunk of a ticket file after the column engine: what it judged, what is left.
+
+    ``done[i]`` is the column engine's encoded output for the plain row
+    ``i`` of *chunk* (None where the row needs the careful path).
+    """
+
+    chunk: Chunk
+    done: list[Any]
+
+    @property
+    def lines(self) -> list[int]:
+        """The line of each plain row."""
+        return self.chunk.lines
+
+    @property
+    def complete(self) -> bool:
+        """Whether the column engine judged every row of the chunk."""
+        return not self.chunk.others and None not in self.done
+
+    def ids(self) -> list[str]:
+        """The ticket id of every plain row."""
+        chunk = self.chunk
+        return chunk.values[chunk.columns.index("id")]
+
+    def items(self) -> Iterator[tuple[int, Any, Any]]:
+        """``(line, done, id)`` for a judged row, ``(line, None, record)`` for the others, by line."""
+        chunk = self.chunk
+        if not chunk.lines:  # JSON, or a file the careful reader took whole
+            return ((line, None, record) for line, record in chunk.others)
+        ids = self.ids()
+        plain = (
+            (line, d, ids[i] if d is not None else chunk.record(i))
+            for i, (line, d) in enumerate(zip(chunk.lines, self.done, strict=True))
+        )
+        others = ((line, None, record) for line, record in chunk.others)
+        return heapq.merge(plain, others, key=lambda item: item[0])
+
+
+def judged_chunks(
+    records: RecordFile,
+    columns: Callable[[Sequence[str], Sequence[Sequence[str]]], list[Any]],
+    mode: str,
+) -> Iterator[JudgedChunk]:
+    """The rows of *records* a chunk at a time, the plain ones judged by *columns*.
+
+    *columns* gets the column names and the columns of text of the plain
+    rows. The column engine starts on the first chunk of a large file (or
+    always, with *mode* ``columns``); a small file is left whole to the
+    careful path, so that a few rows do not pay for starting NumPy and pandas.
+    """
+    use: bool | None = None
+    for chunk in records.chunks(CHUNK_ROWS):
+        if use is None:
+            use = mode == "columns" or (
+                len(chunk.lines) >= SMALL_FILE_ROWS and _columns_available()
+            )
+        n = len(chunk.lines)
+        done = columns(chunk.columns, chunk.values) if use and n else [None] * n
+        yield JudgedChunk(chunk, done)

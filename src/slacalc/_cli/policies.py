@@ -11,7 +11,15 @@ from slacalc._files.writers import json_text
 __all__ = ["OUTPUT_RECORDS", "add_policies_commands", "cmd_policies", "cmd_schema", "output_schema"]
 
 #: The output records ``slacalc schema --output-records`` describes.
-OUTPUT_RECORDS = ("evaluate", "explain", "credits", "due", "ledger", "ledger-document")
+OUTPUT_RECORDS = (
+    "evaluate",
+    "explain",
+    "credits",
+    "due",
+    "ledger",
+    "ledger-document",
+    "compare",
+)
 
 
 def add_policies_commands(sub: Any) -> None:
@@ -87,6 +95,10 @@ def output_schema(command: str) -> dict[str, Any]:
         from slacalc._cli.due import DUE_RECORD
 
         return DUE_RECORD.json_schema()
+    if command == "compare":
+        from slacalc._files.sources.compare import COMPARE_RECORD
+
+        return COMPARE_RECORD.json_schema()
     from slacalc._cli.ledger import LEDGER_DOCUMENT_SCHEMA, LEDGER_RECORD
 
     return LEDGER_RECORD.json_schema() if command == "ledger" else LEDGER_DOCUMENT_SCHEMA

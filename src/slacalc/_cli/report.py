@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
 from slacalc._cli.options import (
+    CHUNK_ROWS,
     EXIT_STOPPED,
+    REPORT_ROWS,
     CommandError,
     Reporter,
     add_input_options,
@@ -29,6 +32,7 @@ from slacalc._cli.options import (
     zone_of,
 )
 from slacalc._cli.sources import add_source_arguments
+from slacalc._engine.calendar import EPOCH, MAX_US
 from slacalc._files.records import INPUT_FORMATS, BadRow
 from slacalc._files.tickets import TICKET_COLUMNS, DuplicateIds, ticket_from_mapping
 from slacalc.exceptions import SlacalcError
@@ -77,7 +81,8 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
         "--contracts",
         metavar="FILE",
         help="contracts, as for slacalc credits (customer,term_start,term_end[,plan,term_price,"
-        "currency]): credit days valued in money where a term price is given",
+        "currency,timezone,calendar,targets,policy_version]): each customer's tickets judged on "
+        "its contract's terms, credit days valued in money where a term price is given",
     )
     p.add_argument(
         "--goal", type=float, default=0.95, help="attainment goal drawn on the plot (default 0.95)"
@@ -97,8 +102,8 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     except ImportError as exc:
         err.write(f"slacalc report: {exc.name} is missing; {_EXTRA_HINT}\n")
         return EXIT_STOPPED
-    from slacalc._analysis.frames import evaluate_frame, period_frequency
-    from slacalc._analysis.report import render_report
+    from slacalc._analysis.frames import period_frequency
+    from slacalc._analysis.report import evaluate_by_contract, render_report
     from slacalc._analysis.words import plural
 
     reporter = Reporter(err, "report")
@@ -120,17 +125,27 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         unreadable = list(zip(rejected["line"], rejected["message"], strict=True))
         seen = DuplicateIds()
+
+    # each customer's tickets on its contract's terms (as credits and due judge them), others on --plan
+    def judge(part: Any) -> tuple[Any, int]:
+        return evaluate_by_contract(
+            part,
+            args.policy,
+            args.plan,
+            [c.contract for c in contracts],
+            now=now,
+            metric=args.metric,
+            tz=None if zone is None else str(zone),
+        )
+
+    if args.source:
+        result, on_terms = judge(frame)
     else:
-        frame, unreadable, seen = read_ticket_frame(args, reporter, None if explicit else now)
-    result = evaluate_frame(
-        frame,
-        args.policy,
-        args.plan,
-        now=now,
-        metric=args.metric,
-        errors="collect",
-        tz=None if zone is None else str(zone),
-    )
+        # a part of the file at a time, keeping of each what the page shows: memory stays flat
+        unreadable = []
+        seen = DuplicateIds()
+        parts = ticket_frames(args, reporter, None if explicit else now, unreadable, seen)
+        result, on_terms = _judged_parts(map(judge, parts), args.by)
     bad: list[tuple[int, str | None, str]] = [(line, None, message) for line, message in unreadable]
     bad += [
         (int(label), column, message)
@@ -157,6 +172,7 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         source=Path(args.file).name,
         contracts=contracts,
         notes=notes,
+        on_terms=on_terms if args.contracts else None,
     )
     with open_output(args.out, out) as stream:
         stream.write(page)
@@ -172,6 +188,39 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         + "\n"
     )
     return 1 if bad or notes else 0
+
+
+#: The outcome columns the page reads; the input columns it reads are those of _PAGE_INPUT
+#: and the ``--by`` column.
+_PAGE_INPUT = ("id", "opened_at", "severity", "channel", "customer")
+
+
+def _judged_parts(judged: Iterable[tuple[Any, int]], by: str | None) -> tuple[Any, int]:
+    """One result from the results of the parts: what the page needs of each, in line order."""
+    import pandas as pd
+
+    from slacalc._analysis.frames import FrameResult, class_order
+    from slacalc._analysis.vectorised import OUTCOME_COLUMNS
+
+    wanted = {*_PAGE_INPUT, *OUTCOME_COLUMNS, *([by] if by else [])}
+    outcomes: list[Any] = []
+    bads: list[Any] = []
+    classes: dict[Any, None] = {}
+    attrs: dict[str, Any] = {}
+    on_terms = 0
+    for result, count in judged:
+        part = result.outcomes
+        attrs = attrs or part.attrs
+        classes.update(dict.fromkeys(part.attrs.get("slacalc", {}).get("classes", [])))
+        outcomes.append(part[[c for c in part.columns if c in wanted]])
+        bads.append(result.bad)
+        on_terms += count
+    if len(outcomes) == 1:
+        return FrameResult(outcomes[0], bads[0]), on_terms
+    whole = pd.concat(outcomes)
+    whole.attrs = {**attrs, "slacalc": {**attrs.get("slacalc", {}), "classes": []}}
+    whole.attrs["slacalc"]["classes"] = class_order(whole, classes)
+    return FrameResult(whole, pd.concat(bads)), on_terms
 
 
 def _read_contracts(args: argparse.Namespace, err: IO[str]) -> tuple[list[Any], list[str]]:
@@ -195,50 +244,133 @@ def read_ticket_frame(
     Each record is checked as ``slacalc evaluate`` checks it (types, NUL
     bytes, instants), so the frame holds text the frame engine can read;
     with *now* (when ``--now`` was not given), a ticket with an instant
-    after it is a bad row too.
+    after it is a bad row too. :func:`ticket_frames` gives the same a part
+    at a time.
     """
     import pandas as pd
 
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
     unreadable: list[tuple[int, str]] = []
     seen = DuplicateIds()
+    parts = list(ticket_frames(args, reporter, now, unreadable, seen, rows=None))
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts)
+    return frame, unreadable, seen
+
+
+def ticket_frames(
+    args: argparse.Namespace,
+    reporter: Reporter,
+    now: datetime | None,
+    unreadable: list[tuple[int, str]],
+    seen: DuplicateIds,
+    rows: int | None = REPORT_ROWS,
+) -> Iterator[Any]:
+    """:func:`read_ticket_frame` a frame of about *rows* tickets at a time (None: one frame).
+
+    The rows that are not tickets are added to *unreadable* and the ids to
+    *seen* as the file is read; at least one frame comes out, in line order.
+    """
+    import pandas as pd
+
+    from slacalc._analysis.chunked import plain_tickets
+
+    now_us = MAX_US if now is None else (now - EPOCH) // timedelta(microseconds=1)
+    columns: dict[str, list[str]] = {}
+    plain_lines: list[int] = []
+    records: list[dict[str, Any]] = []
+    lines: list[int] = []
+
+    def frame() -> Any:
+        frames = []
+        if plain_lines:
+            frames.append(
+                pd.DataFrame(columns, index=pd.Index(plain_lines, name="line", dtype="int64"))
+            )
+        if records or not frames:
+            frames.append(
+                pd.DataFrame.from_records(
+                    records, index=pd.Index(lines, name="line", dtype="int64")
+                )
+            )
+        part = frames[0] if len(frames) == 1 else pd.concat(frames)
+        if not part.index.is_monotonic_increasing:
+            part = part.sort_index(kind="stable")
+        for name in ("id", "opened_at", "severity"):
+            if name not in part.columns:
+                part[name] = pd.Series(dtype=object)
+        columns.clear()
+        plain_lines.clear()
+        records.clear()
+        lines.clear()
+        return part
+
+    def careful(line: int, record: dict[str, Any] | BadRow) -> str | None:
+        """Read one row the careful way: the frame gets its record, or the row is unreadable."""
+        if isinstance(record, BadRow):
+            unreadable.append((line, record.message))
+            return None
+        try:
+            ticket = ticket_from_mapping(record)
+        except SlacalcError as exc:
+            unreadable.append((line, str(exc)))
+            return None
+        problem = None if now is None else future_problem(ticket, now)
+        if problem is not None:
+            unreadable.append((line, problem))
+            return None
+        nested = next(
+            (k for k, v in record.items() if k != "events" and isinstance(v, list | dict)),
+            None,
+        )
+        if nested is not None:
+            kind = "a list" if isinstance(record[nested], list) else "an object"
+            unreadable.append(
+                (line, f"ticket {ticket.id!r}: {nested}: expected text or a number; got {kind}")
+            )
+            return None
+        if isinstance(record.get("events"), list):
+            record["events"] = json.dumps(record["events"], default=str)
+        records.append({k: _cell(v) for k, v in record.items()})
+        lines.append(line)
+        return ticket.id
+
     with open_records(args, args.file, TICKET_COLUMNS) as source:
         for note in source.notes:
             reporter.note(args.file, note)
-        for line, record in source:
-            if isinstance(record, BadRow):
-                unreadable.append((line, record.message))
-                continue
-            try:
-                ticket = ticket_from_mapping(record)
-            except SlacalcError as exc:
-                unreadable.append((line, str(exc)))
-                continue
-            problem = None if now is None else future_problem(ticket, now)
-            if problem is not None:
-                unreadable.append((line, problem))
-                continue
-            nested = next(
-                (k for k, v in record.items() if k != "events" and isinstance(v, list | dict)),
-                None,
-            )
-            if nested is not None:
-                kind = "a list" if isinstance(record[nested], list) else "an object"
-                unreadable.append(
-                    (line, f"ticket {ticket.id!r}: {nested}: expected text or a number; got {kind}")
-                )
-                continue
-            seen.add(ticket.id, line)
-            if isinstance(record.get("events"), list):
-                record["events"] = json.dumps(record["events"], default=str)
-            records.append({k: _cell(v) for k, v in record.items()})
-            lines.append(line)
-    frame = pd.DataFrame.from_records(records, index=pd.Index(lines, name="line", dtype="int64"))
-    for name in ("id", "opened_at", "severity"):
-        if name not in frame.columns:
-            frame[name] = pd.Series(dtype=object)
-    return frame, unreadable, seen
+        for chunk in source.chunks(CHUNK_ROWS):
+            read: list[tuple[int, str]] = []  # (line, id) of every ticket, for the duplicate ids
+            for line, record in chunk.others:
+                ident = careful(line, record)
+                if ident is not None:
+                    read.append((line, ident))
+            if chunk.lines:
+                # plain rows the careful reader would take as they are go into the frame at once
+                cols = dict(zip(chunk.columns, chunk.values, strict=True))
+                ok = plain_tickets(cols, now_us, now is None).ok.tolist()
+                every = all(ok)
+                keep = range(len(ok)) if every else [i for i, good in enumerate(ok) if good]
+                for name, values in cols.items():
+                    columns.setdefault(name, []).extend(
+                        values if every else [values[i] for i in keep]
+                    )
+                ids = cols["id"]
+                kept_lines = chunk.lines if every else [chunk.lines[i] for i in keep]
+                plain_lines.extend(kept_lines)
+                if every and not read:
+                    seen.add_many(ids, kept_lines)
+                    read = []
+                else:
+                    read += zip(kept_lines, ids if every else [ids[i] for i in keep], strict=True)
+                    for i, good in enumerate(ok):
+                        if not good:
+                            ident = careful(chunk.lines[i], chunk.record(i))
+                            if ident is not None:
+                                read.append((chunk.lines[i], ident))
+            read.sort()
+            for line, ident in read:
+                seen.add(ident, line)
+            if rows is not None and len(plain_lines) + len(lines) >= rows:
+                yield frame()
+    yield frame()
 
 
 def _cell(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""``--source NAME`` for every command that reads tickets, ``slacalc sources`` and ``slacalc compare``.
+"""``--source NAME`` for every command that reads tickets, and ``slacalc sources``.
 
 The commands that read tickets call :func:`ticket_rows` with their parsed
 arguments: without ``--source`` it reads slacalc's own ticket file, with it
@@ -8,17 +8,14 @@ the helpdesk export, and yields ``(line, Ticket | BadRow)`` either way.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import IO, Any
 
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.sources.grouping import ORDERS
 from slacalc._files.sources.registry import SOURCES, names, source
 from slacalc._files.sources.registry import ticket_rows as _ticket_rows
-from slacalc._files.tickets import BadRow, parse_instant
+from slacalc._files.tickets import BadRow
 
 __all__ = ["add_source_arguments", "add_sources_command", "ticket_rows"]
 
@@ -70,7 +67,7 @@ def ticket_rows(
 
 
 def add_sources_command(subparsers: Any) -> None:
-    """Register ``slacalc sources`` and ``slacalc compare``."""
+    """Register ``slacalc sources`` (``slacalc compare`` is in :mod:`slacalc._cli.compare`)."""
     p: argparse.ArgumentParser = subparsers.add_parser(
         "sources",
         help="list the helpdesk sources, or print one source's mapping",
@@ -84,34 +81,6 @@ def add_sources_command(subparsers: Any) -> None:
     p.add_argument("--mapping", metavar="TOML", help="a mapping of your own to lay over it")
     p.set_defaults(handler=cmd_sources)
 
-    c: argparse.ArgumentParser = subparsers.add_parser(
-        "compare",
-        help="line up slacalc's outcomes with Zendesk's own breach / fulfill verdicts",
-        description=(
-            "Read a Zendesk export (FILE, as for --source zendesk) and Zendesk's ticket metric "
-            "events (--metric-events), evaluate each ticket against the plan and print, per "
-            "ticket and metric, both verdicts and the reason of each disagreement slacalc can "
-            "explain (a holiday one schedule lacks, a pause one side did not apply, the "
-            "closing-time rule, different targets)."
-        ),
-    )
-    c.add_argument("file", help="the Zendesk tickets export (or - for standard input)")
-    c.add_argument(
-        "--metric-events",
-        required=True,
-        metavar="FILE",
-        help="Zendesk's ticket_metric_events (JSON pages, array or JSON Lines)",
-    )
-    c.add_argument("--policy", required=True, help="built-in policy or family name, or a file")
-    c.add_argument("--plan", required=True, help="plan name within the policy")
-    c.add_argument("--mapping", metavar="TOML", help="your own zendesk mapping")
-    c.add_argument("--now", help="evaluate as of this instant (default: now)")
-    c.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="output format")
-    c.add_argument(
-        "--disagreements", action="store_true", help="print only the rows where the two differ"
-    )
-    c.set_defaults(handler=cmd_compare)
-
 
 def cmd_sources(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Handler of ``slacalc sources``."""
@@ -123,34 +92,3 @@ def cmd_sources(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return 0
     out.write(source(args.name).mapping(args.mapping).as_toml())
     return 0
-
-
-def cmd_compare(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    """Handler of ``slacalc compare``."""
-    from slacalc._files.sources.compare import COLUMNS, compare
-    from slacalc._policies.files import load_policy
-
-    plan = load_policy(args.policy).plan(args.plan)
-    now = datetime.now(UTC) if args.now is None else parse_instant("--now", args.now)
-    writer = None
-    if args.format == "csv":
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(COLUMNS)
-    bad = disagree = total = 0
-    for item in compare(args.file, args.metric_events, plan, now=now, mapping=args.mapping):
-        if isinstance(item, BadRow):
-            bad += 1
-            err.write(f"{args.file}: line {item.line}: {item.message}\n")
-            continue
-        total += 1
-        if not item.agree:
-            disagree += 1
-        elif args.disagreements:
-            continue
-        row = item.row()
-        if writer is not None:
-            writer.writerow(["" if v is None else v for v in row.values()])
-        else:
-            out.write(json.dumps(row) + "\n")
-    err.write(f"{total} comparison(s), {disagree} disagreement(s), {bad} bad record(s)\n")
-    return 1 if bad else 0

@@ -83,12 +83,33 @@ def to_us(value: object, field: str) -> int:
         us: int = (value - EPOCH) // US  # type: ignore[operator]
     except TypeError:
         _refuse(value, field)
+    except (ValueError, OverflowError) as exc:  # a tzinfo whose utcoffset is out of range
+        raise _bad_offset(value, field, exc) from None
     if not MIN_US <= us < MAX_US:
         raise OutOfRangeError.for_value(field, value.isoformat())  # type: ignore[attr-defined]
     return us
 
 
+def _bad_offset(value: object, field: str, exc: Exception) -> CalendarError:
+    text = repr(value)
+    shown = text if len(text) <= 120 else f"{text[:100]}…{text[-12:]}"
+    msg = (
+        f"{field}: instant {shown} has an invalid UTC offset ({exc}); expected a tzinfo whose "
+        "utcoffset() is a timedelta strictly between -24:00 and +24:00"
+    )
+    return CalendarError(msg)
+
+
 def _refuse(value: object, field: str) -> NoReturn:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            offset = value.tzinfo.utcoffset(value)
+        except Exception as exc:
+            raise _bad_offset(value, field, exc) from None
+        if offset is not None:  # not a timedelta: the subtraction refused it
+            raise _bad_offset(
+                value, field, TypeError(f"utcoffset() returned {type(offset).__name__} {offset!r}")
+            )
     if isinstance(value, datetime):
         raise NaiveDatetimeError.for_value(field, value)
     msg = f"{field} must be a timezone-aware datetime; got {type(value).__name__} {value!r}"
@@ -98,6 +119,39 @@ def _refuse(value: object, field: str) -> NoReturn:
 def from_us(us: int, tz: tzinfo) -> datetime:
     """The instant *us* as an aware datetime in *tz*."""
     return (EPOCH + timedelta(microseconds=us)).astimezone(tz)
+
+
+def day_start_us(day: date, tz: tzinfo) -> int:
+    """The first instant (µs since the epoch) whose local date in *tz* is *day*: its local midnight.
+
+    Midnight is read as ``zoneinfo`` reads wall times, with ``fold=0``: when a
+    zone's clocks skip midnight, the day starts at the transition; when
+    midnight comes twice, at its first occurrence. Any date works (no range
+    check), so dates such as ``date.max`` can bound a term.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> day_start_us(date(2026, 7, 1), ZoneInfo("America/New_York")) == to_us(
+    ...     datetime(2026, 7, 1, 4, tzinfo=UTC), "x")
+    True
+    """
+    offset = tz.utcoffset(datetime(day.year, day.month, day.day))  # noqa: DTZ001 (a wall time in tz)
+    if offset is None:
+        msg = f"tz: {tz!r} gives no UTC offset for {day.isoformat()}; expected a time zone"
+        raise CalendarError(msg)
+    return (day.toordinal() - _EPOCH_ORDINAL) * DAY_US - offset // US
+
+
+def utc_or_none(us: int) -> datetime | None:
+    """The instant *us* as a UTC datetime, or None beyond the years 1 to 9999 (a bound never reached).
+
+    Comparing aware datetimes that share the ``UTC`` tzinfo is the fast path
+    of ``datetime``: a bound kept this way costs one ``astimezone(UTC)`` of
+    the instant it is compared with.
+    """
+    try:
+        return EPOCH + timedelta(microseconds=us)
+    except OverflowError:
+        return None
 
 
 #: A zone a caller may ask results in: an IANA name or a ``tzinfo``.
@@ -168,6 +222,24 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             out.append((start, end))
     return out
+
+
+def _length(spans: Iterable[tuple[int, int]]) -> int:
+    return sum(b - a for a, b in spans)
+
+
+def _overlap(one: list[tuple[int, int]], other: list[tuple[int, int]]) -> int:
+    """The length of time in both sorted, disjoint span lists."""
+    total, i, j = 0, 0, 0
+    while i < len(one) and j < len(other):
+        a, b = one[i]
+        c, d = other[j]
+        total += max(0, min(b, d) - max(a, c))
+        if b <= d:
+            i += 1
+        else:
+            j += 1
+    return total
 
 
 def _clip(spans: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
@@ -634,8 +706,17 @@ class Calendar:
         j = bisect_left(snap.starts, b)
         return _clip(list(zip(snap.starts[i:j], snap.ends[i:j], strict=True)), a, b)
 
-    def holidays_between(self, start: datetime, end: datetime) -> list[tuple[date, str]]:
-        """Holidays and closed or special dates (local) from *start*'s date to *end*'s, with names."""
+    def holidays_between(
+        self, start: datetime, end: datetime, *, closing_only: bool = False
+    ) -> list[tuple[date, str]]:
+        """Holidays and closed or special dates (local) from *start*'s date to *end*'s, with names.
+
+        With *closing_only*, only the dates that changed the open time
+        inside ``[start, end)``: a holiday or closed date on which the weekly
+        hours would have been open there (a holiday on a Saturday of a
+        Monday-to-Friday calendar is left out), a special date whose hours
+        differ there from its weekday's. ``explain()`` names these.
+        """
         a = to_us(start, "start")
         b = to_us(end, "end")
         first = from_us(min(a, b), self._tz).date()
@@ -643,8 +724,8 @@ class Calendar:
         out: list[tuple[date, str]] = []
         if self._operands is not None:
             _, left, right = self._operands
-            seen = dict(left.holidays_between(start, end))
-            seen.update(right.holidays_between(start, end))
+            seen = dict(left.holidays_between(start, end, closing_only=closing_only))
+            seen.update(right.holidays_between(start, end, closing_only=closing_only))
             return sorted(seen.items())
         spec = self._spec
         assert spec is not None
@@ -653,16 +734,39 @@ class Calendar:
         if spec.holidays is not None:
             for year in range(first.year, last.year + 1):
                 names.update(spec.holidays.names(year))
+        lo, hi = min(a, b), max(a, b)
+        opened: list[tuple[int, int]] | None = None
         day = first
         while day <= last:
+            name = None
             if day in special:
-                out.append((day, "special hours"))
+                name = "special hours"
             elif day in spec.closed:
-                out.append((day, "closed"))
+                name = "closed"
             elif day in names:
-                out.append((day, names[day]))
+                name = names[day]
+            if name is not None and closing_only:
+                usual = _clip(self._windows_us(day, spec.weekly[day.weekday()]), lo, hi)
+                if day in special:
+                    changed = usual != _clip(self._windows_us(day, special[day]), lo, hi)
+                else:
+                    if opened is None:
+                        opened = self.spans_us(lo, hi)
+                    changed = _length(usual) > _overlap(usual, opened)
+                if not changed:
+                    name = None
+            if name is not None:
+                out.append((day, name))
             day += timedelta(days=1)
         return out
+
+    def _windows_us(self, day: date, windows: Sequence[Window]) -> list[tuple[int, int]]:
+        """The instants of *windows* (seconds from local midnight) on the local date *day*, merged."""
+        to_utc = _WallToUtc(self._tz)
+        base = (day.toordinal() - _EPOCH_ORDINAL) * DAY_US
+        return _merge(
+            (to_utc(base + s * 1_000_000), to_utc(base + e * 1_000_000)) for s, e in windows
+        )
 
     # ------------------------------------------------------------------ batch (NumPy)
 

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+from slacalc._engine.calendar import EPOCH, US, day_start_us, utc_or_none
+from slacalc._engine.words import plural
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
-from slacalc.exceptions import BillingError, SlacalcError
+from slacalc.exceptions import BillingError, NaiveDatetimeError, SlacalcError
 
 if TYPE_CHECKING:
     from slacalc._engine.calendar import Calendar
     from slacalc._policies.model import FamilyPlan, Plan, Policy
 
-__all__ = ["Contract", "ContractCredits", "TicketCredit"]
+__all__ = ["Contract", "ContractBook", "ContractCredits", "TicketCredit"]
 
 # normalize() without rounding: a context wide enough for any finite Decimal
 _WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -102,7 +105,8 @@ class ContractCredits:
 class Contract:
     """A customer on a plan for a term ``[term_start, term_end)``, perhaps on terms of its own.
 
-    Tickets opened inside the term count; each is evaluated against the
+    Tickets opened inside the term count (from midnight to midnight in
+    :attr:`zone`, by the opening instant); each is evaluated against the
     contract's effective plan, :attr:`plan`: the plan given (``base_plan``)
     under the customer's own support *calendar* or *timezone*, its *targets*
     overrides and its pinned *policy_version* (see :class:`slacalc.PlanTerms`;
@@ -126,6 +130,10 @@ class Contract:
     targets: Mapping[str, Mapping[Any, Any]] | None = None
     policy_version: str | None = None
     base_plan: Plan | FamilyPlan = field(init=False, repr=False, compare=False)
+    _term_us: tuple[int, int] = field(init=False, repr=False, compare=False)
+    _term_utc: tuple[datetime | None, datetime | None] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.term_end <= self.term_start:
@@ -136,6 +144,13 @@ class Contract:
             raise BillingError(msg)
         base = self.plan
         object.__setattr__(self, "base_plan", base)
+        self._apply_terms(base)
+        zone = self.zone  # the term in instants: midnight to midnight in the contract's zone
+        start, end = day_start_us(self.term_start, zone), day_start_us(self.term_end, zone)
+        object.__setattr__(self, "_term_us", (start, end))
+        object.__setattr__(self, "_term_utc", (utc_or_none(start), utc_or_none(end)))
+
+    def _apply_terms(self, base: Plan | FamilyPlan) -> None:
         if (
             self.calendar is None
             and self.timezone is None
@@ -156,6 +171,46 @@ class Contract:
             raise type(exc)(msg) from None
         object.__setattr__(self, "plan", effective)
 
+    @property
+    def zone(self) -> tzinfo:
+        """The zone the term's dates are read in: the customer's own, else its plan's support calendar's.
+
+        That is *timezone* when given, else the zone of *calendar* (of its
+        first calendar, for a mapping), else the zone of the plan's policy
+        (:attr:`slacalc.Policy.timezone`; for a family plan, its latest
+        version's).
+        """
+        if self.timezone is not None:
+            return ZoneInfo(self.timezone)
+        cal = self.calendar
+        if isinstance(cal, Mapping):
+            for one in cal.values():
+                return one.tzinfo
+        elif cal is not None:
+            return cal.tzinfo
+        policy = getattr(self.plan, "policy", None)
+        if policy is None:
+            policy = self.plan.family.latest  # type: ignore[union-attr]
+        return ZoneInfo(policy.timezone)
+
+    def covers(self, opened_at: datetime) -> bool:
+        """Whether a ticket opened at the instant *opened_at* belongs to the term ``[term_start, term_end)``.
+
+        The term runs from midnight of ``term_start`` to midnight of
+        ``term_end`` in :attr:`zone`, so the same instant written with any
+        offset falls in the same term.
+        """
+        if opened_at.tzinfo is None or opened_at.utcoffset() is None:
+            field_name = "opened_at"
+            raise NaiveDatetimeError.for_value(field_name, opened_at)
+        try:
+            t = opened_at.astimezone(UTC)
+        except OverflowError:  # beyond the years 1 to 9999 in UTC: compare microseconds
+            first, last = self._term_us
+            return first <= (opened_at - EPOCH) // US < last
+        start, end = self._term_utc  # None: a bound past the dates there are, never reached
+        return (start is None or start <= t) and (end is None or t < end)
+
     def credits(
         self, tickets: Iterable[Ticket | Evaluation], now: datetime | None = None
     ) -> ContractCredits:
@@ -164,7 +219,7 @@ class Contract:
         rows: list[TicketCredit] = []
         for item in tickets:
             opened = item.opened_at
-            if opened is None or not self.term_start <= opened.date() < self.term_end:
+            if opened is None or not self.covers(opened):
                 continue
             evaluation = item if isinstance(item, Evaluation) else plan.evaluate(item, now)
             by_metric = tuple(
@@ -182,8 +237,8 @@ class Contract:
         if days > room:
             msg = (
                 f"contract {self.customer!r}: term_end {self.term_end.isoformat()} extended by "
-                f"{days} credit day(s) lies past {date.max.isoformat()}, the last date there is; "
-                f"expected at most {room} day(s) (a per-term cap, credits.cap_days_per_term, "
+                f"{plural(days, 'credit day')} lies past {date.max.isoformat()}, the last date there is; "
+                f"expected at most {plural(room, 'day')} (a per-term cap, credits.cap_days_per_term, "
                 "bounds them; so does judging open tickets at an earlier now)"
             )
             raise BillingError(msg)
@@ -199,6 +254,57 @@ class Contract:
             extended_term_end=self.term_end + timedelta(days=days),
             tickets=tuple(rows),
         )
+
+
+class ContractBook:
+    """Contracts by customer: the one rule for which contract, and so which plan, judges a ticket.
+
+    A ticket belongs to the first contract (in the order given) of its
+    customer whose term covers its opening (:meth:`Contract.covers`); that
+    contract's effective plan judges it, and a ticket without one gets the
+    default plan. ``slacalc credits``, ``slacalc due`` and ``slacalc report``
+    all match tickets to contracts through this.
+    """
+
+    __slots__ = ("_by_customer",)
+
+    def __init__(self, contracts: Iterable[Contract] = ()) -> None:
+        self._by_customer: dict[str, list[Contract]] = {}
+        for contract in contracts:
+            self._by_customer.setdefault(contract.customer, []).append(contract)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_customer)
+
+    @staticmethod
+    def customer_key(value: object) -> str | None:
+        """A ticket's customer cell as contracts name customers: stripped text (a whole number as its digits)."""
+        if isinstance(value, str):
+            return value.strip() or None
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return None
+
+    def of(self, customer: object) -> tuple[Contract, ...]:
+        """The contracts of *customer*, in the order given."""
+        key = self.customer_key(customer)
+        return () if key is None else tuple(self._by_customer.get(key, ()))
+
+    def find(self, customer: object, opened_at: datetime | None) -> Contract | None:
+        """The contract of *customer* whose term covers *opened_at* (the first one given), or None."""
+        if opened_at is None:
+            return None
+        for contract in self.of(customer):
+            if contract.covers(opened_at):
+                return contract
+        return None
+
+    def plan_for(
+        self, customer: object, opened_at: datetime | None, default: Plan | FamilyPlan
+    ) -> Plan | FamilyPlan:
+        """The plan that judges a ticket of *customer* opened at *opened_at*: its contract's, else *default*."""
+        contract = self.find(customer, opened_at)
+        return default if contract is None else contract.plan
 
 
 def _terms(plan: Plan | FamilyPlan) -> tuple[str, Policy]:

@@ -25,6 +25,7 @@ from slacalc._engine.calendar import (
     to_us,
 )
 from slacalc._engine.durations import NoObjective, format_timedelta
+from slacalc._engine.words import plural
 from slacalc._evaluation.alerts import Alert, alert_instants
 from slacalc._evaluation.clocks import ClockSpec, History, Run
 from slacalc._evaluation.tickets import Ticket
@@ -455,7 +456,7 @@ class Outcome:
             if end > started:
                 out["closed_dates"] = [
                     {"date": d.isoformat(), "name": name}
-                    for d, name in cal.holidays_between(started, end)
+                    for d, name in cal.holidays_between(started, end, closing_only=True)
                 ]
                 out["dst_changes"] = [
                     {"at": _iso(at.astimezone(self._tz)), "offset_before": b, "offset_after": a}
@@ -519,7 +520,7 @@ class Outcome:
                 f"{format_timedelta(self.late_by_wall)} on the wall clock"
             )
         if self.credit_rule:
-            lines.append(f"  credits: {self.credit_days} day(s) — {self.credit_rule}")
+            lines.append(f"  credits: {plural(self.credit_days, 'day')} — {self.credit_rule}")
         return "\n".join(lines)
 
 
@@ -934,7 +935,7 @@ class RepeatingOutcome(Outcome):
             return head + (f"\n  {self.reason}" if self.reason else "")
         head += (
             f" ({n} instance{'' if n == 1 else 's'}, {self.breaches} breached; "
-            f"worst late by {format_timedelta(self.late_by)}; credits {self.credit_days} day(s))"
+            f"worst late by {format_timedelta(self.late_by)}; credits {plural(self.credit_days, 'day')})"
         )
         return "\n".join([head, *(o.explain() for o in self.instances)])
 
@@ -1526,7 +1527,10 @@ class _Program:
                 credit_days = _credit_days(credit, late_business, late_wall)
                 cap = credit.cap_days_per_ticket
                 if cap is not None and credit_days > cap:
-                    credit_days, note = cap, f"{credit_note}; capped at {cap} day(s) per ticket"
+                    credit_days, note = (
+                        cap,
+                        f"{credit_note}; capped at {plural(cap, 'day')} per ticket",
+                    )
             alerts = (
                 alert_instants(
                     alert_specs, cal, start, d, due_us, spans, now_us, alert_measure, snap
@@ -1578,7 +1582,7 @@ def _rule_text(rule: CreditRule) -> str:
     if hit is not None and hit[0] is rule:
         return hit[1]
     text = (
-        f"{rule.award_days} day(s) per {'started' if rule.rounding == 'ceil' else 'full'} "
+        f"{plural(rule.award_days, 'day')} per {'started' if rule.rounding == 'ceil' else 'full'} "
         f"{format_timedelta(rule.per)} late ({rule.measure} time)"
     )
     _RULE_TEXTS[id(rule)] = (rule, text)

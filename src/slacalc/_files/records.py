@@ -42,7 +42,7 @@ import json
 import re
 import sys
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -55,6 +55,7 @@ __all__ = [
     "FIELD_LIMIT",
     "INPUT_FORMATS",
     "BadRow",
+    "Chunk",
     "RecordFile",
     "format_from_name",
     "read_records",
@@ -81,6 +82,15 @@ FIELD_LIMIT = 16 * 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 
 _CHUNK = 64 * 1024
+
+#: Bytes read at a time by :meth:`RecordFile.chunks`.
+_BLOCK = 256 * 1024
+#: Codecs whose text can be decoded a block at a time exactly as line by line.
+_BLOCK_CODECS = frozenset({"utf-8", "ascii", "cp1252", "iso8859-1", "iso8859-15"})
+#: Characters :meth:`RecordFile.chunks` leaves to the careful reading of their line:
+#: controls (a tab too, unless it separates the fields), Unicode line separators, a
+#: byte-order mark. A quote sends the rest of the file through the csv module.
+_ODD = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff"
 
 #: Starts of files that are certainly not text, and what they are.
 _MAGIC = (
@@ -184,7 +194,9 @@ def _decode(raw: bytes, codec: str) -> tuple[str, str | None]:
 def _byte_lines(stream: IO[bytes], codec: str) -> Iterator[bytes]:
     wide = _wide(codec)
     if wide is None:
-        yield from stream
+        # not ``yield from``: closing this generator would close the file with it
+        for line in stream:  # noqa: UP028
+            yield line
         return
     size, order = wide
     newline = "\n".encode(f"utf-{size * 8}-{order}")
@@ -210,7 +222,11 @@ def _byte_lines(stream: IO[bytes], codec: str) -> Iterator[bytes]:
 
 
 def _lines(stream: IO[bytes], codec: str) -> Iterator[_Line]:
-    for number, raw in enumerate(_byte_lines(stream, codec), start=1):
+    return _decoded(_byte_lines(stream, codec), codec, 1)
+
+
+def _decoded(byte_lines: Iterable[bytes], codec: str, first: int) -> Iterator[_Line]:
+    for number, raw in enumerate(byte_lines, start=first):
         try:
             yield _Line(number, raw.decode(codec), None)
         except UnicodeDecodeError:
@@ -540,20 +556,9 @@ class RecordFile:
             else:
                 problem = next((ln.problem for ln in lines if ln.problem), None)
                 clean = problem is None and not any(_BAD_CHAR.search(ln.text) for ln in lines)
-            if len(fields) > width and any(f.strip() for f in fields[width:]):
-                span = (
-                    f" (the record runs over lines {start}-{lines[-1].number}: is a quote unbalanced?)"
-                    if len(lines) > 1
-                    else ""
-                )
-                columns = ", ".join(h for h in header)
-                yield (
-                    start,
-                    BadRow(
-                        start,
-                        f"{len(fields)} fields but the header has {width} ({columns}); expected at most {width}{span}",
-                    ),
-                )
+            too_many = self._too_many(fields, start, lines[-1].number)
+            if too_many is not None:
+                yield start, too_many
                 continue
             if clean:  # the common case: no field to look into
                 record = dict(zip(names, fields, strict=False))
@@ -565,31 +570,55 @@ class RecordFile:
                             record[name] = ""
                 yield start, record
                 continue
-            record = {}
-            bad: str | None = None
-            for name, value in zip(header, fields, strict=False):
-                if not name:
-                    continue
-                why = _value_problem(value, problem, self.codec)
-                if why is not None and bad is None:
-                    bad = f"{name}: {why}"
-                record[name] = value
-            if bad is None and problem is not None:
-                bad = f"not valid {_codec_label(self.codec)} text ({problem}); {_encoding_hint(self.codec)}"
-            if bad is None:
-                for extra in fields[width:]:
-                    bad = _value_problem(extra, None, self.codec)
-                    if bad:
-                        break
-            if bad is None:
-                for name in header[len(fields) :]:
-                    if name:
-                        record[name] = ""
-                yield start, record
+            yield start, self._checked_record(start, fields, problem)
+
+    def _too_many(self, fields: list[str], start: int, end: int) -> BadRow | None:
+        """The bad row of a record with more non-empty fields than the header has, else None."""
+        header = self.header or ()
+        width = len(header)
+        if len(fields) <= width or not any(f.strip() for f in fields[width:]):
+            return None
+        span = (
+            f" (the record runs over lines {start}-{end}: is a quote unbalanced?)"
+            if end > start
+            else ""
+        )
+        columns = ", ".join(h for h in header)
+        return BadRow(
+            start,
+            f"{len(fields)} fields but the header has {width} ({columns}); expected at most {width}{span}",
+        )
+
+    def _checked_record(
+        self, start: int, fields: list[str], problem: str | None
+    ) -> dict[str, Any] | BadRow:
+        """The record of *fields* with every value looked into (a NUL, an undecodable byte)."""
+        header = self.header or ()
+        width = len(header)
+        record: dict[str, Any] = {}
+        bad: str | None = None
+        for name, value in zip(header, fields, strict=False):
+            if not name:
                 continue
-            ident = record.get("id")
-            shown = ident if isinstance(ident, str) and not _BAD_CHAR.search(ident) else None
-            yield start, BadRow(start, bad, ident=shown.strip() if shown else None)
+            why = _value_problem(value, problem, self.codec)
+            if why is not None and bad is None:
+                bad = f"{name}: {why}"
+            record[name] = value
+        if bad is None and problem is not None:
+            bad = f"not valid {_codec_label(self.codec)} text ({problem}); {_encoding_hint(self.codec)}"
+        if bad is None:
+            for extra in fields[width:]:
+                bad = _value_problem(extra, None, self.codec)
+                if bad:
+                    break
+        if bad is None:
+            for name in header[len(fields) :]:
+                if name:
+                    record[name] = ""
+            return record
+        ident = record.get("id")
+        shown = ident if isinstance(ident, str) and not _BAD_CHAR.search(ident) else None
+        return BadRow(start, bad, ident=shown.strip() if shown else None)
 
     def _csv_error(self, message: str, lines: list[_Line]) -> str:
         start, end = lines[0].number, lines[-1].number
@@ -615,6 +644,154 @@ class RecordFile:
                 "a carriage return inside a field that is not quoted; expected the field in quotes"
             )
         return f"unreadable CSV ({message})"
+
+    # -- CSV a block at a time
+
+    def chunks(self, size: int = 50_000) -> Iterator[Chunk]:
+        """The data rows of a CSV file in chunks of about *size* rows, for the column engine.
+
+        Together the chunks hold exactly what iterating the file yields, in
+        the same order: each :class:`Chunk` has its plain rows as columns of
+        field text (no quote, control character or undecodable byte in any
+        of them, one row per physical line) and, in ``others``, every other
+        record or bad row as iteration gives it. Plain lines are split a
+        block of bytes at a time; a block with a quote or a lone carriage
+        return, or that does not decode, sends the rest of the file through
+        the careful line-by-line reader. JSON and UTF-16/32 files come
+        whole through that reader too.
+        """
+        header = self.header or ()
+        plain = (
+            self.format in ("csv", "tsv")
+            and bool(header)
+            and not self._pushback
+            and self.codec in _BLOCK_CODECS
+        )
+        columns = tuple(h for h in header if h)
+        if not plain:
+            yield from self._careful_chunks(columns, iter(self), size)
+            return
+        delimiter = self._delimiter or ","
+        odd = re.compile(f"[{_ODD}{'' if delimiter == chr(9) else chr(9)}]")
+        number = self._consumed[-1].number + 1 if self._consumed else 2
+        stream = self._stream
+        codec = self.codec
+        pending = b""
+        chunk = Chunk(columns, [], [[] for _ in columns], [])
+        while True:
+            data = stream.read(_BLOCK)
+            if data:
+                raw = pending + data
+                cut = raw.rfind(b"\n") + 1
+                if not cut and len(raw) <= FIELD_LIMIT:
+                    pending = raw
+                    continue
+                raw, pending = (raw[:cut], raw[cut:]) if cut else (raw, b"")
+            elif pending:
+                raw, pending = pending, b""
+            else:
+                break
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError:
+                text = '"'  # let the careful reader name the bytes
+            if "\r" in text:
+                if text.count("\r") != text.count("\r\n"):
+                    text = '"'
+                text = text.replace("\r\n", "\n")
+            if '"' in text or len(raw) > FIELD_LIMIT:
+                self._source = _decoded(_rest(raw + pending, stream), codec, number)
+                self._reader = self._csv_reader()
+                if chunk.lines:
+                    yield chunk
+                    chunk = Chunk(columns, [], [[] for _ in columns], [])
+                yield from self._careful_chunks(columns, self._csv_rows(), size, chunk)
+                return
+            parts = text.split("\n")
+            if text.endswith("\n"):
+                parts.pop()
+            self._block(chunk, parts, number, delimiter, odd)
+            number += len(parts)
+            if len(chunk.lines) + len(chunk.others) >= size:
+                yield chunk
+                chunk = Chunk(columns, [], [[] for _ in columns], [])
+        if chunk.lines or chunk.others:
+            yield chunk
+
+    def _block(
+        self, chunk: Chunk, parts: list[str], number: int, delimiter: str, odd: re.Pattern[str]
+    ) -> None:
+        """Add the lines *parts* (the first on line *number*) to *chunk*."""
+        header = self.header or ()
+        width = len(header)
+        named = [i for i, h in enumerate(header) if h]
+        if odd.search("\n".join(parts)) is None and set(
+            map(str.count, parts, [delimiter] * len(parts))
+        ) == {width - 1}:
+            # every line has the header's number of fields: split the block in one go
+            flat = delimiter.join(parts).split(delimiter)
+            values = [flat[i::width] for i in named]
+            lines = list(range(number, number + len(parts)))
+            ids = values[chunk.columns.index("id")]
+            blank = [i for i, v in enumerate(ids) if not v.strip()]
+            if blank:
+                # a row without an id is skipped when wholly blank, else read with care
+                drop = set(blank)
+                for i in blank:
+                    fields = [column[i] for column in values]
+                    if any(f.strip() for f in flat[i * width : (i + 1) * width]):
+                        chunk.others.append(
+                            (lines[i], dict(zip(chunk.columns, fields, strict=True)))
+                        )
+                keep = [i for i in range(len(lines)) if i not in drop]
+                lines = [lines[i] for i in keep]
+                values = [[column[i] for i in keep] for column in values]
+            chunk.lines.extend(lines)
+            for target, column in zip(chunk.values, values, strict=True):
+                target.extend(column)
+            return
+        all_named = len(named) == width
+        rows: list[list[str]] = []
+        for line in parts:
+            fields = line.split(delimiter)
+            if not fields[0].strip() and all(not f.strip() for f in fields):
+                number += 1
+                continue
+            n = len(fields)
+            if n > width:
+                too_many = self._too_many(fields, number, number)
+                if too_many is not None:
+                    chunk.others.append((number, too_many))
+                    number += 1
+                    continue
+            if odd.search(line):
+                chunk.others.append((number, self._checked_record(number, fields, None)))
+                number += 1
+                continue
+            if n != width:
+                fields = fields[:width] if n > width else fields + [""] * (width - n)
+            rows.append(fields if all_named else [fields[i] for i in named])
+            chunk.lines.append(number)
+            number += 1
+        if rows:
+            for target, texts in zip(chunk.values, zip(*rows, strict=True), strict=True):
+                target.extend(texts)
+
+    @staticmethod
+    def _careful_chunks(
+        columns: tuple[str, ...],
+        records: Iterator[tuple[int, dict[str, Any] | BadRow]],
+        size: int,
+        chunk: Chunk | None = None,
+    ) -> Iterator[Chunk]:
+        chunk = chunk or Chunk(columns, [], [[] for _ in columns], [])
+        for item in records:
+            chunk.others.append(item)
+            if len(chunk.others) >= size:
+                yield chunk
+                chunk = Chunk(columns, [], [[] for _ in columns], [])
+        if chunk.others:
+            yield chunk
 
     # -- JSON
 
@@ -793,6 +970,38 @@ class RecordFile:
             yield from self._jsonl_rows()
         else:
             yield from self._json_rows()
+
+
+@dataclass(slots=True)
+class Chunk:
+    """A run of rows of a record file, from :meth:`RecordFile.chunks`.
+
+    ``values[k][i]`` is the text of column ``columns[k]`` (the header's
+    named columns, in order) in the plain row on line ``lines[i]``;
+    ``others`` has every other record or bad row, with its line. Merged by
+    line, the two are what iterating the file gives.
+    """
+
+    columns: tuple[str, ...]
+    lines: list[int]
+    values: list[list[str]]
+    others: list[tuple[int, dict[str, Any] | BadRow]]
+
+    def record(self, i: int) -> dict[str, str]:
+        """The plain row *i* as the record iterating the file gives."""
+        return {name: column[i] for name, column in zip(self.columns, self.values, strict=True)}
+
+
+def _rest(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
+    """The lines of *head* and then of *stream* (whose first line may finish *head*'s last)."""
+    parts = head.split(b"\n")
+    tail = parts.pop()
+    for part in parts:
+        yield part + b"\n"
+    if tail:
+        yield tail + stream.readline()
+    for line in stream:  # noqa: UP028 - ``yield from`` would close the file with the generator
+        yield line
 
 
 def _open(path: str) -> IO[bytes]:

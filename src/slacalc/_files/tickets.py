@@ -13,7 +13,7 @@ import contextlib
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -260,6 +260,15 @@ class DuplicateIds:
             return True
         self._seen.add(ident)
         return False
+
+    def add_many(self, idents: Sequence[str], lines: Sequence[int]) -> None:
+        """Note each of *idents*, read on the matching line of *lines*, in order."""
+        fresh = set(idents)
+        if len(fresh) == len(idents) and self._seen.isdisjoint(fresh):
+            self._seen |= fresh
+            return
+        for ident, line in zip(idents, lines, strict=True):
+            self.add(ident, line)
 
     def __bool__(self) -> bool:
         return bool(self._again)

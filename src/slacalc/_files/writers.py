@@ -37,6 +37,7 @@ __all__ = [
     "RecordSchema",
     "RecordWriter",
     "csv_text",
+    "json_string",
     "json_text",
     "seconds",
 ]
@@ -84,7 +85,7 @@ _LINE_ENDS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
 _LINE_END = re.compile("[\u2028\u2029\x85]")
 
 
-def _json_string(text: str) -> str:
+def json_string(text: str) -> str:
     """A JSON string: UTF-8 kept readable, but never a character a JSON Lines reader splits on."""
     encoded = json.dumps(text, ensure_ascii=False)
     return _LINE_END.sub(lambda m: _LINE_ENDS[m.group()], encoded)
@@ -109,13 +110,13 @@ def json_text(value: Any, indent: int | None = None, _level: int = 0) -> str:
     if isinstance(value, float):
         return json.dumps(value, allow_nan=False)
     if isinstance(value, str):
-        return _json_string(value)
+        return json_string(value)
     if isinstance(value, datetime | date):
         return json.dumps(value.isoformat())
     if isinstance(value, timedelta):
         return json_text(seconds(value))
     if isinstance(value, Mapping):
-        items = [(_json_string(str(k)), v) for k, v in value.items()]
+        items = [(json_string(str(k)), v) for k, v in value.items()]
         if not items:
             return "{}"
         if indent is None:
@@ -254,15 +255,41 @@ class RecordWriter:
 
     def write(self, record: Mapping[str, Any]) -> None:
         """Write one record (a mapping with every column of the schema)."""
+        self.write_encoded([self.encode(record)])
+
+    def encode(self, record: Mapping[str, Any]) -> Any:
+        """*record* as this writer's format holds it: CSV field texts, or one JSON object's text."""
         if self._csv is not None:
-            self._csv.writerow([convert(record[name]) for name, convert in self._convert])
+            return [convert(record[name]) for name, convert in self._convert]
+        return json_text({n: record[n] for n in self._names})
+
+    def write_encoded(self, items: Sequence[Any]) -> None:
+        """Write records already encoded (by :meth:`encode`, or the same text made otherwise).
+
+        A CSV record may also be its line, joined already (no line end): the
+        caller vouches that no field needed quotes.
+        """
+        if not items:
+            return
+        if self._csv is not None:
+            # a CSV record is its fields (a list), or its line already joined (a str)
+            start = 0
+            for end in range(len(items) + 1):
+                if end == len(items) or isinstance(items[end], str) != isinstance(
+                    items[start], str
+                ):
+                    run = items[start:end]
+                    if run and isinstance(run[0], str):
+                        self.out.write("\n".join(run) + "\n")
+                    elif run:
+                        self._csv.writerows(run)
+                    start = end
+        elif self.format == "jsonl":
+            self.out.write("\n".join(items) + "\n")
         else:
-            text = json_text({n: record[n] for n in self._names})
-            if self.format == "jsonl":
-                self.out.write(text + "\n")
-            else:
-                self.out.write(("[\n" if self.count == 0 else ",\n") + "  " + text)
-        self.count += 1
+            head = "[\n  " if self.count == 0 else ",\n  "
+            self.out.write(head + ",\n  ".join(items))
+        self.count += len(items)
 
     def write_all(self, records: Sequence[Mapping[str, Any]]) -> None:
         """Write every record of *records*."""

@@ -112,7 +112,7 @@ class HolidaysModel(_Model):
     categories: tuple[str, ...] = ("public",)
     """``holidays`` categories; only public holidays close the calendar unless asked for more."""
     ical: str | tuple[str, ...] | None = None
-    """iCalendar (.ics) file(s) whose events are holidays, named by their SUMMARY; a relative path is read from the policy file's directory. No URLs: slacalc never fetches."""
+    """One or more iCalendar (.ics) files whose events are holidays, named by their SUMMARY; a relative path is read from the policy file's directory. No URLs: slacalc never fetches."""
     add: dict[date, str] = Field(default_factory=dict)
     """Dates switched on as holidays, with their names, e.g. ``{ "2026-12-31" = "Silvester" }``."""
     remove: tuple[date, ...] = ()

@@ -16,14 +16,14 @@ loaded built-in policy can be shared freely.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from slacalc._engine.calendar import Calendar
+from slacalc._engine.calendar import EPOCH, US, Calendar, day_start_us, from_us, utc_or_none
 from slacalc._engine.durations import NOT_APPLICABLE, Duration, NoObjective, parse_duration
 from slacalc._evaluation.alerts import AlertSpec
 from slacalc._evaluation.clocks import BUILTIN_STATUSES, ClockSpec, StatusMap, builtin_clock
@@ -600,6 +600,23 @@ class Policy:
             raise UnknownMetricError.for_name(metric, self._metric_names) from None
 
     @property
+    def timezone(self) -> str:
+        """The zone this version's dates are read in: its first calendar's (its support hours), UTC without one.
+
+        A version takes effect at midnight of ``effective_from`` in this zone
+        and ends at midnight of ``effective_until``, whatever offset a
+        ticket's instant is written with (see :meth:`PolicyFamily.at`).
+        """
+        for cal in self.calendars.values():
+            return cal.timezone
+        return "UTC"
+
+    def _zone(self) -> tzinfo:
+        for cal in self.calendars.values():
+            return cal.tzinfo
+        return UTC
+
+    @property
     def severity_names(self) -> tuple[str, ...]:
         """The canonical severity names, most severe first."""
         return tuple(s.name for s in self.severities)
@@ -716,6 +733,10 @@ class PolicyFamily:
 
     name: str
     versions: tuple[Policy, ...]
+    _spans: tuple[tuple[int, int | None], ...] = field(init=False, repr=False, default=())
+    _utc: tuple[tuple[datetime | None, datetime | None], ...] = field(
+        init=False, repr=False, default=()
+    )
 
     def __post_init__(self) -> None:
         if not self.versions:
@@ -732,6 +753,22 @@ class PolicyFamily:
                 )
                 raise PolicyError(msg)
         object.__setattr__(self, "versions", ordered)
+        spans = []
+        for policy in ordered:
+            zone = policy._zone()
+            until = policy.effective_until
+            spans.append(
+                (
+                    day_start_us(policy.effective_from, zone),
+                    None if until is None else day_start_us(until, zone),
+                )
+            )
+        object.__setattr__(self, "_spans", tuple(spans))
+        object.__setattr__(  # the same bounds as UTC datetimes, for at(): None = never reached
+            self,
+            "_utc",
+            tuple((utc_or_none(a), None if b is None else utc_or_none(b)) for a, b in spans),
+        )
 
     def __repr__(self) -> str:
         return f"<PolicyFamily {self.name}: {', '.join(p.name for p in self.versions)}>"
@@ -754,27 +791,111 @@ class PolicyFamily:
             names.update(dict.fromkeys(policy.plans))
         return tuple(names)
 
+    def spans_us(self) -> tuple[tuple[int, int | None], ...]:
+        """When each version (in :attr:`versions` order) is in force, in µs since the epoch.
+
+        ``(start, until)``: from the first instant of its ``effective_from``
+        date in its zone (:attr:`Policy.timezone`) to the first instant of its
+        ``effective_until`` date (None: no end). :meth:`at` and the frame
+        engine choose by these.
+        """
+        return self._spans
+
+    def index_at_us(self, us: int) -> int:
+        """The position in :attr:`versions` of the version that took effect last at instant *us* (-1: none yet)."""
+        chosen = -1
+        for i, (start, _) in enumerate(self._spans):
+            if start <= us:
+                chosen = i
+        return chosen
+
+    def _place(self, when: datetime) -> tuple[int, bool]:
+        """:meth:`index_at_us` of the aware *when*, and whether that version has ended by then."""
+        try:
+            t = when.astimezone(UTC)  # UTC bounds: datetime's fast comparison, same instants
+        except OverflowError:  # beyond the years 1 to 9999 in UTC: compare microseconds
+            return self._place_us((when - EPOCH) // US)
+        chosen = -1
+        for i, (start, _) in enumerate(self._utc):
+            if start is None or start <= t:
+                chosen = i
+        if chosen < 0:
+            return chosen, False
+        until = self._utc[chosen][1]
+        return chosen, until is not None and t >= until
+
+    def _place_us(self, us: int) -> tuple[int, bool]:
+        chosen = -1
+        for i, (start, _) in enumerate(self._spans):  # as index_at_us, inlined: a per-ticket path
+            if start <= us:
+                chosen = i
+        if chosen < 0:
+            return chosen, False
+        until = self._spans[chosen][1]
+        return chosen, until is not None and us >= until
+
+    def _in_force(self, chosen_at: int, ended: bool, on: Callable[[tzinfo], date]) -> Policy:
+        """The version placed by :meth:`_place`, or the error naming the date (*on* gives it in a zone)."""
+        if chosen_at < 0:
+            first = self.versions[0]
+            zone = first.timezone
+            msg = (
+                f"when: no version of policy family {self.name!r} is in force on "
+                f"{on(first._zone()).isoformat()} (in {zone}); expected an instant on or after "
+                f"{first.effective_from.isoformat()} 00:00 in {zone} (when {first.name} took effect)"
+            )
+            raise PolicyError(msg)
+        chosen = self.versions[chosen_at]
+        if ended:
+            assert chosen.effective_until is not None
+            msg = (
+                f"when: no version of policy family {self.name!r} is in force on "
+                f"{on(chosen._zone()).isoformat()} (in {chosen.timezone}); {chosen.name} ended on "
+                f"{chosen.effective_until.isoformat()} and no later version is known"
+            )
+            raise PolicyError(msg)
+        return chosen
+
+    def at_us(self, us: int) -> Policy:
+        """:meth:`at` of the instant *us* (µs since the epoch), as a ticket keeps its opening."""
+        chosen_at, ended = self._place_us(us)
+        if chosen_at >= 0 and not ended:
+            return self.versions[chosen_at]
+        return self._in_force(chosen_at, ended, lambda zone: from_us(us, zone).date())
+
     def at(self, when: datetime | date) -> Policy:
-        """The version in force at *when* (an aware datetime's own local date, or a date)."""
+        """The version in force at *when*: an aware datetime's instant, or a date.
+
+        An instant is placed in each version's own zone (its support
+        calendar's, :attr:`Policy.timezone`), so the same instant written with
+        any offset picks the same version; a date is compared with the
+        versions' dates as it is.
+        """
+        if isinstance(when, datetime):
+            local_date(when)  # refuses naive datetimes
+            chosen_at, ended = self._place(when)
+            if chosen_at >= 0 and not ended:
+                return self.versions[chosen_at]
+            return self._in_force(chosen_at, ended, lambda zone: when.astimezone(zone).date())
         on = local_date(when)
-        chosen: Policy | None = None
+        found: Policy | None = None
         for policy in self.versions:
             if policy.effective_from <= on:
-                chosen = policy
-        if chosen is None:
+                found = policy
+        if found is None:
             first = self.versions[0]
             msg = (
                 f"when: no version of policy family {self.name!r} is in force on {on.isoformat()}; "
                 f"expected a date on or after {first.effective_from.isoformat()} (when {first.name} took effect)"
             )
             raise PolicyError(msg)
-        if chosen.effective_until is not None and on >= chosen.effective_until:
+        if found.effective_until is not None and on >= found.effective_until:
             msg = (
                 f"when: no version of policy family {self.name!r} is in force on {on.isoformat()}; "
-                f"{chosen.name} ended on {chosen.effective_until.isoformat()} and no later version is known"
+                f"{found.name} ended on {found.effective_until.isoformat()} and no later version is known"
             )
             raise PolicyError(msg)
-        return chosen
+        return found
 
     def plan(self, name: str) -> FamilyPlan:
         """The plan *name* across versions; each ticket gets the version in force when it was opened."""
@@ -797,7 +918,17 @@ class FamilyPlan:
 
     def at(self, when: datetime | date) -> Plan:
         """The plan as the version in force at *when* defines it (under the customer's terms, if any)."""
-        plan = self.family.at(when).plan(self.name)
+        return self._of(self.family.at(when))
+
+    def _opened(self, ticket: Any) -> Plan:
+        """:meth:`at` the ticket's opening (its kept microseconds when it is a :class:`Ticket`)."""
+        us = getattr(ticket, "_opened_us", None)
+        if type(us) is int:
+            return self._of(self.family.at_us(us))
+        return self.at(ticket.opened_at)
+
+    def _of(self, version: Policy) -> Plan:
+        plan = version.plan(self.name)
         if self.terms is None:
             return plan
         hit = self._applied.get(plan.policy.name)
@@ -846,8 +977,8 @@ class FamilyPlan:
         self, ticket: Any, now: datetime | None = None, *, tz: str | tzinfo | None = None
     ) -> Evaluation:
         """:meth:`Plan.evaluate` of the version in force when *ticket* was opened (in *tz* when given)."""
-        return self.at(ticket.opened_at).evaluate(ticket, now, tz=tz)
+        return self._opened(ticket).evaluate(ticket, now, tz=tz)
 
     def timers(self, ticket: Any, now: datetime | None = None) -> list[Timer]:
         """:meth:`Plan.timers` of the version in force when *ticket* was opened."""
-        return self.at(ticket.opened_at).timers(ticket, now)
+        return self._opened(ticket).timers(ticket, now)

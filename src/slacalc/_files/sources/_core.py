@@ -9,20 +9,24 @@ the tally becomes one :class:`~slacalc.exceptions.UnmappedValueWarning`.
 
 from __future__ import annotations
 
-import contextlib
 import tomllib
 import warnings
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, deque
+from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as AbstractMapping
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, tzinfo
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from slacalc._engine.calendar import EPOCH as _EPOCH
+from slacalc._engine.calendar import MAX_US as _MAX_US
+from slacalc._engine.calendar import MIN_US as _MIN_US
+from slacalc._engine.calendar import US as _ONE_US
 from slacalc._engine.calendar import to_us
 from slacalc._evaluation.tickets import EVENT_KINDS, Event, Ticket
 from slacalc._files.tickets import BadRow
@@ -69,6 +73,39 @@ _FAST_FIELDS = (
 _FAST = tuple(f.name for f in dataclass_fields(Ticket)) == _FAST_FIELDS
 _KINDS = frozenset(EVENT_KINDS)
 _NEEDS_VALUE = frozenset({"severity", "escalation", "message", "status"})
+#: Kinds whose value may be empty (any other needs one; a message's names its author).
+_BARE = _KINDS - _NEEDS_VALUE
+_AUTHORS = frozenset({"customer", "agent"})
+_NO_INSTANT = object()  # no event's instant is this (None is refused like any non-datetime)
+
+
+#: ``Event`` is a frozen dataclass of three slots: its generated ``__init__`` sets each
+#: field through ``object.__setattr__``. :func:`_events` sets the slots directly (in C,
+#: through ``map``) while ``Event`` is that class; otherwise it calls the constructor.
+_EVENT_SLOTS = (
+    tuple(f.name for f in dataclass_fields(Event)) == ("at", "kind", "value")
+    and getattr(Event, "__slots__", None) == ("at", "kind", "value")
+    and not hasattr(Event, "__post_init__")
+)
+
+
+def _events(
+    ats: Sequence[datetime], kinds: Sequence[str], values: Sequence[str | None]
+) -> tuple[Event, ...]:
+    """``tuple(map(Event, ats, kinds, values))``, faster."""
+    if not _EVENT_SLOTS:
+        return tuple(map(Event, ats, kinds, values))
+    made = list(map(object.__new__, repeat(Event, len(ats))))
+    consume = deque[None](maxlen=0).extend
+    consume(map(_SET_AT, made, ats))
+    consume(map(_SET_KIND, made, kinds))
+    consume(map(_SET_VALUE, made, values))
+    return tuple(made)
+
+
+_SET_AT: Any = vars(Event)["at"].__set__  # the slot descriptors
+_SET_KIND: Any = vars(Event)["kind"].__set__
+_SET_VALUE: Any = vars(Event)["value"].__set__
 
 
 def _us(ident: str, name: str, value: datetime) -> int:
@@ -185,9 +222,15 @@ class SourceTicket(Ticket):
         self = object.__new__(cls)
         set_ = object.__setattr__
         set_(self, "id", ident)
-        set_(self, "_opened_us", _us(ident, "opened_at", opened_at))
+        try:  # to_us inlined: the subtraction refuses a naive instant
+            opened_us = (opened_at - _EPOCH) // _ONE_US
+            if not _MIN_US <= opened_us < _MAX_US:
+                raise TypeError
+        except TypeError:
+            opened_us = _us(ident, "opened_at", opened_at)  # raises the one wording
+        set_(self, "_opened_us", opened_us)
         set_(self, "opened_at", opened_at)
-        text = str(severity).strip()
+        text = severity.strip() if type(severity) is str else str(severity).strip()
         if not text:
             msg = f"ticket {ident!r}: severity is empty; expected a severity name such as '1' or 'urgent'"
             raise TicketError(msg)
@@ -199,22 +242,39 @@ class SourceTicket(Ticket):
             "_responded_us",
             None if responded_at is None else _us(ident, "responded_at", responded_at),
         )
-        timed = []
+        timed: list[tuple[int, int, datetime, str, str | None]] = []
+        append = timed.append
+        last: object = _NO_INSTANT
+        us = 0
         for i, (at, kind, value) in enumerate(events):
             if value is not None:
                 value = value.strip()
-            if (
-                (kind in _NEEDS_VALUE and not value)
-                or (kind == "message" and value not in ("customer", "agent"))
-                or kind not in _KINDS
-            ):
-                # A bad event: the constructor raises with its own message (one wording).
+            if kind in _BARE:
+                pass
+            elif kind == "message":
+                if value not in _AUTHORS:
+                    return by_constructor()  # a bad event: the constructor raises (one wording)
+            elif not value or kind not in _KINDS:
                 return by_constructor()
-            timed.append((_us(ident, f"{kind} event", at), i, at, kind, value))
-        timed.sort()
-        set_(self, "events", tuple(Event(at, kind, value) for _, _, at, kind, value in timed))
-        set_(self, "_events_us", tuple((us, kind, value) for us, _, _, kind, value in timed))
-        set_(self, "_index", tuple(i for _, i, _, _, _ in timed))
+            if at is not last:  # the events of one update share their instant
+                try:
+                    us = (at - _EPOCH) // _ONE_US
+                    if not _MIN_US <= us < _MAX_US:
+                        raise TypeError
+                except TypeError:
+                    us = _us(ident, f"{kind} event", at)  # raises the one wording
+                last = at
+            append((us, i, at, kind, value))
+        if timed:
+            timed.sort()
+            stamps, index, ats, kinds, values = zip(*timed, strict=True)
+            set_(self, "events", _events(ats, kinds, values))
+            set_(self, "_events_us", tuple(zip(stamps, kinds, values, strict=True)))
+            set_(self, "_index", index)
+        else:
+            set_(self, "events", ())
+            set_(self, "_events_us", ())
+            set_(self, "_index", ())
         set_(self, "_ranks", None)
         set_(self, "customer", customer)
         set_(self, "source", source)
@@ -250,57 +310,85 @@ class Mapping:
     passthrough: bool = False
 
     def __post_init__(self) -> None:
-        # raw value -> (mapped, known): a million tickets repeat a handful of values
-        object.__setattr__(self, "_memo", {})
+        # raw value -> (result, known) per lookup: a million tickets repeat a handful of values.
+        # Only str and int values are memoized (True == 1 would share an entry with 1).
+        for memo in ("_statuses", "_severities", "_channels", "_flags"):
+            object.__setattr__(self, memo, {})
 
-    def _lookup(self, kind: str, table: dict[str, str], raw: object, tally: Tally) -> str | None:
-        memo: dict[tuple[str, object], tuple[str | None, bool]] = self._memo  # type: ignore[attr-defined]
-        try:
-            hit = memo.get((kind, raw))
-        except TypeError:  # an unhashable raw value (a list): no memo
-            hit = None
-        if hit is None:
-            key = _key(raw)
-            found = table.get(key)
-            hit = (found, found is not None)
-            with contextlib.suppress(TypeError):  # unhashable: not memoized
-                memo[(kind, raw)] = hit
-        if not hit[1] and not self.passthrough:
-            tally.add(kind, raw)
-        return hit[0]
+    def _found(self, table: dict[str, str], raw: object) -> str | None:
+        return table.get(_key(raw))
 
     def status(self, raw: object, tally: Tally) -> str:
         """The slacalc status name of helpdesk status *raw* (unknown ones pass through, counted)."""
-        found = self._lookup("status", self.statuses, raw, tally)
-        return _key(raw) if found is None else found
+        memo: dict[object, tuple[str, bool]] = self._statuses  # type: ignore[attr-defined]
+        kind = type(raw)
+        hit = memo.get(raw) if kind is str or kind is int else None
+        if hit is None:
+            found = self._found(self.statuses, raw)
+            hit = (_key(raw) if found is None else found, found is not None or self.passthrough)
+            if kind is str or kind is int:
+                memo[raw] = hit
+        if not hit[1]:
+            tally.add("status", raw)
+        return hit[0]
 
     def severity(self, raw: object, tally: Tally) -> str:
         """The severity of helpdesk priority *raw* (a missing one takes ``defaults.priority``)."""
-        if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
-            default = self.defaults.get("priority")
-            if default is None:
-                raise RecordError(
-                    "priority", raw, "a priority (or defaults.priority in the mapping)"
+        memo: dict[object, tuple[str, bool]] = self._severities  # type: ignore[attr-defined]
+        kind = type(raw)
+        hit = memo.get(raw) if kind is str or kind is int else None
+        if hit is None:
+            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+                default = self.defaults.get("priority")
+                if default is None:
+                    raise RecordError(
+                        "priority", raw, "a priority (or defaults.priority in the mapping)"
+                    )
+                raw = default
+                kind = str
+                hit = memo.get(raw)
+            if hit is None:
+                found = self._found(self.priorities, raw)
+                hit = (
+                    str(raw).strip() if found is None else found,
+                    found is not None or self.passthrough,
                 )
-            raw = default
-        found = self._lookup("priority", self.priorities, raw, tally)
-        return str(raw).strip() if found is None else found
+                if kind is str or kind is int:
+                    memo[raw] = hit
+        if not hit[1]:
+            tally.add("priority", raw)
+        return hit[0]
 
     def channel(self, raw: object, tally: Tally) -> str | None:
         """The slacalc channel of helpdesk channel *raw* (None when the export names none)."""
-        if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
-            return self.defaults.get("channel") or None
-        found = self._lookup("channel", self.channels, raw, tally)
-        return _key(raw) if found is None else (found or None)
+        memo: dict[object, tuple[str | None, bool]] = self._channels  # type: ignore[attr-defined]
+        kind = type(raw)
+        hit = memo.get(raw) if kind is str or kind is int else None
+        if hit is None:
+            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+                return self.defaults.get("channel") or None
+            found = self._found(self.channels, raw)
+            hit = (
+                _key(raw) if found is None else (found or None),
+                found is not None or self.passthrough,
+            )
+            if kind is str or kind is int:
+                memo[raw] = hit
+        if not hit[1]:
+            tally.add("channel", raw)
+        return hit[0]
 
     def flags(self, status: str) -> tuple[bool, bool, bool]:
         """Whether slacalc status *status* pauses, solves and escalates (memoized)."""
-        memo: dict[tuple[str, object], Any] = self._memo  # type: ignore[attr-defined]
-        hit = memo.get(("flags", status))
+        memo: dict[str, tuple[bool, bool, bool]] = self._flags  # type: ignore[attr-defined]
+        hit = memo.get(status)
         if hit is None:
             clock = self.clock
-            hit = tuple(status in clock.get(which, ()) for which in _MEANINGS)
-            memo[("flags", status)] = hit
+            hit = memo[status] = (
+                status in clock.get("pause", ()),
+                status in clock.get("solved", ()),
+                status in clock.get("escalated", ()),
+            )
         return hit
 
     def meaning(self, status: str, which: str) -> bool:
@@ -611,16 +699,19 @@ class Draft:
 
     def status(self, at: datetime, raw: object) -> None:
         """The ticket entered status *raw* at *at* (the first call: its status at opening)."""
-        new = self.mapping.status(raw, self.tally)
+        mapping = self.mapping
+        new = mapping.status(raw, self.tally)
         old = self._status
         if new == old:
             return
         self._status = new
-        self.events.append((at, "status", new))
-        flags = self.mapping.flags
-        paused, solved, escalated = flags(new)
-        was_paused, was_solved, was_escalated = (False, False, False) if old is None else flags(old)
         events = self.events
+        events.append((at, "status", new))
+        flags = mapping.flags
+        paused, solved, escalated = flags(new)
+        if not (escalated or DERIVE_CLOCK_EVENTS):
+            return
+        was_paused, was_solved, was_escalated = (False, False, False) if old is None else flags(old)
         if DERIVE_CLOCK_EVENTS:
             if was_paused and not paused:
                 events.append((at, "resume", None))
@@ -629,7 +720,7 @@ class Draft:
             if solved and not was_solved:
                 events.append((at, "resolved", None))
         if escalated and not was_escalated:
-            events.append((at, "escalation", self.mapping.defaults.get("escalation", "normal")))
+            events.append((at, "escalation", mapping.defaults.get("escalation", "normal")))
 
     def message(self, at: datetime, author: str, public: bool) -> None:
         """A reply (*public*) or an internal note by the ``customer`` or an ``agent``.

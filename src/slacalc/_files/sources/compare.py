@@ -44,32 +44,94 @@ from slacalc._files.sources._core import BadRecord, instant
 from slacalc._files.sources.jsonstream import JsonError, json_records
 from slacalc._files.sources.registry import read_rows
 from slacalc._files.tickets import open_input
+from slacalc._files.writers import Column, RecordSchema
 from slacalc.exceptions import SlacalcError, SourceError
 
 if TYPE_CHECKING:
     from slacalc._evaluation.evaluate import Outcome
     from slacalc._policies.model import FamilyPlan, Plan
 
-__all__ = ["COLUMNS", "METRICS", "Comparison", "ZendeskVerdict", "compare", "read_metric_events"]
+__all__ = [
+    "COLUMNS",
+    "COMPARE_RECORD",
+    "METRICS",
+    "Comparison",
+    "ZendeskVerdict",
+    "compare",
+    "read_metric_events",
+]
 
 #: Zendesk metric (instance) → slacalc metric.
 METRICS: dict[tuple[str, int | None], str] = {
     ("reply_time", 1): "initial_response",
     ("resolution_time", None): "resolution",
 }
-COLUMNS: tuple[str, ...] = (
-    "ticket_id",
-    "metric",
-    "zendesk_metric",
-    "zendesk_status",
-    "slacalc_status",
-    "zendesk_due_at",
-    "slacalc_due_at",
-    "zendesk_target",
-    "slacalc_target",
-    "agree",
-    "reasons",
+#: The record ``slacalc compare`` writes (CSV, JSON Lines or a JSON array), one per ticket and metric.
+COMPARE_RECORD = RecordSchema(
+    "compare",
+    "One ticket and metric: Zendesk's own verdict beside slacalc's outcome and, when they "
+    "differ, the reasons slacalc can name, as `slacalc compare` writes it "
+    "(`--format jsonl`: one per line; `--format json`: an array of them).",
+    (
+        Column("ticket_id", "text", "the Zendesk ticket id"),
+        Column(
+            "metric",
+            "text",
+            "the slacalc metric lined up",
+            enum=tuple(dict.fromkeys(METRICS.values())),
+        ),
+        Column(
+            "zendesk_metric",
+            "text",
+            "Zendesk's metric (reply_time instance 1, resolution_time)",
+            nullable=True,
+            enum=tuple(dict.fromkeys(m for m, _ in METRICS)),
+        ),
+        Column(
+            "zendesk_status",
+            "text",
+            "Zendesk's verdict from its metric events ('no SLA': Zendesk applied none)",
+            enum=("met", "breached", "pending", "no SLA"),
+        ),
+        Column(
+            "slacalc_status",
+            "text",
+            "slacalc's verdict",
+            enum=("met", "breached", "pending", "not_applicable"),
+        ),
+        Column(
+            "zendesk_due_at",
+            "instant",
+            "when Zendesk's target ran out (its last breach event; null without one)",
+            nullable=True,
+        ),
+        Column(
+            "slacalc_due_at",
+            "instant",
+            "when slacalc's objective ran out (null without one)",
+            nullable=True,
+        ),
+        Column(
+            "zendesk_target",
+            "text",
+            "the target Zendesk applied, e.g. '60 min (business hours)' (null when it names none)",
+            nullable=True,
+        ),
+        Column("slacalc_target", "text", "the plan's objective in words"),
+        Column(
+            "agree",
+            "boolean",
+            "the same verdict and due instants within a minute (Zendesk counts in minutes)",
+        ),
+        Column(
+            "reasons",
+            "text",
+            "every reason slacalc names for a disagreement, joined by '; ' (empty when they agree)",
+        ),
+    ),
 )
+#: The columns of ``slacalc compare``, in order.
+COLUMNS: tuple[str, ...] = COMPARE_RECORD.names
 _TOLERANCE = timedelta(minutes=1)
 
 
@@ -96,8 +158,8 @@ class Comparison:
     agree: bool
     reasons: tuple[str, ...]
 
-    def row(self) -> dict[str, Any]:
-        """The comparison as a flat row (the columns of :data:`COLUMNS`)."""
+    def record(self) -> dict[str, Any]:
+        """The comparison as a record of :data:`COMPARE_RECORD` (Python values: instants, a bool)."""
         z = self.zendesk
         target = None
         if z is not None and z.target_minutes is not None:
@@ -109,15 +171,21 @@ class Comparison:
             "zendesk_metric": None if z is None else z.metric,
             "zendesk_status": "no SLA" if z is None else z.status,
             "slacalc_status": self.outcome.status,
-            "zendesk_due_at": None if z is None or z.due_at is None else z.due_at.isoformat(),
-            "slacalc_due_at": None
-            if self.outcome.due_at is None
-            else self.outcome.due_at.isoformat(),
+            "zendesk_due_at": None if z is None else z.due_at,
+            "slacalc_due_at": self.outcome.due_at,
             "zendesk_target": target,
             "slacalc_target": self.outcome.target,
             "agree": self.agree,
             "reasons": "; ".join(self.reasons),
         }
+
+    def row(self) -> dict[str, Any]:
+        """The comparison as a flat row (the columns of :data:`COLUMNS`; instants as ISO 8601 text)."""
+        row = self.record()
+        for name in ("zendesk_due_at", "slacalc_due_at"):
+            if row[name] is not None:
+                row[name] = row[name].isoformat()
+        return row
 
 
 def read_metric_events(path: str | Path | Iterable[Any]) -> dict[str, list[dict[str, Any]]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import datetime
+from operator import itemgetter
 from typing import IO, Any
 
 from slacalc._evaluation.tickets import EVENT_KINDS
@@ -28,6 +29,8 @@ __all__ = ["KINDS", "read_events"]
 
 KINDS: tuple[str, ...] = ("opened", "channel", "customer", *EVENT_KINDS)
 _KIND_SET = frozenset(KINDS)
+#: The kinds as a log writes them, to their names (others are stripped and lowercased).
+_KIND_OF = {kind: kind for kind in KINDS}
 COLUMNS = ("ticket_id", "at", "kind")
 
 
@@ -136,13 +139,18 @@ def _no_id(line: int, value: object) -> BadRecord:
 def _ticket(
     ident: str, group: list[tuple[int, Any]], mapping: Mapping, tally: Tally
 ) -> Iterator[tuple[int, Any]]:
-    first = min(line for line, _ in group)
+    first = min(map(itemgetter(0), group))
     opened: tuple[int, datetime, str] | None = None
     channel = customer = None
     events: list[tuple[int, datetime, str, str | None]] = []
     errors: list[BadRecord] = []
+    fromisoformat = datetime.fromisoformat
     for line, (at, kind, value) in group:
-        kind_text = kind.strip().lower() if type(kind) is str else str(kind or "").strip().lower()
+        kind_text = _KIND_OF.get(kind) if type(kind) is str else None
+        if kind_text is None:
+            kind_text = (
+                kind.strip().lower() if type(kind) is str else str(kind or "").strip().lower()
+            )
         if value is not None and type(value) is not str:
             value = str(value)
         value = value.strip() or None if value is not None else None
@@ -157,7 +165,17 @@ def _ticket(
                 else:
                     customer = value
                 continue
-            when = instant("at", at)
+            when = None
+            if type(at) is str:  # instant()'s common case, without the call
+                try:
+                    when = fromisoformat(at)
+                except ValueError:
+                    when = None
+                else:
+                    if when.tzinfo is None:
+                        when = None
+            if when is None:
+                when = instant("at", at)
             if kind_text == "opened":
                 if value is None:
                     raise RecordError("value", value, "the severity at opening")

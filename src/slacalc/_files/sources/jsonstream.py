@@ -56,13 +56,34 @@ def json_records(
 
 
 def _lines(stream: IO[str], page_keys: Sequence[str]) -> Iterator[tuple[int, Any | JsonError]]:
+    raw_decode = _DECODER.raw_decode
+    keys = tuple(page_keys)
     for line, text in enumerate(stream, start=1):
-        if not text.strip():
-            continue
+        # raw_decode is json.loads without its two whitespace regexes; anything it does not
+        # take whole (leading blanks, a BOM, an error) goes through json.loads for its message
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield line, JsonError(line, exc.colno, f"invalid JSON: {exc.msg}")
+            value, end = raw_decode(text)
+            whole = end == len(text) or not text[end:].strip(_WS)
+        except json.JSONDecodeError:
+            whole = False
+        if not whole:
+            if text.isspace():
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield line, JsonError(line, exc.colno, f"invalid JSON: {exc.msg}")
+                continue
+        if type(value) is dict:
+            for key in keys:
+                if key in value:
+                    items = value[key]
+                    if type(items) is list:
+                        for item in items:
+                            yield line, item
+                        break
+            else:
+                yield line, value
             continue
         yield from _flatten(line, value, page_keys)
 
