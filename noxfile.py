@@ -98,10 +98,14 @@ def bench(session: nox.Session) -> None:
 
     The peers side by side (run.py), the batch calendar API against workclock's
     on a million instants (bench_batch.py), batch evaluation of a million CSV
-    tickets (bench_cli.py) and a million-row frame (bench_frame.py).
+    tickets (bench_cli.py), a million-row frame (bench_frame.py), the live
+    metrics and ``slacalc due`` (bench_live.py) and a million tickets from a
+    Zendesk export and from the event log (bench_sources.py).
     """
     session.install("-e", ".[pandas]", "-r", "benchmarks/requirements.txt")
     session.run("python", "benchmarks/run.py", "--write", "docs/performance.md", *session.posargs)
     session.run("python", "benchmarks/bench_batch.py", "--write", "docs/performance.md")
     session.run("python", "benchmarks/bench_cli.py", "--write", "docs/performance.md")
     session.run("python", "benchmarks/bench_frame.py", "--write", "docs/performance.md")
+    session.run("python", "benchmarks/bench_live.py", "--write", "docs/performance.md")
+    session.run("python", "benchmarks/bench_sources.py", "--write", "docs/performance.md")

@@ -83,8 +83,8 @@ def _iso(day: int, sec: int, off: str, frac: str) -> str:
 
 
 _ODD_IDS = ["", " ", " T-1", "T-1 ", "Zürich-1", "a,b", 'q"uote', "tab\there", "x\x01y"]
-#: Mostly plain ids (the column engine's rows), one in sixteen odd.
-_IDS = st.integers(0, 15).flatmap(
+#: Mostly plain ids (the column engine's rows), one in 32 odd.
+_IDS = st.integers(0, 31).flatmap(
     lambda k: st.from_regex(r"T-[0-9]{1,4}", fullmatch=True) if k else st.sampled_from(_ODD_IDS)
 )
 _SEVERITIES = st.sampled_from(["1", "2", "3", "4", "sev2", "P1", " 2", "", "9", "urgent", "x"])
@@ -132,7 +132,7 @@ _HEADER = "id,opened_at,severity,responded_at,channel,resolved_at"
 @st.composite
 def _files(draw: st.DrawFn) -> bytes:
     """A ticket file: mostly plain rows, with now and then a line that is not."""
-    rows = draw(st.lists(_rows(), min_size=10, max_size=60))
+    rows = draw(st.lists(_rows(), min_size=20, max_size=60))
     lines = []
     for fields in rows:
         text = ",".join(
@@ -186,7 +186,14 @@ def test_columns_equal_rows(
 
     monkeypatch.setattr(chunked, "evaluate_chunk", spy)
 
-    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # derandomized: the same examples on every run, so the share the columns judge is stable
+    @settings(
+        max_examples=120,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(
         body=_files(),
         policy=st.sampled_from(
@@ -207,7 +214,7 @@ def test_columns_equal_rows(
 
     check()
     # the column engine itself judged a good share of the rows, not only the careful path
-    assert sum(judged) > 50, judged
+    assert sum(judged) > 500, sum(judged)  # 1,015 when written
 
 
 def test_columns_equal_rows_on_a_large_file(
