@@ -40,7 +40,7 @@ _CONTRACTS = [
     "acme,2026-07-01,2027-01-01,production,6000.00,EUR,,,,",
     f"globex,2026-03-01,2026-12-01,custom,1200,USD,,{_CALENDAR},{_TARGETS},",
     "initech,2026-01-01,2027-01-01,free,,,Asia/Kathmandu,,,",
-    "hooli,2026-01-01,2027-01-01,extended,100,CHF,,,,",
+    "hooli,2026-01-01,2027-01-01,starbase,100,CHF,,,,zitadel-2021",
     "badco,2026-01-01,2025-01-01,extended,,,,,,",
 ]
 
