@@ -17,10 +17,11 @@ second time is a bad row: a billing run counts each ticket once.
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
-from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -32,7 +33,9 @@ from slacalc._cli.options import (
     add_input_options,
     add_now,
     add_output_options,
+    engine_mode,
     future_problem,
+    judged_chunks,
     now_of,
     open_output,
     open_records,
@@ -42,10 +45,11 @@ from slacalc._cli.options import (
 from slacalc._cli.sources import add_source_arguments
 from slacalc._engine.calendar import Calendar
 from slacalc._engine.words import plural
-from slacalc._evaluation.credits import Contract, ContractCredits
+from slacalc._evaluation.credits import Contract, ContractCredits, term_credits
 from slacalc._evaluation.evaluate import Evaluation
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import BadRow, shorten
+from slacalc._files.tickets import TICKET_COLUMNS, ticket_or_bad_row
 from slacalc._files.writers import Column, RecordSchema, RecordWriter
 from slacalc.exceptions import BillingError, SlacalcError
 
@@ -332,6 +336,125 @@ class _Run:
         return by_customer
 
 
+@dataclass(slots=True)
+class _Sum:
+    """What one contract's tickets add up to, without keeping the tickets."""
+
+    tickets: int = 0  # opened in the term
+    with_credits: int = 0
+    earned: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message), by line
+
+
+def _streamed(
+    run: _Run, contracts: list[ContractRow], now: datetime, explicit: bool, mode: str
+) -> tuple[dict[str | None, int], list[_Sum]]:
+    """Tickets per customer and each contract's sums, the file read a chunk at a time.
+
+    Plain rows of a large CSV file are judged by the column engine
+    (``slacalc._analysis.credited``); every other row is read, checked and
+    evaluated exactly as :meth:`_Run.tickets` and :func:`run_credits` do
+    row by row, its evaluation errors kept to be reported in the same order.
+    """
+    args, reporter = run.args, run.reporter
+    sums = [_Sum() for _ in contracts]
+    of_key: dict[str | None, list[int]] = {}
+    for j, row in enumerate(contracts):
+        of_key.setdefault(row.customer, []).append(j)
+    counts: dict[str | None, int] = defaultdict(int)
+    first_line: dict[str, int] = {}
+    stash: list[Any] = []
+
+    def columns(names: Sequence[str], values: Sequence[Sequence[str]]) -> list[Any]:
+        from slacalc._analysis.credited import CreditTerms, credit_chunk
+
+        terms = [CreditTerms(r.customer, r.contract.plan, r.contract._term_us) for r in contracts]
+        got = credit_chunk(names, values, terms, bool(args.contracts), now, explicit)
+        stash.append(got)
+        return [True if j else None for j in got.judged.tolist()]
+
+    def seen(ident: str, line: int) -> bool:
+        if ident in first_line:
+            reporter.row(
+                args.file,
+                line,
+                f"ticket {ident!r} is already on line {first_line[ident]}; a billing run counts each ticket once",
+            )
+            return True
+        first_line[ident] = line
+        return False
+
+    def careful(line: int, record: Any) -> None:
+        ticket = ticket_or_bad_row(line, record)
+        if isinstance(ticket, BadRow):
+            reporter.row(args.file, line, ticket.message)
+            return
+        if seen(ticket.id, line):
+            return
+        problem = None if explicit else future_problem(ticket, now)
+        if problem is not None:
+            reporter.row(args.file, line, problem)
+            return
+        key = None
+        if args.contracts:
+            try:
+                key = _text(record.get("customer"), "customer") or None
+            except SlacalcError as exc:
+                reporter.row(args.file, line, f"ticket {ticket.id!r}: {exc}")
+                return
+        counts[key] += 1
+        for j in of_key.get(key, ()):
+            contract, total = contracts[j].contract, sums[j]
+            try:
+                evaluation = contract.plan.evaluate(ticket, now)
+            except SlacalcError as exc:
+                total.errors.append((line, str(exc)))
+                continue
+            opened = evaluation.opened_at
+            if opened is not None and contract.covers(opened):
+                days = evaluation.credit_days
+                total.tickets += 1
+                total.earned += days
+                total.with_credits += 1 if days else 0
+
+    with open_records(args, args.file, TICKET_COLUMNS) as records:
+        for note in records.notes:
+            reporter.note(args.file, note)
+        for chunk in judged_chunks(records, columns, mode):
+            got = stash.pop() if stash else None
+            ids = chunk.ids() if chunk.lines else []
+            take = [False] * len(chunk.lines)
+            plain = ((line, i, None) for i, line in enumerate(chunk.lines))
+            others = ((line, -1, record) for line, record in chunk.chunk.others)
+            for line, i, record in heapq.merge(plain, others, key=lambda item: item[0]):
+                if i < 0:
+                    careful(line, record)
+                elif chunk.done[i] is None:
+                    careful(line, chunk.chunk.record(i))
+                elif not seen(ids[i], line):
+                    take[i] = True
+            if got is not None and any(take):
+                _add_judged(got, take, counts, sums)
+    return counts, sums
+
+
+def _add_judged(
+    got: Any, take: list[bool], counts: dict[str | None, int], sums: list[_Sum]
+) -> None:
+    """Add the judged rows of a chunk marked in *take* to the counts and the contracts' sums."""
+    import numpy as np
+
+    keys = got.keys
+    for key, n in Counter(k for k, t in zip(keys, take, strict=True) if t).items():
+        counts[key] += n
+    mask = np.asarray(take, dtype=np.bool_)
+    for total, member, in_term, days in zip(sums, got.members, got.in_term, got.days, strict=True):
+        picked = days[mask & member & in_term]
+        total.tickets += len(picked)
+        total.earned += int(picked.sum())
+        total.with_credits += int(np.count_nonzero(picked))
+
+
 def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     """Handler of ``slacalc credits``."""
     from slacalc._policies.files import load_policy
@@ -342,19 +465,47 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     now, explicit = now_of(args)
     run = _Run(args, reporter)
     contracts = run.contracts(policy)
+    mode = None if args.source else engine_mode()
+    if mode is None:
+        rows = _row_by_row(run, contracts, now, explicit)
+    else:
+        counts, sums = _streamed(run, contracts, now, explicit, mode)
+        _warn_orphans(run, contracts, counts)
+        rows = []
+        reported: set[int] = set()
+        for row, total in zip(contracts, sums, strict=True):
+            for ticket_line, message in total.errors:
+                if ticket_line not in reported:
+                    reported.add(ticket_line)
+                    reporter.row(args.file, ticket_line, message)
+            contract = row.contract
+            try:
+                credits = term_credits(contract, total.earned)
+                value = None if row.price is None else credits.value(row.price)
+            except SlacalcError as exc:
+                named = f"contract {contract.customer!r}: "
+                where = args.contracts or "slacalc credits"
+                reporter.row(where, row.line, named + str(exc).removeprefix(named))
+                continue
+            rows.append(
+                _record(credits, row.price, row.currency, total.tickets, value, total.with_credits)
+            )
+
+    with open_output(args.out, out) as stream:
+        writer = RecordWriter(stream, fmt, CREDITS_RECORD)
+        writer.write_all(rows)
+        writer.close()
+    return reporter.summary(len(rows), "contract", "contracts")
+
+
+def _row_by_row(
+    run: _Run, contracts: list[ContractRow], now: datetime, explicit: bool
+) -> list[dict[str, Any]]:
+    """The contracts' records with every ticket in memory (``SLACALC_ENGINE=rows``, ``--source``)."""
+    args, reporter = run.args, run.reporter
     by_customer = run.tickets(now, explicit)
 
-    if args.contracts:
-        known = {c.customer for c in contracts}
-        orphans = {k: len(v) for k, v in by_customer.items() if k not in known}
-        if orphans:
-            named = ", ".join(
-                f"{'(no customer)' if k is None else shorten(k, 40)}: {n}"
-                for k, n in sorted(orphans.items(), key=lambda kv: str(kv[0]))[:10]
-            )
-            reporter.warning(
-                f"{plural(sum(orphans.values()), 'ticket belongs', 'tickets belong')} to no contract of {args.contracts} and {'is' if sum(orphans.values()) == 1 else 'are'} not counted ({named})"
-            )
+    _warn_orphans(run, contracts, {k: len(v) for k, v in by_customer.items()})
 
     rows: list[dict[str, Any]] = []
     reported: set[int] = set()
@@ -387,11 +538,26 @@ def run_credits(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
         rows.append(_record(credits, price, currency, in_term, value))
 
-    with open_output(args.out, out) as stream:
-        writer = RecordWriter(stream, fmt, CREDITS_RECORD)
-        writer.write_all(rows)
-        writer.close()
-    return reporter.summary(len(rows), "contract", "contracts")
+    return rows
+
+
+def _warn_orphans(
+    run: _Run, contracts: list[ContractRow], counts: Mapping[str | None, int]
+) -> None:
+    """Warn of the tickets whose customer has no contract (*counts*: tickets per customer)."""
+    args = run.args
+    if args.contracts:
+        known = {c.customer for c in contracts}
+        orphans = {k: n for k, n in counts.items() if k not in known and n}
+        if orphans:
+            named = ", ".join(
+                f"{'(no customer)' if k is None else shorten(k, 40)}: {n}"
+                for k, n in sorted(orphans.items(), key=lambda kv: str(kv[0]))[:10]
+            )
+            total = sum(orphans.values())
+            run.reporter.warning(
+                f"{plural(total, 'ticket belongs', 'tickets belong')} to no contract of {args.contracts} and {'is' if total == 1 else 'are'} not counted ({named})"
+            )
 
 
 def _record(
@@ -400,6 +566,7 @@ def _record(
     currency: str,
     tickets: int,
     value: Decimal | None,
+    with_credits: int | None = None,
 ) -> dict[str, Any]:
     return {
         "customer": credits.customer,
@@ -408,7 +575,9 @@ def _record(
         "term_start": credits.term_start,
         "term_end": credits.term_end,
         "tickets": tickets,
-        "tickets_with_credits": sum(1 for t in credits.tickets if t.days),
+        "tickets_with_credits": (
+            sum(1 for t in credits.tickets if t.days) if with_credits is None else with_credits
+        ),
         "earned_days": credits.earned_days,
         "credit_days": credits.days,
         "capped": credits.capped,

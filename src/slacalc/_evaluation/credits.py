@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from slacalc._engine.calendar import Calendar
     from slacalc._policies.model import FamilyPlan, Plan, Policy
 
-__all__ = ["Contract", "ContractBook", "ContractCredits", "TicketCredit"]
+__all__ = ["Contract", "ContractBook", "ContractCredits", "TicketCredit", "term_credits"]
 
 # normalize() without rounding: a context wide enough for any finite Decimal
 _WIDE = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -229,31 +229,44 @@ class Contract:
                 TicketCredit(evaluation.ticket_id, opened, evaluation.credit_days, by_metric)
             )
         rows.sort(key=lambda r: (r.opened_at, r.ticket_id))
-        earned = sum(r.days for r in rows)
-        name, policy = _terms(plan)
-        cap = None if policy.credits is None else policy.credits.cap_days_per_term
-        days = earned if cap is None else min(earned, cap)
-        room = (date.max - self.term_end).days
-        if days > room:
-            msg = (
-                f"contract {self.customer!r}: term_end {self.term_end.isoformat()} extended by "
-                f"{plural(days, 'credit day')} lies past {date.max.isoformat()}, the last date there is; "
-                f"expected at most {plural(room, 'day')} (a per-term cap, credits.cap_days_per_term, "
-                "bounds them; so does judging open tickets at an earlier now)"
-            )
-            raise BillingError(msg)
-        return ContractCredits(
-            customer=self.customer,
-            policy=name,
-            plan=plan.name,
-            term_start=self.term_start,
-            term_end=self.term_end,
-            earned_days=earned,
-            days=days,
-            capped=days < earned,
-            extended_term_end=self.term_end + timedelta(days=days),
-            tickets=tuple(rows),
+        return term_credits(self, sum(r.days for r in rows), tuple(rows))
+
+
+def term_credits(
+    contract: Contract, earned: int, tickets: tuple[TicketCredit, ...] = ()
+) -> ContractCredits:
+    """The credits of *contract* whose tickets in the term earned *earned* days in all.
+
+    :meth:`Contract.credits` ends here; so does the command line, which sums
+    the days without keeping a :class:`TicketCredit` per ticket (*tickets*
+    is then empty). The per-term cap applies; days past the last date there
+    is are a :class:`BillingError`.
+    """
+    plan = contract.plan
+    name, policy = _terms(plan)
+    cap = None if policy.credits is None else policy.credits.cap_days_per_term
+    days = earned if cap is None else min(earned, cap)
+    room = (date.max - contract.term_end).days
+    if days > room:
+        msg = (
+            f"contract {contract.customer!r}: term_end {contract.term_end.isoformat()} extended by "
+            f"{plural(days, 'credit day')} lies past {date.max.isoformat()}, the last date there is; "
+            f"expected at most {plural(room, 'day')} (a per-term cap, credits.cap_days_per_term, "
+            "bounds them; so does judging open tickets at an earlier now)"
         )
+        raise BillingError(msg)
+    return ContractCredits(
+        customer=contract.customer,
+        policy=name,
+        plan=plan.name,
+        term_start=contract.term_start,
+        term_end=contract.term_end,
+        earned_days=earned,
+        days=days,
+        capped=days < earned,
+        extended_term_end=contract.term_end + timedelta(days=days),
+        tickets=tickets,
+    )
 
 
 class ContractBook:
