@@ -201,10 +201,21 @@ def _read_run(run: IO[str]) -> Iterator[tuple[int, int, str]]:
         yield int(key), int(seq), line
 
 
-def _csv_line(values: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow([csv_text(v) for v in values])
-    return buffer.getvalue()
+class _CsvLine:
+    """One CSV line (no line end) of a row's values, through one reused writer."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, lineterminator="")
+
+    def __call__(self, values: list[Any]) -> str:
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._writer.writerow(
+            [v if type(v) is str else "" if v is None else csv_text(v) for v in values]
+        )
+        return buffer.getvalue()
 
 
 def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
@@ -219,6 +230,7 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     now, explicit = now_of(args)
     limit = None if args.within is None else to_us(now + horizon(args.within), "--within")
     sorter = _Sorter()
+    csv_line = _CsvLine()
     unknown: Counter[str] = Counter()
     unknown_open: Counter[str] = Counter()
     good = 0
@@ -265,7 +277,7 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                         continue
                     values = row(timer, now, tz)
                     if fmt == "csv":
-                        text = _csv_line([values[c] for c in DUE_COLUMNS])
+                        text = csv_line([values[c] for c in DUE_COLUMNS])
                     else:
                         text = json_text(values)
                     sorter.add(key, text)
