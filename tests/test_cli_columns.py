@@ -305,6 +305,35 @@ def test_chunks_hold_what_iteration_gives(
     assert _chunked(path, size) == _iterated(path)
 
 
+_FIELD = st.one_of(
+    st.text(alphabet="ab1 é", max_size=6),
+    st.builds(
+        lambda t: '"' + t.replace('"', '""') + '"',
+        st.text(alphabet=list('ab ,;"\n\t\x00é'), max_size=8),
+    ),
+)
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.lists(_FIELD, min_size=1, max_size=5), max_size=30),
+    blank=st.booleans(),
+    size=st.integers(1, 7),
+)
+def test_chunks_of_quoted_csv_hold_what_iteration_gives(
+    rows: list[list[str]], blank: bool, size: int, tmp_path: Path, small_blocks: None
+) -> None:
+    """Well-formed CSV with quoted fields (commas, quotes, line ends, tabs, NUL inside): the same records."""
+    lines = [",".join(fields) for fields in rows]
+    if blank:
+        lines.insert(len(lines) // 2, "")
+    path = tmp_path / "q.csv"
+    path.write_text("id,a,b\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert _chunked(path, size) == _iterated(path)
+
+
 def test_chunks_of_a_plain_file_are_columns(tmp_path: Path) -> None:
     """A plain file comes out as columns of text, with each row's line, in chunks of about *size*."""
     path = tmp_path / "t.csv"

@@ -655,10 +655,12 @@ class RecordFile:
         field text (no quote, control character or undecodable byte in any
         of them, one row per physical line) and, in ``others``, every other
         record or bad row as iteration gives it. Plain lines are split a
-        block of bytes at a time; a block with a quote or a lone carriage
-        return, or that does not decode, sends the rest of the file through
-        the careful line-by-line reader. JSON and UTF-16/32 files come
-        whole through that reader too.
+        block of bytes at a time; a block with quotes is read by the csv
+        module in one go; a block the csv module cannot read whole (a quote
+        open at its end, an error), with a lone carriage return, or that
+        does not decode, sends the rest of the file through the careful
+        line-by-line reader. JSON and UTF-16/32 files come whole through
+        that reader too.
         """
         header = self.header or ()
         plain = (
@@ -695,11 +697,31 @@ class RecordFile:
                 text = raw.decode(codec)
             except UnicodeDecodeError:
                 text = '"'  # let the careful reader name the bytes
-            if "\r" in text:
+            crlf = "\r" in text
+            if crlf:
                 if text.count("\r") != text.count("\r\n"):
                     text = '"'
                 text = text.replace("\r\n", "\n")
-            if '"' in text or len(raw) > FIELD_LIMIT:
+            quoted = '"' in text
+            if quoted and not crlf and text.count('"') % 2 == 0 and len(raw) <= FIELD_LIMIT:
+                # quotes, an even number: the csv module reads the block in one go, unless it
+                # finds an error (then the careful reader takes over from the block's start)
+                got = self._quoted_block(text, number, delimiter, odd)
+                if got is not None:
+                    lines, rows, others = got
+                    chunk.lines.extend(lines)
+                    if rows:
+                        for target, texts in zip(
+                            chunk.values, zip(*rows, strict=True), strict=True
+                        ):
+                            target.extend(texts)
+                    chunk.others.extend(others)
+                    number += text.count("\n") + (0 if text.endswith("\n") else 1)
+                    if len(chunk.lines) + len(chunk.others) >= size:
+                        yield chunk
+                        chunk = Chunk(columns, [], [[] for _ in columns], [])
+                    continue
+            if quoted or len(raw) > FIELD_LIMIT:
                 self._source = _decoded(_rest(raw + pending, stream), codec, number)
                 self._reader = self._csv_reader()
                 if chunk.lines:
@@ -717,6 +739,55 @@ class RecordFile:
                 chunk = Chunk(columns, [], [[] for _ in columns], [])
         if chunk.lines or chunk.others:
             yield chunk
+
+    def _quoted_block(
+        self, text: str, number: int, delimiter: str, odd: re.Pattern[str]
+    ) -> tuple[list[int], list[list[str]], list[tuple[int, Any]]] | None:
+        """A block with quotes read by the csv module: plain rows and the others, or None on an error.
+
+        The csv module reads the block as the careful reader would read its
+        lines (the same reader, the same options, the block starting at a
+        record's start); a record over several lines, or with a character
+        the careful reader looks into, goes to the others as it would have
+        come from there. Any error, or a quote still open at the end of the
+        block, gives None: the careful reader then reads from the block's start.
+        """
+        header = self.header or ()
+        width = len(header)
+        named = [i for i, h in enumerate(header) if h]
+        all_named = len(named) == width
+        parts = text.split("\n")
+        last = parts.pop()
+        feed = [p + "\n" for p in parts] + ([last] if last else [])
+        reader = csv.reader(feed, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+        lines: list[int] = []
+        rows: list[list[str]] = []
+        others: list[tuple[int, Any]] = []
+        read = 0  # physical lines read so far
+        try:
+            for fields in reader:
+                start, end = number + read, number + reader.line_num - 1
+                span = feed[read : reader.line_num]
+                read = reader.line_num
+                if not fields or not any(fields) or all(not f.strip() for f in fields):
+                    continue
+                too_many = self._too_many(fields, start, end)
+                if too_many is not None:
+                    others.append((start, too_many))
+                    continue
+                if end > start or odd.search(span[0]):
+                    others.append((start, self._checked_record(start, fields, None)))
+                    continue
+                n = len(fields)
+                if n != width:
+                    fields = fields[:width] if n > width else fields + [""] * (width - n)
+                rows.append(fields if all_named else [fields[i] for i in named])
+                lines.append(start)
+        except csv.Error:
+            return None
+        if read != len(feed):  # pragma: no cover - the reader reads every line it is given
+            return None
+        return lines, rows, others
 
     def _block(
         self, chunk: Chunk, parts: list[str], number: int, delimiter: str, odd: re.Pattern[str]
