@@ -38,9 +38,18 @@ from slacalc._typing import CLASSIC_METRICS
 from slacalc.exceptions import SlacalcError
 
 if TYPE_CHECKING:
-    from slacalc._policies.model import FamilyPlan, Plan
+    from slacalc._policies.model import FamilyPlan, Plan, Policy
 
-__all__ = ["ChunkResult", "Plain", "evaluate_chunk", "parse_plain_instants", "plain_tickets"]
+__all__ = [
+    "ChunkResult",
+    "Codes",
+    "Plain",
+    "chunk_codes",
+    "evaluate_chunk",
+    "known_severities",
+    "parse_plain_instants",
+    "plain_tickets",
+]
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -272,7 +281,6 @@ class Plain(NamedTuple):
 
     ok: Bools  # the careful reader would make a ticket of the row, with no event, not in the future
     opened: I64  # opened_at in epoch µs (NA where unread)
-    offset: I64  # opened_at's UTC offset as written, in µs
     opened_ok: Bools
     responded: I64  # responded_at in epoch µs (NA where empty or unread)
 
@@ -300,7 +308,7 @@ def plain_tickets(cols: Mapping[str, Sequence[str]], now_us: int, explicit_now: 
     severities = cols["severity"]
     if _PADDED.search("\n".join(severities)) is not None:
         ok &= np.fromiter((bool(s) and s == s.strip() for s in severities), dtype=np.bool_, count=n)
-    o_us, o_off, o_ok = parse_plain_instants(cols["opened_at"])
+    o_us, _, o_ok = parse_plain_instants(cols["opened_at"])
     ok &= o_ok
     responded = cols.get("responded_at")
     if responded is not None:
@@ -313,7 +321,51 @@ def plain_tickets(cols: Mapping[str, Sequence[str]], now_us: int, explicit_now: 
     if not explicit_now:
         ok &= (r_us == NA) | (r_us <= now_us)
     ok &= (r_us == NA) | (r_us >= o_us)
-    return Plain(ok, o_us, o_off, o_ok, r_us)
+    return Plain(ok, o_us, o_ok, r_us)
+
+
+class Codes(NamedTuple):
+    """A chunk's severities and channels, each column coded by its distinct texts."""
+
+    severity: I64  # per row: position in severity_text
+    severity_text: list[str]
+    channel: I64  # per row: position in channel_values (-1 without a channel column)
+    channel_values: list[str | None]  # each text as a Ticket holds it (stripped, lower case)
+
+
+def chunk_codes(cols: Mapping[str, Sequence[str]]) -> Codes:
+    """The severity and channel codes of the columns *cols*."""
+    index: dict[str, int] = {}
+    severities = cols["severity"]
+    n = len(severities)
+    severity = np.fromiter(
+        (index.setdefault(s, len(index)) for s in severities), dtype=np.int64, count=n
+    )
+    channels = cols.get("channel")
+    if channels is None:
+        return Codes(severity, list(index), np.full(n, -1, dtype=np.int64), [])
+    ch_index: dict[str, int] = {}
+    channel = np.fromiter(
+        (ch_index.setdefault(c, len(ch_index)) for c in channels), dtype=np.int64, count=n
+    )
+    values = [None if not c or c.isspace() else c.strip().lower() for c in ch_index]
+    return Codes(severity, list(index), channel, values)
+
+
+def known_severities(policy: Policy, codes: Codes, rows: Bools, slow: Bools) -> list[str | None]:
+    """The policy's name of each severity text (None: unknown); *rows* of an unknown one are marked *slow*."""
+    canonical: list[str | None] = []
+    for code, text in enumerate(codes.severity_text):
+        known: str | None = None
+        if text and text == text.strip():
+            try:
+                known = policy.severity(text)
+            except SlacalcError:
+                known = None
+        if known is None:
+            slow |= rows & (codes.severity == code)
+        canonical.append(known)
+    return canonical
 
 
 @dataclass(slots=True)
@@ -321,12 +373,10 @@ class ChunkResult:
     """What :func:`evaluate_chunk` made of a chunk's plain rows.
 
     ``done[i]`` is the encoded output of row *i* (what ``RecordWriter.encode``
-    gives its outcome), or None when the row is careful; ``ids[i]`` its
-    ticket id.
+    gives its outcome), or None when the row is careful.
     """
 
     done: list[Any]
-    ids: list[str]
 
 
 def evaluate_chunk(
@@ -344,35 +394,17 @@ def evaluate_chunk(
     ids = cols["id"]
     n = len(ids)
     if not n:
-        return ChunkResult([], [])
+        return ChunkResult([])
     now_us = (now - EPOCH) // _US
     plain = plain_tickets(cols, now_us, explicit_now)
     fast, o_us, r_us = plain.ok, plain.opened, plain.responded
 
-    sev_index: dict[str, int] = {}
-    sev_codes = np.fromiter(
-        (sev_index.setdefault(s, len(sev_index)) for s in cols["severity"]),
-        dtype=np.int64,
-        count=n,
-    )
-    sev_text = list(sev_index)
-    channel = cols.get("channel")
-    if channel is not None:
-        ch_index: dict[str, int] = {}
-        ch_codes = np.fromiter(
-            (ch_index.setdefault(c, len(ch_index)) for c in channel), dtype=np.int64, count=n
-        )
-        ch_values: list[str | None] = [
-            None if not c or c.isspace() else c.strip().lower() for c in ch_index
-        ]
-    else:
-        ch_codes = np.full(n, -1, dtype=np.int64)
-        ch_values = []
+    codes = chunk_codes(cols)
 
     slow = ~fast
     judged = _Rows(n)
     if metric not in CLASSIC_METRICS:
-        return ChunkResult([None] * n, list(ids))
+        return ChunkResult([None] * n)
     bad: list[tuple[int, str | None, object, str]] = []
     versions = _versions(plan, o_us, fast.copy(), bad, "opened_at", cols["opened_at"])
     plans, of_row = versions.plans, versions.of_row
@@ -384,17 +416,7 @@ def evaluate_chunk(
         if metric not in plan_v.metrics():
             slow |= in_v
             continue
-        canonical: list[str | None] = []
-        for code, text in enumerate(sev_text):
-            known: str | None = None
-            if text and text == text.strip():
-                try:
-                    known = plan_v.policy.severity(text)
-                except SlacalcError:
-                    known = None
-            if known is None:
-                slow |= in_v & (sev_codes == code)
-            canonical.append(known)
+        canonical = known_severities(plan_v.policy, codes, in_v, slow)
         in_v &= ~slow
         _evaluate_fast(
             judged,
@@ -402,10 +424,10 @@ def evaluate_chunk(
             plan_v.policy,
             metric,
             in_v,
-            sev_codes,
+            codes.severity,
             canonical,
-            ch_codes,
-            ch_values,
+            codes.channel,
+            codes.channel_values,
             o_us,
             r_us,
             now_us,
@@ -413,7 +435,7 @@ def evaluate_chunk(
         )
     slow |= judged.status == STATUSES.index("invalid")
     done = _encode(judged, ~slow, ids, metric, plan, tz, writer)
-    return ChunkResult(done, list(ids))
+    return ChunkResult(done)
 
 
 def _encode(

@@ -4,8 +4,8 @@
 (:meth:`RecordFile.chunks`). For the plain rows of a chunk this module
 computes, per contract, what :meth:`Contract.credits` takes from each
 ticket's :class:`Evaluation`: whether it was opened in the term (its
-``opened_at``'s own date) and its credit days over all metrics within the
-per-ticket cap. Each metric of each policy version in play is judged by the
+opening instant within the term's instants, as :meth:`Contract.covers`
+decides) and its credit days over all metrics within the per-ticket cap. Each metric of each policy version in play is judged by the
 frame engine's array path (:func:`slacalc._analysis.arrays._evaluate_fast`)
 on the contract's effective plan.
 
@@ -19,24 +19,23 @@ without this module, so its errors are the same by construction. A row of
 a customer without a contract is judged as soon as it is plain: the command
 never evaluates it, it only counts it.
 
-This module is private; it needs NumPy and pandas (the ``pandas`` extra).
+This module is private; it needs NumPy (the ``pandas`` extra).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from slacalc._analysis.arrays import STATUSES, _evaluate_fast, _Rows, _versions
-from slacalc._analysis.chunked import plain_tickets
+from slacalc._analysis.chunked import Codes, chunk_codes, known_severities, plain_tickets
 from slacalc._engine.calendar import EPOCH
 from slacalc._typing import CLASSIC_METRICS
-from slacalc.exceptions import SlacalcError
 
 if TYPE_CHECKING:
     from slacalc._policies.model import FamilyPlan, Plan
@@ -46,9 +45,7 @@ __all__ = ["CreditChunk", "CreditTerms", "credit_chunk"]
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
-DAY_US = 86_400_000_000
 _US = timedelta(microseconds=1)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _INVALID = STATUSES.index("invalid")
 
 
@@ -114,30 +111,15 @@ def credit_chunk(
     if not judged.any():
         return CreditChunk(judged, keys, members, in_term, days)
 
-    sev_index: dict[str, int] = {}
-    sev_codes = np.fromiter(
-        (sev_index.setdefault(s, len(sev_index)) for s in cols["severity"]),
-        dtype=np.int64,
-        count=n,
-    )
-    channel = cols.get("channel")
-    ch_values: list[str | None] = []
-    if channel is not None:
-        ch_index: dict[str, int] = {}
-        ch_codes = np.fromiter(
-            (ch_index.setdefault(c, len(ch_index)) for c in channel), dtype=np.int64, count=n
-        )
-        ch_values = [None if not c or c.isspace() else c.strip().lower() for c in ch_index]
-    else:
-        ch_codes = np.full(n, -1, dtype=np.int64)
+    codes = chunk_codes(cols)
     opened = cols["opened_at"]
     for terms, member in zip(contracts, members, strict=True):
         mine = judged & member
         total = np.zeros(n, dtype=np.int64)
         if mine.any():
             slow = ~mine
-            _credit_days(terms.plan, mine, slow, opened, sev_codes, sev_index, ch_codes, ch_values,
-                         plain.opened, plain.responded, now_us, total)  # fmt: skip
+            _credit_days(terms.plan, mine, slow, opened, codes, plain.opened, plain.responded,
+                         now_us, total)  # fmt: skip
             judged &= ~(mine & slow)
         lo, hi = terms.term_us
         in_term.append(plain.opened_ok & (plain.opened >= lo) & (plain.opened < hi))
@@ -150,10 +132,7 @@ def _credit_days(
     mine: Bools,
     slow: Bools,
     opened: Sequence[str],
-    sev_codes: I64,
-    sev_index: Mapping[str, int],
-    ch_codes: I64,
-    ch_values: list[str | None],
+    codes: Codes,
     o_us: I64,
     r_us: I64,
     now_us: int,
@@ -175,23 +154,14 @@ def _credit_days(
         if any(metric not in CLASSIC_METRICS for metric in metrics):
             slow |= in_v  # a repeating or total clock: the careful path judges it
             continue
-        canonical: list[str | None] = []
-        for code, text in enumerate(sev_index):
-            known: str | None = None
-            if text and text == text.strip():
-                try:
-                    known = policy.severity(text)
-                except SlacalcError:
-                    known = None
-            if known is None:
-                slow |= in_v & (sev_codes == code)
-            canonical.append(known)
+        canonical = known_severities(policy, codes, in_v, slow)
         in_v &= ~slow
         earned = np.zeros(n, dtype=np.int64)
         for metric in metrics:
             judged = _Rows(n)
-            _evaluate_fast(judged, plan_v, policy, metric, in_v & ~slow, sev_codes, canonical,
-                           ch_codes, ch_values, o_us, r_us, now_us, slow)  # fmt: skip
+            _evaluate_fast(judged, plan_v, policy, metric, in_v & ~slow, codes.severity,
+                           canonical, codes.channel, codes.channel_values, o_us, r_us, now_us,
+                           slow)  # fmt: skip
             slow |= in_v & (judged.status == _INVALID)
             earned += np.where(in_v & ~slow, judged.credits, 0)
         cap = None if policy.credits is None else policy.credits.cap_days_per_ticket
