@@ -709,12 +709,7 @@ class RecordFile:
                 got = self._quoted_block(text, number, delimiter, odd)
                 if got is not None:
                     lines, rows, others = got
-                    chunk.lines.extend(lines)
-                    if rows:
-                        for target, texts in zip(
-                            chunk.values, zip(*rows, strict=True), strict=True
-                        ):
-                            target.extend(texts)
+                    chunk.add_rows(lines, rows)
                     chunk.others.extend(others)
                     number += text.count("\n") + (0 if text.endswith("\n") else 1)
                     if len(chunk.lines) + len(chunk.others) >= size:
@@ -752,10 +747,6 @@ class RecordFile:
         come from there. Any error, or a quote still open at the end of the
         block, gives None: the careful reader then reads from the block's start.
         """
-        header = self.header or ()
-        width = len(header)
-        named = [i for i, h in enumerate(header) if h]
-        all_named = len(named) == width
         parts = text.split("\n")
         last = parts.pop()
         feed = [p + "\n" for p in parts] + ([last] if last else [])
@@ -767,22 +758,14 @@ class RecordFile:
         try:
             for fields in reader:
                 start, end = number + read, number + reader.line_num - 1
-                span = feed[read : reader.line_num]
+                careful = end > start or odd.search(feed[read]) is not None
                 read = reader.line_num
-                if not fields or not any(fields) or all(not f.strip() for f in fields):
-                    continue
-                too_many = self._too_many(fields, start, end)
-                if too_many is not None:
-                    others.append((start, too_many))
-                    continue
-                if end > start or odd.search(span[0]):
-                    others.append((start, self._checked_record(start, fields, None)))
-                    continue
-                n = len(fields)
-                if n != width:
-                    fields = fields[:width] if n > width else fields + [""] * (width - n)
-                rows.append(fields if all_named else [fields[i] for i in named])
-                lines.append(start)
+                sorted_ = self._sorted_record(fields, start, end, careful)
+                if isinstance(sorted_, list):
+                    rows.append(sorted_)
+                    lines.append(start)
+                elif sorted_ is not None:
+                    others.append(sorted_)
         except csv.Error:
             return None
         if read != len(feed):  # pragma: no cover - the reader reads every line it is given
@@ -821,32 +804,46 @@ class RecordFile:
             for target, column in zip(chunk.values, values, strict=True):
                 target.extend(column)
             return
-        all_named = len(named) == width
         rows: list[list[str]] = []
+        lines = []
         for line in parts:
-            fields = line.split(delimiter)
-            if not fields[0].strip() and all(not f.strip() for f in fields):
-                number += 1
-                continue
-            n = len(fields)
-            if n > width:
-                too_many = self._too_many(fields, number, number)
-                if too_many is not None:
-                    chunk.others.append((number, too_many))
-                    number += 1
-                    continue
-            if odd.search(line):
-                chunk.others.append((number, self._checked_record(number, fields, None)))
-                number += 1
-                continue
-            if n != width:
-                fields = fields[:width] if n > width else fields + [""] * (width - n)
-            rows.append(fields if all_named else [fields[i] for i in named])
-            chunk.lines.append(number)
+            sorted_ = self._sorted_record(
+                line.split(delimiter), number, number, odd.search(line) is not None
+            )
+            if isinstance(sorted_, list):
+                rows.append(sorted_)
+                lines.append(number)
+            elif sorted_ is not None:
+                chunk.others.append(sorted_)
             number += 1
-        if rows:
-            for target, texts in zip(chunk.values, zip(*rows, strict=True), strict=True):
-                target.extend(texts)
+        chunk.add_rows(lines, rows)
+
+    def _sorted_record(
+        self, fields: list[str], start: int, end: int, careful: bool
+    ) -> list[str] | tuple[int, dict[str, Any] | BadRow] | None:
+        """A record of *fields* (lines *start* to *end*) as the careful reader would take it.
+
+        None for a blank record (skipped); ``(line, record or BadRow)`` for one
+        that has too many fields or, being *careful* (over several lines, or
+        with a character to look into), needs its values checked; else the
+        plain row's texts, one per named column.
+        """
+        if not fields or (not fields[0].strip() and all(not f.strip() for f in fields)):
+            return None
+        header = self.header or ()
+        width = len(header)
+        n = len(fields)
+        if n > width:
+            too_many = self._too_many(fields, start, end)
+            if too_many is not None:
+                return start, too_many
+        if careful:
+            return start, self._checked_record(start, fields, None)
+        if n != width:
+            fields = fields[:width] if n > width else fields + [""] * (width - n)
+        if all(header):
+            return fields
+        return [f for f, h in zip(fields, header, strict=True) if h]
 
     @staticmethod
     def _careful_chunks(
@@ -1057,6 +1054,13 @@ class Chunk:
     lines: list[int]
     values: list[list[str]]
     others: list[tuple[int, dict[str, Any] | BadRow]]
+
+    def add_rows(self, lines: list[int], rows: list[list[str]]) -> None:
+        """Append plain *rows* (texts per named column) read on *lines*."""
+        self.lines.extend(lines)
+        if rows:
+            for target, texts in zip(self.values, zip(*rows, strict=True), strict=True):
+                target.extend(texts)
 
     def record(self, i: int) -> dict[str, str]:
         """The plain row *i* as the record iterating the file gives."""
