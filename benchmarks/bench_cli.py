@@ -17,7 +17,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from _child import run_child
 
 ZURICH = ZoneInfo("Europe/Zurich")
 
@@ -71,19 +72,11 @@ print(time.perf_counter() - t1, time.process_time() - c1)
 
 
 def _child(cmd: list[str], env: dict[str, str] | None = None, out: Any = None) -> dict[str, float]:
-    """Run *cmd*: its wall time, CPU time (user + system) and peak resident memory, its own."""
-    with tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        stdout = subprocess.DEVNULL if out is None else out
-        child = subprocess.Popen(cmd, stdout=stdout, stderr=err, env=env)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - t0
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            err.seek(0)
-            raise SystemExit(err.read().decode()[-2000:])
-    cpu = usage.ru_utime + usage.ru_stime
-    return {"wall_s": wall, "cpu_s": cpu, "peak_mib": usage.ru_maxrss / 1024}
+    """Run *cmd*: its own wall time, CPU time and peak resident memory (it must succeed)."""
+    child = run_child(cmd, env=env, stdout=out)
+    if child.returncode != 0:
+        raise SystemExit(child.stderr[-2000:])
+    return {"wall_s": child.wall_s, "cpu_s": child.cpu_s, "peak_mib": child.peak_mib}
 
 
 def bench_cli(rows: int) -> dict[str, float]:

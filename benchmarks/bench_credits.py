@@ -18,13 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from _child import run_child
 
 ZURICH = ZoneInfo("Europe/Zurich")
 CUSTOMERS = [f"C{i}" for i in range(20)]
@@ -62,20 +62,11 @@ def run(tickets: Path, contracts: Path, engine: str) -> tuple[dict[str, float], 
         "--contracts", str(contracts), "--now", "2027-01-01T00:00:00+01:00",
     ]  # fmt: skip
     env = {**os.environ, "SLACALC_ENGINE": engine}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
-        _, _, usage = os.wait4(child.pid, 0)  # this child's own CPU time and peak memory
-        wall = time.perf_counter() - t0
-        child.returncode = 0  # reaped by wait4
+    with tempfile.TemporaryFile() as out:
+        child = run_child(cmd, env=env, stdout=out)  # this child's own CPU time and peak memory
         out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    figures = {
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_mib": usage.ru_maxrss / 1024,
-    }
+        stdout, stderr = out.read(), child.stderr.encode()
+    figures = {"wall_s": child.wall_s, "cpu_s": child.cpu_s, "peak_mib": child.peak_mib}
     return figures, stdout, stderr
 
 

@@ -26,15 +26,15 @@ import argparse
 import os
 import platform
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from _child import run_child
 
 ROOT = Path(__file__).resolve().parent.parent
 ZURICH = ZoneInfo("Europe/Zurich")
@@ -138,29 +138,25 @@ def bench_due(rows: int) -> dict[str, float]:
             sys.executable, "-m", "slacalc", "due", str(path), "--policy", "freistilbox",
             "--plan", "standard", "--now", NOW.isoformat(), "--within", "4 hours", "--out", str(out),
         ]  # fmt: skip
-        t0 = time.perf_counter()
-        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-        wall = time.perf_counter() - t0
-        if done.returncode != 0:
-            raise SystemExit(done.stderr.decode()[-2000:])
+        child = run_child(cmd)
+        if child.returncode != 0:
+            raise SystemExit(child.stderr[-2000:])
+        wall, cpu, peak_mib = child.wall_s, child.cpu_s, child.peak_mib
         listed = sum(1 for _ in out.open(encoding="utf-8")) - 1
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        peak_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
         # the same file through `slacalc evaluate`, for scale on a shared machine
         cmd = [
             sys.executable, "-m", "slacalc", "evaluate", str(path), "--policy", "freistilbox",
             "--plan", "standard", "--now", NOW.isoformat(),
         ]  # fmt: skip
-        t0 = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        evaluate_wall = time.perf_counter() - t0
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        evaluate_cpu = usage.ru_utime + usage.ru_stime - cpu
+        evaluated = run_child(cmd)
+        if evaluated.returncode != 0:
+            raise SystemExit(evaluated.stderr[-2000:])
+        evaluate_wall, evaluate_cpu = evaluated.wall_s, evaluated.cpu_s
         return {
             "rows": rows,
             "wall_s": wall,
             "cpu_s": cpu,
-            "peak_mib": peak_kib / 1024,
+            "peak_mib": peak_mib,
             "listed": listed,
             "evaluate_wall_s": evaluate_wall,
             "evaluate_cpu_s": evaluate_cpu,

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import gen_sources
+from _child import run_child
 
 HEADING = "## Helpdesk exports (`--source`)"
 
@@ -91,20 +91,15 @@ def run(case: str, tickets: int, path: Path) -> dict[str, float]:
         *(["--source", source] if source else []), *extra,
     ]  # fmt: skip
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryFile("w+") as err, open(os.devnull, "w") as devnull:
-        t0 = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=devnull, stderr=err, text=True)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - t0
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:  # the synthetic exports hold no bad record: any is a reader bug
-            err.seek(0)
-            msg = f"{case}: exit {child.returncode}: {err.read()[-2000:]}"
-            raise SystemExit(msg)
+    child = run_child(cmd)
+    if child.returncode != 0:  # the synthetic exports hold no bad record: any is a reader bug
+        msg = f"{case}: exit {child.returncode}: {child.stderr[-2000:]}"
+        raise SystemExit(msg)
+    wall = child.wall_s
     return {
         "seconds": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "peak_mb": usage.ru_maxrss / 1024,  # KiB on Linux
+        "cpu": child.cpu_s,
+        "peak_mb": child.peak_mib,
         "tickets_per_s": tickets / wall,
         "file_mb": path.stat().st_size / 1e6,
         "load_before": load_before,
