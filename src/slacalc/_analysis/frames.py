@@ -265,6 +265,18 @@ def class_order(outcomes: Any, classes: Iterable[Any]) -> list[Any]:
     return first + sorted((c for c in given if c not in first), key=_natural)
 
 
+def joined_attrs(outcomes: Any, attrs: Mapping[str, Any], classes: Iterable[Any]) -> None:
+    """Give *outcomes*, joined from parts, the ``attrs`` of *attrs* and every part's *classes*.
+
+    *classes* are the parts' ``attrs`` classes one after the other (each in
+    its policy's order): the joined frame keeps that order, as one
+    :func:`evaluate_frame` call would.
+    """
+    known = list(dict.fromkeys(classes))
+    outcomes.attrs = {**attrs, "slacalc": {**attrs.get("slacalc", {}), "classes": known}}
+    outcomes.attrs["slacalc"]["classes"] = class_order(outcomes, known)
+
+
 def _check_metric(plan: Plan | FamilyPlan, metric: str) -> None:
     targeted = {m for p in plan_metrics(plan) for m in p.metrics()}
     if metric not in targeted:

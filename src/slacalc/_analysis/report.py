@@ -239,7 +239,7 @@ def evaluate_by_contract(
     import numpy as np
     import pandas as pd
 
-    from slacalc._analysis.frames import FrameResult, class_order, evaluate_frame
+    from slacalc._analysis.frames import FrameResult, evaluate_frame, joined_attrs
     from slacalc._analysis.vectorised import output_zone, resolve_plan
 
     default = resolve_plan(policy, plan)
@@ -285,8 +285,7 @@ def evaluate_by_contract(
         where.append(positions)
     order = np.argsort(np.concatenate(where), kind="stable")
     outcomes = pd.concat(parts).iloc[order]
-    outcomes.attrs = {**frame.attrs, "slacalc": {**attrs, "classes": []}}
-    outcomes.attrs["slacalc"]["classes"] = class_order(outcomes, dict.fromkeys(classes))
+    joined_attrs(outcomes, {**frame.attrs, "slacalc": attrs}, classes)
     bad_all = pd.concat(bads).sort_values("position", kind="stable")
     judged = outcomes["status"].to_numpy()[slots >= 0] != "invalid"
     return FrameResult(outcomes, bad_all), int(judged.sum())

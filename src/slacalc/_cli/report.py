@@ -144,7 +144,9 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         # a part of the file at a time, keeping of each what the page shows: memory stays flat
         unreadable = []
         seen = DuplicateIds()
-        parts = ticket_frames(args, reporter, None if explicit else now, unreadable, seen)
+        parts = ticket_frames(
+            args, reporter, None if explicit else now, unreadable, seen, REPORT_ROWS
+        )
         result, on_terms = _judged_parts(map(judge, parts), args.by)
     bad: list[tuple[int, str | None, str]] = [(line, None, message) for line, message in unreadable]
     bad += [
@@ -199,27 +201,26 @@ def _judged_parts(judged: Iterable[tuple[Any, int]], by: str | None) -> tuple[An
     """One result from the results of the parts: what the page needs of each, in line order."""
     import pandas as pd
 
-    from slacalc._analysis.frames import FrameResult, class_order
+    from slacalc._analysis.frames import FrameResult, joined_attrs
     from slacalc._analysis.vectorised import OUTCOME_COLUMNS
 
     wanted = {*_PAGE_INPUT, *OUTCOME_COLUMNS, *([by] if by else [])}
     outcomes: list[Any] = []
     bads: list[Any] = []
-    classes: dict[Any, None] = {}
+    classes: list[Any] = []
     attrs: dict[str, Any] = {}
     on_terms = 0
     for result, count in judged:
         part = result.outcomes
         attrs = attrs or part.attrs
-        classes.update(dict.fromkeys(part.attrs.get("slacalc", {}).get("classes", [])))
+        classes += part.attrs.get("slacalc", {}).get("classes", [])
         outcomes.append(part[[c for c in part.columns if c in wanted]])
         bads.append(result.bad)
         on_terms += count
     if len(outcomes) == 1:
         return FrameResult(outcomes[0], bads[0]), on_terms
     whole = pd.concat(outcomes)
-    whole.attrs = {**attrs, "slacalc": {**attrs.get("slacalc", {}), "classes": []}}
-    whole.attrs["slacalc"]["classes"] = class_order(whole, classes)
+    joined_attrs(whole, attrs, classes)
     return FrameResult(whole, pd.concat(bads)), on_terms
 
 
@@ -278,6 +279,7 @@ def ticket_frames(
     plain_lines: list[int] = []
     records: list[dict[str, Any]] = []
     lines: list[int] = []
+    yielded = False
 
     def frame() -> Any:
         frames = []
@@ -369,8 +371,10 @@ def ticket_frames(
             for line, ident in read:
                 seen.add(ident, line)
             if rows is not None and len(plain_lines) + len(lines) >= rows:
+                yielded = True
                 yield frame()
-    yield frame()
+    if plain_lines or lines or not yielded:
+        yield frame()
 
 
 def _cell(value: Any) -> Any:
