@@ -279,9 +279,8 @@ def _chunked(path: Path, size: int) -> list[tuple[int, object]]:
         for chunk in records.chunks(size):
             assert chunk.lines == sorted(chunk.lines)
             assert all(len(column) == len(chunk.lines) for column in chunk.values)
-            found += [(line, chunk.record(i)) for i, line in enumerate(chunk.lines)]
-            found += chunk.others
-    return sorted(found, key=lambda item: item[0])
+            found += chunk.records()
+    return found
 
 
 _TEXT = st.text(alphabet=st.sampled_from(list('ab1 ,;"\t\r\n\x00\x85\u2028é\ufeff')), max_size=300)

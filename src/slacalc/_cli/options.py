@@ -339,11 +339,7 @@ def ticket_items(
 def _in_order(records: RecordFile) -> Iterator[tuple[int, Any]]:
     """The records of *records*, read with :meth:`RecordFile.chunks`, in line order."""
     for chunk in records.chunks(CHUNK_ROWS):
-        plain = ((line, chunk.record(i)) for i, line in enumerate(chunk.lines))
-        if chunk.others:
-            yield from heapq.merge(plain, chunk.others, key=lambda item: item[0])
-        else:
-            yield from plain
+        yield from chunk.records()
 
 
 # ---------------------------------------------------------------------- the column engine

@@ -37,6 +37,7 @@ import bisect
 import codecs
 import contextlib
 import csv
+import heapq
 import io
 import json
 import re
@@ -1065,6 +1066,13 @@ class Chunk:
     def record(self, i: int) -> dict[str, str]:
         """The plain row *i* as the record iterating the file gives."""
         return {name: column[i] for name, column in zip(self.columns, self.values, strict=True)}
+
+    def records(self) -> Iterator[tuple[int, dict[str, Any] | BadRow]]:
+        """Every row of the chunk as iterating the file gives it, in line order."""
+        plain = ((line, self.record(i)) for i, line in enumerate(self.lines))
+        if not self.others:
+            return cast(Iterator[tuple[int, dict[str, Any] | BadRow]], plain)
+        return heapq.merge(plain, self.others, key=lambda item: item[0])
 
 
 def _rest(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
