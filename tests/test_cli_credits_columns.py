@@ -42,6 +42,7 @@ _CONTRACTS = [
     "initech,2026-01-01,2027-01-01,free,,,Asia/Kathmandu,,,",
     "hooli,2026-01-01,2027-01-01,starbase,100,CHF,,,,zitadel-2021",
     "badco,2026-01-01,2025-01-01,extended,,,,,,",
+    "globex,2026-06-01,2027-01-01,extended,,,,,,",  # overlaps globex's first: first one counts
 ]
 
 
@@ -150,5 +151,6 @@ def test_credits_columns_equal_rows_on_a_large_file(
     assert sum(judged) > 10_000  # the column engine judged the plain rows
     rows = _run(argv, "rows", monkeypatch)
     assert auto == rows
-    assert auto[1].count("\n") == 6  # header and five contracts
+    assert auto[1].count("\n") == 7  # header and six contracts
+    assert "overlapping terms" in auto[2]
     assert auto[2].count("is already on line") == 500  # the ids seen twice, on both paths

@@ -190,6 +190,51 @@ class TestContractsFile:
         (row,) = csv.DictReader(io.StringIO(out.getvalue()))
         assert row["credit_days"] == "2"  # as in TestOwnCalendar: 30 min late → 2 days
 
+    @pytest.mark.parametrize("engine", ["rows", "columns"])
+    def test_overlapping_terms_count_a_ticket_once(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: str
+    ) -> None:
+        """A ticket in two overlapping terms of its customer counts in the first only, with a warning.
+
+        zitadel-2023 extended, Sev 2 = 2 business hours on 07:00-19:00 Zurich,
+        1 credit day per started 15 minutes late. E-1: opened Mon 15 June 2026
+        09:00 CEST, due 11:00, answered 11:20: 20 min late → 2 days. It lies
+        in both terms; the first contract in the file (lines 2) takes it, the
+        second (line 3, from 1 June) gets none. E-2, opened 10 August, lies
+        only in the second: answered 11:05 after a 09:00 opening, 5 min late
+        → 1 day.
+        """
+        monkeypatch.setenv("SLACALC_ENGINE", engine)
+        tickets = tmp_path / "tickets.csv"
+        tickets.write_text(
+            "id,opened_at,severity,responded_at,customer\n"
+            "E-1,2026-06-15T09:00:00+02:00,2,2026-06-15T11:20:00+02:00,acme\n"
+            "E-2,2026-08-10T09:00:00+02:00,2,2026-08-10T11:05:00+02:00,acme\n",
+            encoding="utf-8",
+        )
+        contracts = tmp_path / "contracts.csv"
+        contracts.write_text(
+            "customer,term_start,term_end,plan\n"
+            "acme,2026-01-01,2026-07-01,extended\n"
+            "acme,2026-06-01,2027-01-01,extended\n",
+            encoding="utf-8",
+        )
+        out, err = io.StringIO(), io.StringIO()
+        code = main(
+            ["credits", str(tickets), "--policy", "zitadel-2023", "--contracts", str(contracts),
+             "--now", "2026-12-01T00:00:00Z"],
+            stdout=out,
+            stderr=err,
+        )  # fmt: skip
+        assert code == 0, err.getvalue()
+        first, second = csv.DictReader(io.StringIO(out.getvalue()))
+        assert (first["tickets"], first["earned_days"]) == ("1", "2")
+        assert (second["tickets"], second["earned_days"]) == ("1", "1")
+        assert (
+            "1 pair of contracts has overlapping terms for one customer: 'acme' (lines 2 and 3)"
+            in err.getvalue()
+        )
+
     def test_due_with_contracts(self, tmp_path: Path) -> None:
         """slacalc due --contracts judges each customer's open tickets on its own terms."""
         tickets = tmp_path / "open.csv"

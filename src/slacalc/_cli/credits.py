@@ -274,7 +274,40 @@ def read_contracts(
                 reporter.row(path, line, str(exc))
                 continue
             found.append(ContractRow(line, contract, price, currency, customer))
+    _warn_overlaps(path, found, reporter)
     return found
+
+
+def _warn_overlaps(path: str, rows: Sequence[ContractRow], reporter: Reporter) -> None:
+    """One warning naming each customer whose contract terms overlap, with the lines of each pair.
+
+    A ticket opened in two terms belongs to the first of them in the file
+    (:class:`ContractBook`); the warning says so, since two terms of one
+    customer covering the same days are usually a mistake in the file.
+    """
+    by_customer: dict[str | None, list[ContractRow]] = {}
+    for row in rows:
+        by_customer.setdefault(row.customer, []).append(row)
+    pairs: list[str] = []
+    for customer, own in by_customer.items():
+        for i, a in enumerate(own):
+            a_lo, a_hi = a.contract._term_us
+            for b in own[i + 1 :]:
+                b_lo, b_hi = b.contract._term_us
+                if a_lo < b_hi and b_lo < a_hi:
+                    where = (
+                        ""
+                        if a.line is None or b.line is None
+                        else f" (lines {a.line} and {b.line})"
+                    )
+                    pairs.append(f"{shorten(customer, 40)}{where}")
+    if pairs:
+        listed = ", ".join(pairs[:10]) + (f" and {len(pairs) - 10} more" if len(pairs) > 10 else "")
+        reporter.warning(
+            f"{plural(len(pairs), 'pair of contracts has', 'pairs of contracts have')} overlapping terms "
+            f"for one customer: {listed}; a ticket opened in both terms belongs to the first "
+            f"contract in {path}"
+        )
 
 
 class _Run:
@@ -403,6 +436,7 @@ def _streamed(
                 reporter.row(args.file, line, f"ticket {ticket.id!r}: {exc}")
                 return
         counts[key] += 1
+        claimed = False  # by an earlier contract of the customer whose term covers it
         for j in of_key.get(key, ()):
             contract, total = contracts[j].contract, sums[j]
             try:
@@ -411,7 +445,8 @@ def _streamed(
                 total.errors.append((line, str(exc)))
                 continue
             opened = evaluation.opened_at
-            if opened is not None and contract.covers(opened):
+            if not claimed and opened is not None and contract.covers(opened):
+                claimed = True
                 days = evaluation.credit_days
                 total.tickets += 1
                 total.earned += days
@@ -447,9 +482,11 @@ def _add_judged(
     keys = got.keys
     for key, n in Counter(k for k, t in zip(keys, take, strict=True) if t).items():
         counts[key] += n
-    mask = np.asarray(take, dtype=np.bool_)
+    free = np.asarray(take, dtype=np.bool_)  # not yet counted by an earlier contract
     for total, member, in_term, days in zip(sums, got.members, got.in_term, got.days, strict=True):
-        picked = days[mask & member & in_term]
+        hit = free & member & in_term
+        free &= ~hit
+        picked = days[hit]
         total.tickets += len(picked)
         total.earned += int(picked.sum())
         total.with_credits += int(np.count_nonzero(picked))
@@ -509,6 +546,7 @@ def _row_by_row(
 
     rows: list[dict[str, Any]] = []
     reported: set[int] = set()
+    claimed: set[int] = set()  # lines of tickets an earlier contract's term already covers
     for row in contracts:
         line, contract, price, currency, key = (
             row.line,
@@ -520,11 +558,18 @@ def _row_by_row(
         evaluations: list[Evaluation] = []
         for ticket_line, ticket in by_customer.get(key, []):
             try:  # evaluated once here, so a bad ticket is reported and the rest still count
-                evaluations.append(contract.plan.evaluate(ticket, now))
+                evaluation = contract.plan.evaluate(ticket, now)
             except SlacalcError as exc:
                 if ticket_line not in reported:
                     reported.add(ticket_line)
                     reporter.row(args.file, ticket_line, str(exc))
+                continue
+            if ticket_line in claimed:
+                continue
+            opened = evaluation.opened_at
+            if opened is not None and contract.covers(opened):
+                claimed.add(ticket_line)
+            evaluations.append(evaluation)
         where = args.contracts or "slacalc credits"
         try:
             credits = contract.credits(evaluations)
