@@ -553,8 +553,13 @@ class Calendar:
         ...                        datetime(2027, 1, 4, 9, 30, tzinfo=zurich))
         datetime.timedelta(days=2, seconds=1800)
         """
-        a = to_us(start, "start")
-        b = to_us(end, "end")
+        try:  # to_us twice, written out; to_us itself raises the specific error
+            a: int = (start - EPOCH) // US
+            b: int = (end - EPOCH) // US
+        except (TypeError, ValueError, OverflowError):
+            a, b = to_us(start, "start"), to_us(end, "end")
+        if not (MIN_US <= a < MAX_US and MIN_US <= b < MAX_US):
+            a, b = to_us(start, "start"), to_us(end, "end")
         snap = self._engine.covering(a if a < b else b, b if a < b else a)
         # open_before, twice, inlined: this is the hot path of every evaluation
         starts, ends, cum = snap.starts, snap.ends, snap.cum
