@@ -164,8 +164,14 @@ def _evaluate_fast(
     r_us: I64,
     now_us: int,
     slow: Bools,
+    stops: I64 | None = None,
 ) -> None:
-    """Rows without events: grouped by target, judged with array look-ups."""
+    """Rows without events: grouped by target, judged with array look-ups.
+
+    *stops*: for a metric other than the initial response, the instant of
+    each row's one event that stops its clock (NA: none), e.g. ``dispatched_at``
+    for ``dispatch``; a stop after *now* has not happened yet.
+    """
     if not mask.any():
         return
     covered = plan.covered_channels
@@ -202,8 +208,9 @@ def _evaluate_fast(
             continue
         d = objective // _US
         start = o_us[group]
-        if metric == "initial_response":
-            stop = r_us[group]
+        source = r_us if metric == "initial_response" else stops
+        if source is not None:
+            stop = source[group]
             stop = np.where((stop != NA) & (stop <= now_us), stop, NA)
         else:
             stop = np.full(len(group), NA, dtype=np.int64)

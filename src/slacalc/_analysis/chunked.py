@@ -25,6 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -283,9 +284,16 @@ class Plain(NamedTuple):
     opened: I64  # opened_at in epoch µs (NA where unread)
     opened_ok: Bools
     responded: I64  # responded_at in epoch µs (NA where empty or unread)
+    #: each event column the caller accepted (see *stops*): its instants in epoch µs (NA: empty)
+    stops: Mapping[str, I64] = MappingProxyType({})
 
 
-def plain_tickets(cols: Mapping[str, Sequence[str]], now_us: int, explicit_now: bool) -> Plain:
+def plain_tickets(
+    cols: Mapping[str, Sequence[str]],
+    now_us: int,
+    explicit_now: bool,
+    stops: Sequence[str] = (),
+) -> Plain:
     """The rows of *cols* (columns of text by name) that ``ticket_from_mapping`` reads as they are.
 
     A row is plain when its id has no space around it, no event column is
@@ -294,6 +302,12 @@ def plain_tickets(cols: Mapping[str, Sequence[str]], now_us: int, explicit_now: 
     and (when *now* is the current time, not ``--now``) the response neither.
     The severity is only checked to be written as it is: whether the policy
     knows it is the caller's business.
+
+    *stops* names event columns without a value column (``dispatched_at``,
+    say) the caller can judge itself: a row may fill them with a plain
+    instant not before the opening (and, when *now* is the current time, not
+    after it), as ``Ticket`` accepts such an event; their instants come back
+    in ``Plain.stops``.
     """
     ids = cols["id"]
     n = len(ids)
@@ -303,7 +317,7 @@ def plain_tickets(cols: Mapping[str, Sequence[str]], now_us: int, explicit_now: 
         ok = np.fromiter((bool(s) and s == s.strip() for s in ids), dtype=np.bool_, count=n)
     for column in ("events", *EVENT_COLUMNS):
         events = cols.get(column)
-        if events is not None:
+        if events is not None and column not in stops:
             ok &= np.asarray(events, dtype=object) == ""
     severities = cols["severity"]
     if _PADDED.search("\n".join(severities)) is not None:
@@ -321,7 +335,19 @@ def plain_tickets(cols: Mapping[str, Sequence[str]], now_us: int, explicit_now: 
     if not explicit_now:
         ok &= (r_us == NA) | (r_us <= now_us)
     ok &= (r_us == NA) | (r_us >= o_us)
-    return Plain(ok, o_us, o_ok, r_us)
+    found: dict[str, I64] = {}
+    for column in stops:
+        texts = cols.get(column)
+        if texts is None:
+            continue
+        e_us, _, e_ok = parse_plain_instants(texts)
+        ok &= e_ok | (np.asarray(texts, dtype=object) == "")
+        e_us = np.where(e_ok, e_us, NA)
+        ok &= (e_us == NA) | (e_us >= o_us)
+        if not explicit_now:
+            ok &= (e_us == NA) | (e_us <= now_us)
+        found[column] = e_us
+    return Plain(ok, o_us, o_ok, r_us, MappingProxyType(found))
 
 
 class Codes(NamedTuple):

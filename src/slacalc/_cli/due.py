@@ -25,7 +25,7 @@ import heapq
 import io
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import IO, Any
 
@@ -35,9 +35,12 @@ from slacalc._cli.options import (
     add_now,
     add_output_options,
     add_tz,
+    engine_mode,
     future_problem,
+    judged_chunks,
     now_of,
     open_output,
+    open_records,
     output_format,
     ticket_items,
     zone_of,
@@ -47,8 +50,10 @@ from slacalc._engine.calendar import to_us
 from slacalc._engine.durations import NoObjective, parse_duration
 from slacalc._engine.words import plural
 from slacalc._evaluation.credits import ContractBook
+from slacalc._evaluation.tickets import Ticket
 from slacalc._evaluation.timers import Timer, timers
 from slacalc._files.records import BadRow
+from slacalc._files.tickets import TICKET_COLUMNS, ticket_or_bad_row
 from slacalc._files.writers import Column, RecordSchema, csv_text, json_text, seconds
 from slacalc.exceptions import DurationError, SlacalcError, UnknownStatusError
 
@@ -241,46 +246,71 @@ def run_due(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         book = ContractBook(
             found.contract for found in read_contracts(args, args.contracts, policy, reporter)
         )
+
+    def judge(line: int, item: Ticket | BadRow, record: Mapping[str, Any] | None) -> None:
+        """The row path: evaluate one ticket, add its listed clocks to the sorter."""
+        nonlocal good
+        if isinstance(item, BadRow):
+            reporter.row(args.file, line, item.message)
+            return
+        problem = None if explicit else future_problem(item, now)
+        if problem is not None:
+            reporter.row(args.file, line, problem)
+            return
+        terms = plan
+        if book:  # the customer's contract in force when it was opened, as credits finds it
+            customer = getattr(item, "customer", None) if record is None else record.get("customer")
+            terms = book.plan_for(customer, item.opened_at, plan)
+        try:
+            evaluation = terms.evaluate(item, now)
+            running = timers(evaluation)
+        except UnknownStatusError as exc:
+            unknown[exc.status] += 1
+            reporter.row(args.file, line, str(exc))
+            return
+        except SlacalcError as exc:
+            reporter.row(args.file, line, str(exc))
+            return
+        good += 1
+        unknown_open.update(evaluation.unknown_statuses)
+        for timer in running:
+            key = to_us(timer.next_at, "next_at")
+            if limit is not None and key > limit:
+                continue
+            values = row(timer, now, tz)
+            text = csv_line([values[c] for c in DUE_COLUMNS]) if fmt == "csv" else json_text(values)
+            sorter.add(key, text)
+
+    def columns(names: Sequence[str], values: Sequence[Sequence[str]]) -> list[Any]:
+        from slacalc._analysis.running import due_chunk
+
+        return due_chunk(names, values, plan, now, explicit, tz, limit, fmt, DUE_COLUMNS)
+
+    # the column engine needs the plain file and one plan: --source and --contracts go row by row
+    mode = None if args.source or args.contracts else engine_mode()
     try:
-        with ticket_items(args, args.file, reporter) as items:
-            for line, item, record in items:
-                if isinstance(item, BadRow):
-                    reporter.row(args.file, line, item.message)
-                    continue
-                problem = None if explicit else future_problem(item, now)
-                if problem is not None:
-                    reporter.row(args.file, line, problem)
-                    continue
-                terms = plan
-                if book:  # the customer's contract in force when it was opened, as credits finds it
-                    customer = (
-                        getattr(item, "customer", None)
-                        if record is None
-                        else record.get("customer")
-                    )
-                    terms = book.plan_for(customer, item.opened_at, plan)
-                try:
-                    evaluation = terms.evaluate(item, now)
-                    running = timers(evaluation)
-                except UnknownStatusError as exc:
-                    unknown[exc.status] += 1
-                    reporter.row(args.file, line, str(exc))
-                    continue
-                except SlacalcError as exc:
-                    reporter.row(args.file, line, str(exc))
-                    continue
-                good += 1
-                unknown_open.update(evaluation.unknown_statuses)
-                for timer in running:
-                    key = to_us(timer.next_at, "next_at")
-                    if limit is not None and key > limit:
+        if mode is None:
+            with ticket_items(args, args.file, reporter) as items:
+                for line, item, record in items:
+                    judge(line, item, record)
+        else:
+            with open_records(args, args.file, TICKET_COLUMNS) as records:
+                for note in records.notes:
+                    reporter.note(args.file, note)
+                for chunk in judged_chunks(records, columns, mode):
+                    if chunk.complete:  # the common case: every row judged by the columns
+                        good += len(chunk.done)
+                        for listed in chunk.done:
+                            for key, text in listed:
+                                sorter.add(key, text)
                         continue
-                    values = row(timer, now, tz)
-                    if fmt == "csv":
-                        text = csv_line([values[c] for c in DUE_COLUMNS])
-                    else:
-                        text = json_text(values)
-                    sorter.add(key, text)
+                    for line, done, record in chunk.items():
+                        if done is None:
+                            judge(line, ticket_or_bad_row(line, record), record)
+                            continue
+                        good += 1
+                        for key, text in done:
+                            sorter.add(key, text)
         with open_output(args.out, out) as sink:
             _write(sink, sorter, fmt)
     finally:
