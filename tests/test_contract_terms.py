@@ -48,6 +48,19 @@ EXTENDED = load_policy("zitadel-2023").plan("extended")
 TICKET = Ticket("E-1", ny(2026, 7, 2, 16, 30), 2, responded_at=ny(2026, 7, 6, 11))
 
 
+def _credits(tickets: Path, contracts: Path) -> tuple[str, str]:
+    """``slacalc credits`` of *tickets* under zitadel-2023 and *contracts*: output, messages (exit 0)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        ["credits", str(tickets), "--policy", "zitadel-2023", "--contracts", str(contracts),
+         "--now", "2026-12-01T00:00:00Z"],
+        stdout=out,
+        stderr=err,
+    )  # fmt: skip
+    assert code == 0, err.getvalue()
+    return out.getvalue(), err.getvalue()
+
+
 class TestOwnCalendar:
     def test_in_another_time_zone(self) -> None:
         """the customer's own New York hours and holidays judge its tickets."""
@@ -179,15 +192,8 @@ class TestContractsFile:
             f'Empire Widgets,2026-01-01,2027-01-01,extended,"{calendar}"\n',
             encoding="utf-8",
         )
-        out, err = io.StringIO(), io.StringIO()
-        code = main(
-            ["credits", str(tickets), "--policy", "zitadel-2023", "--contracts", str(contracts),
-             "--now", "2026-12-01T00:00:00Z"],
-            stdout=out,
-            stderr=err,
-        )  # fmt: skip
-        assert code == 0, err.getvalue()
-        (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+        out, _ = _credits(tickets, contracts)
+        (row,) = csv.DictReader(io.StringIO(out))
         assert row["credit_days"] == "2"  # as in TestOwnCalendar: 30 min late → 2 days
 
     @pytest.mark.parametrize("engine", ["rows", "columns"])
@@ -219,20 +225,13 @@ class TestContractsFile:
             "acme,2026-06-01,2027-01-01,extended\n",
             encoding="utf-8",
         )
-        out, err = io.StringIO(), io.StringIO()
-        code = main(
-            ["credits", str(tickets), "--policy", "zitadel-2023", "--contracts", str(contracts),
-             "--now", "2026-12-01T00:00:00Z"],
-            stdout=out,
-            stderr=err,
-        )  # fmt: skip
-        assert code == 0, err.getvalue()
-        first, second = csv.DictReader(io.StringIO(out.getvalue()))
+        out, err = _credits(tickets, contracts)
+        first, second = csv.DictReader(io.StringIO(out))
         assert (first["tickets"], first["earned_days"]) == ("1", "2")
         assert (second["tickets"], second["earned_days"]) == ("1", "1")
         assert (
             "1 pair of contracts has overlapping terms for one customer: 'acme' (lines 2 and 3)"
-            in err.getvalue()
+            in err
         )
 
     def test_due_with_contracts(self, tmp_path: Path) -> None:
