@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -317,6 +318,33 @@ def test_built_ins_written_in_the_clock_model(live: LiveCase, how: str) -> None:
         for f in (facts, other, *facts.get("instances", ()), *other.get("instances", ())):
             f.pop("metric", None)
         assert other == facts, metric
+
+
+@settings(max_examples=60)
+@given(live_cases())
+def test_one_metric_alone_is_its_part_of_the_whole(live: LiveCase) -> None:
+    """judging one metric alone (as ``slacalc evaluate`` does) gives that metric's outcome of the whole."""
+    plan = plan_of(live)
+    try:
+        ticket = slacalc_ticket(live)
+    except TimelineError:  # refused before any metric is judged
+        return
+    try:
+        whole = plan.evaluate(ticket, now=live.now)
+    except TimelineError as exc:  # a bad history is refused whichever metric is asked
+        refused = str(exc)
+    else:
+        refused = None
+    if refused is not None:
+        for metric in plan.metrics():
+            with pytest.raises(TimelineError) as alone:
+                plan._outcome(ticket, live.now, metric, None)
+            assert str(alone.value) == refused
+        return
+    for outcome in whole:
+        alone = plan._outcome(ticket, live.now, outcome.metric, None)
+        assert alone.facts() == outcome.facts(), outcome.metric
+        assert alone.explain() == outcome.explain()
 
 
 def test_fast_timeline_is_the_minute_walk() -> None:

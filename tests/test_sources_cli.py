@@ -242,3 +242,26 @@ def test_due_reads_a_source() -> None:
     assert first[0]["remaining_seconds"] == str(15 * 60)
     assert code == 1
     assert "ticket 'E-4'" in err and "no opened row" in err
+
+
+def test_evaluate_judges_the_asked_metric_alone(tmp_path: Path) -> None:
+    """an escalation of a class the policy does not know spoils escalation_response, not the response."""
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "ticket_id,at,kind,value\n"
+        "T1,2026-03-03T10:00:00+01:00,opened,2\n"
+        "T1,2026-03-03T11:00:00+01:00,escalation,bogus\n"
+        "T1,2026-03-03T11:30:00+01:00,message,agent\n",
+        encoding="utf-8",
+    )
+    common = ("--source", "events", "--policy", "zitadel-2023", "--plan", "extended")
+    now = ("--now", "2026-04-01T00:00:00+02:00")
+    code, out, err = run("evaluate", str(log), *common, *now, "--metric", "initial_response")
+    assert (code, err) == (0, "")
+    (row,) = csv.DictReader(io.StringIO(out))
+    # opened Tue 10:00, answered 11:30 the same business morning: 1 h 30 min of a 2 h target
+    assert (row["status"], row["elapsed_seconds"], row["class"]) == ("met", "5400", "2")
+    code, out, err = run("evaluate", str(log), *common, *now, "--metric", "escalation_response")
+    assert code == 1
+    assert list(csv.DictReader(io.StringIO(out))) == []
+    assert "line 2: ticket 'T1': escalation: unknown severity 'bogus'" in err

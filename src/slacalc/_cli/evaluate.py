@@ -181,7 +181,7 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             reporter.row(args.file, line, problem)
             return None
         try:
-            outcome = plan.evaluate(item, now, tz=zone)[args.metric]
+            outcome = plan._outcome(item, now, args.metric, zone)  # that metric alone
         except SlacalcError as exc:
             reporter.row(args.file, line, str(exc))
             return None

@@ -1098,7 +1098,12 @@ def deadline(
 
 
 def evaluate(
-    plan: Plan, ticket: Ticket, now: datetime | None = None, *, tz: Zone | None = None
+    plan: Plan,
+    ticket: Ticket,
+    now: datetime | None = None,
+    *,
+    tz: Zone | None = None,
+    metric: str | None = None,
 ) -> Evaluation:
     """Judge *ticket* against *plan* at *now* (default: the current time).
 
@@ -1106,6 +1111,12 @@ def evaluate(
     (a name or a ``tzinfo``) when given: ``tz="UTC"`` for a database that
     stores UTC, where PEP 495 makes instants of the repeated autumn hour
     compare unequal across zones.
+
+    *metric* (one of the plan's): judge that metric only, the result holding
+    its outcome alone (``slacalc evaluate`` writes one metric). What the
+    ticket's history gets wrong is refused as for every metric; a problem
+    only another metric meets (an escalation of a class the policy does not
+    know) is not.
     """
     zone = None if tz is None else resolve_tz(tz)
     if not isinstance(ticket, Ticket):
@@ -1137,16 +1148,16 @@ def evaluate(
     outcomes: dict[str, AnyOutcome] = {}
     last_spec: ClockSpec | None = None
     runs: list[Run] = []
-    for program in _programs(plan):
-        metric, spec = program.metric, program.spec
+    for program in _programs(plan, metric):
+        name, spec = program.metric, program.spec
         if off_channel:
             reason = f"channel '{ticket.channel}' carries no guarantee; covered: {', '.join(covered or ())}"
             if spec.repeat is True:
-                outcomes[metric] = RepeatingOutcome(
-                    ticket.id, policy.name, plan.name, metric, now, (), reason=reason
+                outcomes[name] = RepeatingOutcome(
+                    ticket.id, policy.name, plan.name, name, now, (), reason=reason
                 )
             else:
-                outcomes[metric] = _not_applicable(plan, ticket, metric, None, now, reason)
+                outcomes[name] = _not_applicable(plan, ticket, name, None, now, reason)
             continue
         if spec is not last_spec:
             runs, last_spec = history.runs(spec), spec
@@ -1158,11 +1169,11 @@ def evaluate(
                 if runs
                 else []
             )
-            outcomes[metric] = RepeatingOutcome._lazy(
+            outcomes[name] = RepeatingOutcome._lazy(
                 ticket.id,
                 policy.name,
                 plan.name,
-                metric,
+                name,
                 now,
                 records,
                 cap,
@@ -1170,9 +1181,7 @@ def evaluate(
             )
             continue
         if not runs:
-            outcomes[metric] = _not_applicable(
-                plan, ticket, metric, None, now, _never_started(spec)
-            )
+            outcomes[name] = _not_applicable(plan, ticket, name, None, now, _never_started(spec))
             continue
         if spec.repeat == "total" and len(runs) > 1:
             merged = _with_gaps(history.pauses(spec.pause), runs)
@@ -1182,7 +1191,7 @@ def evaluate(
             pauses = history.spans(spec.pause)
             one = runs[:1]
         (record,) = program.records(ticket, one, pauses, now, now_us, initial, changes, False)
-        outcomes[metric] = Outcome._judged(*record)
+        outcomes[name] = Outcome._judged(*record)
     unknown = tuple(dict.fromkeys(history.unknown))
     evaluation = Evaluation(
         ticket.id, policy.name, plan.name, now, outcomes, cap, ticket.opened_at, unknown
@@ -1548,15 +1557,21 @@ class _Program:
         return out
 
 
-def _programs(plan: Plan) -> tuple[_Program, ...]:
-    """The plan's metric programs, built on its first evaluation."""
+def _programs(plan: Plan, metric: str | None = None) -> tuple[_Program, ...]:
+    """The plan's metric programs (built on its first evaluation), or *metric*'s alone."""
     hit: tuple[_Program, ...] | None = plan._programs.get("all")
     if hit is None:
         # equal clocks (requester_wait and agent_work are) share one spec: evaluate replays it once
         specs: dict[ClockSpec, ClockSpec] = {}
         hit = tuple(_Program(plan, m, specs.setdefault(spec, spec)) for m, spec in plan._clocks)
         plan._programs["all"] = hit
-    return hit
+    if metric is None:
+        return hit
+    one: tuple[_Program, ...] | None = plan._programs.get(f"one:{metric}")
+    if one is None:
+        # none when the plan does not target it: the evaluation's look-up then says so
+        one = plan._programs[f"one:{metric}"] = tuple(p for p in hit if p.metric == metric)
+    return one
 
 
 def _credit_days(rule: CreditRule, late_business: int, late_wall: int) -> int:

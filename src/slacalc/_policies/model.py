@@ -40,7 +40,7 @@ from slacalc.exceptions import (
 if TYPE_CHECKING:
     from slacalc._billing.models import EscalationsModel, PriceModel
     from slacalc._billing.prices import PriceQuote
-    from slacalc._evaluation.evaluate import Evaluation
+    from slacalc._evaluation.evaluate import AnyOutcome, Evaluation
     from slacalc._evaluation.timers import Timer
 
 __all__ = [
@@ -385,6 +385,14 @@ class Plan:
         from slacalc._evaluation.evaluate import evaluate
 
         return evaluate(self, ticket, now, tz=tz)
+
+    def _outcome(
+        self, ticket: Any, now: datetime | None, metric: str, tz: str | tzinfo | None
+    ) -> AnyOutcome:
+        """``self.evaluate(ticket, now, tz=tz)[metric]``, judging *metric* alone (``slacalc evaluate``)."""
+        from slacalc._evaluation.evaluate import evaluate
+
+        return evaluate(self, ticket, now, tz=tz, metric=metric)[metric]
 
     def timers(self, ticket: Any, now: datetime | None = None) -> list[Timer]:
         """The running clocks of *ticket* at *now*, soonest due first (see ``docs/evaluation.md``)."""
@@ -978,6 +986,12 @@ class FamilyPlan:
     ) -> Evaluation:
         """:meth:`Plan.evaluate` of the version in force when *ticket* was opened (in *tz* when given)."""
         return self._opened(ticket).evaluate(ticket, now, tz=tz)
+
+    def _outcome(
+        self, ticket: Any, now: datetime | None, metric: str, tz: str | tzinfo | None
+    ) -> AnyOutcome:
+        """:meth:`Plan._outcome` of the version in force when *ticket* was opened."""
+        return self._opened(ticket)._outcome(ticket, now, metric, tz)
 
     def timers(self, ticket: Any, now: datetime | None = None) -> list[Timer]:
         """:meth:`Plan.timers` of the version in force when *ticket* was opened."""
