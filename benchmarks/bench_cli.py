@@ -179,7 +179,7 @@ def main() -> None:
         "are generated (seeded) over 2026, a tenth unanswered and a fifth on the",
         "community channel. `report`'s figure is the reading and evaluating part of",
         "`slacalc report` (`ticket_frames`, `evaluate_by_contract` per part, and the",
-        "columns kept for the page), run alone in a child process: its whole CPU time,",
+        "figures kept of each part for the page), run alone in a child process: its whole CPU time,",
         "start-up and imports included as they are in `slacalc evaluate`'s, and the",
         "part after the imports. `slacalc evaluate` also writes its million records.",
         "Reproduce with `python benchmarks/bench_cli.py --rows 1000000`.",

@@ -463,6 +463,15 @@ def attainment(
         table.index = _plain_levels(table.index)
     else:
         table = counts.sum().to_frame("all").T
+    return with_share(table)
+
+
+def with_share(table: Any) -> Any:
+    """*table* of counts (``tickets``, one per status, ``credit_days``) with the ``attainment`` column.
+
+    The share met / (met + breached), NaN where no ticket has a verdict, put
+    after the counts per status as :func:`attainment` puts it (*table* is changed).
+    """
     judged = table["met"] + table["breached"]
     share = table["met"] / judged.where(judged > 0)
     table.insert(len(STATUSES) + 1, "attainment", share.astype(float))

@@ -79,6 +79,22 @@ def plot_attainment(
     _require(outcomes, "status", by, on)
     alias, word = period_frequency(freq)
     table = attainment(outcomes, by=by, freq=alias, on=on, tz=tz)
+    return attainment_figure(table, _metric_words(outcomes), goal=goal, by=by, word=word, ax=ax)
+
+
+def attainment_figure(
+    table: Any,
+    what: str,
+    *,
+    goal: float | None,
+    by: str,
+    word: str,
+    ax: Axes | None = None,
+) -> Figure:
+    """:func:`plot_attainment` of an :func:`~slacalc.pandas.attainment` *table* (per *by* and period).
+
+    *what* names the metric (``initial response``), *word* the period (``month``).
+    """
     figure, axes = _canvas(ax, (8.0, 4.5))
     found = [p for p in table.index.get_level_values("period") if not pd.isna(p)]
     span = pd.period_range(min(found), max(found), freq=found[0].freq) if found else None
@@ -125,9 +141,7 @@ def plot_attainment(
     axes.set_xlabel(f"{word} the ticket was opened{first_day}")
     axes.set_ylabel("objectives met (met ÷ met + breached)")
     severity = "severity" if by == "class" else by
-    axes.set_title(
-        f"{_metric_words(outcomes).capitalize()}: objectives met per {severity}, by {word}"
-    )
+    axes.set_title(f"{what.capitalize()}: objectives met per {severity}, by {word}")
     axes.grid(axis="y", alpha=0.3)
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return figure
@@ -178,10 +192,29 @@ def plot_response_times(
     """
     _require(outcomes, "elapsed", "stopped_at", "objective", by)
     stopped = outcomes[outcomes["stopped_at"].notna() & outcomes["objective"].notna()]
-    groups = class_order(outcomes, stopped[by].dropna().unique())
+    samples = []
+    for group in class_order(outcomes, stopped[by].dropna().unique()):
+        rows = stopped[stopped[by] == group]
+        samples.append((group, rows["elapsed"], rows["objective"]))
+    return response_figure(samples, _metric_words(outcomes), by=by, bins=bins, figure=figure)
+
+
+def response_figure(
+    samples: Sequence[tuple[Any, Any, Any]],
+    what: str,
+    *,
+    by: str = "class",
+    bins: int = 30,
+    figure: Figure | None = None,
+) -> Figure:
+    """:func:`plot_response_times` of *samples*: per group, in panel order, its times and objectives.
+
+    Each sample is ``(group, elapsed, objective)``, the two as Series of
+    durations of the tickets whose clock stopped; *what* names the metric.
+    """
+    groups = [group for group, _, _ in samples]
     if figure is None:
         figure = Figure(figsize=(max(4.0, 3.2 * max(len(groups), 1)), 3.8), layout="constrained")
-    what = _metric_words(outcomes)
     if not groups:
         axes = figure.add_subplot()
         axes.text(
@@ -196,10 +229,9 @@ def plot_response_times(
         return figure
     panels: Sequence[Axes] = figure.subplots(1, len(groups), squeeze=False)[0]
     hour = pd.Timedelta(hours=1)
-    for axes, group in zip(panels, groups, strict=True):
-        rows = stopped[stopped[by] == group]
-        hours = (rows["elapsed"] / hour).to_numpy(dtype=float)
-        objective = float((rows["objective"] / hour).median())
+    for axes, (group, elapsed, objectives) in zip(panels, samples, strict=True):
+        hours = (elapsed / hour).to_numpy(dtype=float)
+        objective = float((objectives / hour).median())
         top = max(3 * objective, 1e-9)
         axes.hist(
             np.minimum(hours, top), bins=bins, range=(0, top), color="#4393c3", edgecolor="white"
@@ -217,7 +249,7 @@ def plot_response_times(
         )
         late = int((hours > objective).sum())
         label = f"severity {group}" if by == "class" else str(group)
-        axes.set_title(f"{label}: {plural(len(rows), 'ticket')}, {late} late", fontsize="medium")
+        axes.set_title(f"{label}: {plural(len(hours), 'ticket')}, {late} late", fontsize="medium")
         axes.set_xlabel("business hours")
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     panels[0].set_ylabel("tickets")
@@ -234,12 +266,15 @@ def plot_credits(
 ) -> Figure:
     """Service credit days owed per customer (or any *by* column), largest first, the *top* ones."""
     _require(outcomes, "credit_days", by)
-    totals = (
-        outcomes.groupby(by, dropna=False, sort=False)["credit_days"]
-        .sum()
-        .astype("int64")
-        .sort_values(ascending=False)
-    )
+    sums = outcomes.groupby(by, dropna=False, sort=False)["credit_days"].sum()
+    return credits_figure(sums, by=by, top=top, ax=ax)
+
+
+def credits_figure(
+    sums: Any, *, by: str = "customer", top: int = 15, ax: Axes | None = None
+) -> Figure:
+    """:func:`plot_credits` of *sums*: the credit days per *by* group, groups in order of appearance."""
+    totals = sums.astype("int64").sort_values(ascending=False)
     totals = totals[totals > 0].head(top)
     figure, axes = _canvas(ax, (8.0, max(2.5, 0.4 * len(totals) + 1.5)))
     word = "customer" if by == "customer" else by

@@ -32,10 +32,12 @@ from slacalc.exceptions import PolicyError, SlacalcError
 __all__ = [
     "BREACHED_SHOWN",
     "PricedContract",
+    "ReportFigures",
     "ValuedContract",
     "contract_credits",
     "evaluate_by_contract",
     "render_report",
+    "report_figures",
 ]
 
 #: Breached tickets listed in full per table; more are counted, not listed.
@@ -303,8 +305,13 @@ def contract_credits(
     policy's per-term cap applies, and the value is days / days in the term ×
     the term price, rounded half up to the cent (:meth:`ContractCredits.value`).
     """
-    from slacalc._evaluation.credits import _terms
+    return _valued_contracts(contracts, _contract_tickets(outcomes, contracts, on=on))
 
+
+def _contract_tickets(
+    outcomes: Any, contracts: Sequence[PricedContract], *, on: str = "opened_at"
+) -> list[list[TicketCredit]]:
+    """The tickets with credits of each of *contracts*, in the order of *outcomes* (see :func:`contract_credits`)."""
     valid = outcomes[outcomes["status"] != "invalid"]
     metric = str(outcomes.attrs.get("slacalc", {}).get("metric", "initial_response"))
     has_customer = "customer" in valid.columns
@@ -321,10 +328,19 @@ def contract_credits(
             by_contract[id(contract)].append(
                 TicketCredit(str(ticket_id), moment, int(days), ((metric, int(days)),))
             )
+    return [by_contract.get(id(p.contract), []) for p in contracts]
+
+
+def _valued_contracts(
+    contracts: Sequence[PricedContract], tickets: Sequence[list[TicketCredit]]
+) -> list[ValuedContract]:
+    """Each of *contracts* valued from its *tickets* with credits (:func:`contract_credits`)."""
+    from slacalc._evaluation.credits import _terms
+
     result = []
-    for priced in contracts:
+    for priced, credited in zip(contracts, tickets, strict=True):
         contract = priced.contract
-        rows = sorted(by_contract.get(id(contract), []), key=lambda r: (r.opened_at, r.ticket_id))
+        rows = sorted(credited, key=lambda r: (r.opened_at, r.ticket_id))
         earned = sum(r.days for r in rows)
         name, policy = _terms(contract.plan)
         cap = None if policy.credits is None else policy.credits.cap_days_per_term
@@ -387,18 +403,37 @@ def _attainment_alt(table: Any, goal: float | None, word: str, what: str) -> str
     )
 
 
-def _response_alt(valid: Any, what: str) -> str:
+def _response_samples(figures: ReportFigures) -> list[tuple[Any, Any, Any]]:
+    """The response-time plot's samples of *figures*: (class, elapsed, objective), in the policy's order."""
+    import numpy as np
     import pandas as pd
 
-    stopped = valid[valid["stopped_at"].notna() & valid["objective"].notna()]
-    if stopped.empty:
+    from slacalc._analysis.frames import class_order
+
+    holder = pd.DataFrame()
+    holder.attrs = figures.attrs
+    return [
+        (group, *(pd.Series(np.concatenate(arrays)) for arrays in figures.response[group]))
+        for group in class_order(holder, figures.response)
+    ]
+
+
+def _metric_words(attrs: dict[str, Any]) -> str:
+    """The metric of outcomes' *attrs* in words (``initial response``), as the plots name it."""
+    return str(attrs.get("slacalc", {}).get("metric", "initial_response")).replace("_", " ")
+
+
+def _response_alt(samples: Sequence[tuple[Any, Any, Any]], what: str) -> str:
+    import pandas as pd
+
+    if not samples:
         return f"Histograms of business time to {what}: no ticket with an objective has stopped its clock yet."
     parts = []
-    for group, rows in stopped.groupby("class", sort=True):
-        late = int((rows["elapsed"] > rows["objective"]).sum())
-        objective = _span(pd.Timedelta(rows["objective"].median()))
+    for group, elapsed, objectives in sorted(samples, key=lambda sample: sample[0]):
+        late = int((elapsed > objectives).sum())
+        objective = _span(pd.Timedelta(objectives.median()))
         parts.append(
-            f"severity {group}: {plural(len(rows), 'ticket')}, {late} over the {objective} objective"
+            f"severity {group}: {plural(len(elapsed), 'ticket')}, {late} over the {objective} objective"
         )
     return f"Histograms of business time to {what}, one per severity: " + "; ".join(parts) + "."
 
@@ -411,6 +446,261 @@ def _credits_alt(totals: Any, label: str) -> str:
     )
     more = f" and {len(totals) - 15} more" if len(totals) > 15 else ""
     return f"Bar chart of credit days owed per {label}, largest first: {shown}{more}."
+
+
+# ---------------------------------------------------------------------- figures
+
+
+@dataclass(slots=True)
+class ReportFigures:
+    """What the page shows of evaluated outcomes, small whatever the number of tickets.
+
+    Counts, sums per group, the attainment table, the durations of the
+    response-time plot (two int64-sized values per stopped ticket) and the
+    rows the breached tables may list. :func:`report_figures` takes them from a
+    frame of outcomes; :meth:`joined` joins the figures of consecutive parts
+    of one input into those of the whole, so that :func:`render_report` writes
+    the page the whole frame gives, byte for byte.
+    """
+
+    #: The outcomes' ``attrs`` (policy's classes, metric, ...).
+    attrs: dict[str, Any]
+    #: The outcome columns present (in order).
+    columns: tuple[str, ...]
+    #: The ``--by`` column the credits are totalled by, if the outcomes have it.
+    by: str
+    #: Tickets evaluated (bad rows apart) and their count per status.
+    tickets: int
+    statuses: dict[str, int]
+    #: :func:`~slacalc._analysis.frames.attainment` per class and period (None: no ticket).
+    attainment: Any
+    #: Per class, the ``elapsed`` and ``objective`` of the tickets whose clock stopped
+    #: (arrays, one of each per part).
+    response: dict[Any, tuple[list[Any], list[Any]]]
+    #: Per column (*by*, ``class``): credit days per group over every ticket, groups in order of appearance.
+    totals: dict[str, Any]
+    #: Per column: tickets with credits and their credit days per group, in order of appearance.
+    owed: dict[str, Any]
+    #: Credit days of every ticket, and the tickets with credits.
+    credit_days: int
+    owed_tickets: int
+    #: Breached tickets not stopped yet (the first of them by due instant) and stopped late
+    #: (the first by credit days, lateness); how many of each in all.
+    open_rows: Any
+    open_count: int
+    late_rows: Any
+    late_count: int
+    #: Per contract of the page, its tickets with credits.
+    contract_tickets: list[list[TicketCredit]]
+
+    @classmethod
+    def joined(cls, parts: Sequence[ReportFigures]) -> ReportFigures:
+        """The figures of the frame made of *parts* one after the other (at least one)."""
+        if len(parts) == 1:
+            return parts[0]
+        import pandas as pd
+
+        from slacalc._analysis.frames import joined_attrs
+
+        holder = pd.DataFrame()
+        joined_attrs(
+            holder,
+            next((p.attrs for p in parts if p.attrs), {}),
+            [c for p in parts for c in p.attrs.get("slacalc", {}).get("classes", [])],
+        )
+        columns = tuple(dict.fromkeys(c for p in parts for c in p.columns))
+        by = next((p.by for p in parts if p.by != "class"), "class")
+        statuses: dict[str, int] = defaultdict(int)
+        response: dict[Any, tuple[list[Any], list[Any]]] = {}
+        for part in parts:
+            for status, count in part.statuses.items():
+                statuses[status] += count
+            for group, (elapsed, objective) in part.response.items():
+                both = response.setdefault(group, ([], []))
+                both[0].extend(elapsed)
+                both[1].extend(objective)
+        return cls(
+            attrs=holder.attrs,
+            columns=columns,
+            by=by,
+            tickets=sum(p.tickets for p in parts),
+            statuses=dict(statuses),
+            attainment=_joined_attainment([p.attainment for p in parts], holder),
+            response=response,
+            totals={key: _joined_sums([p.key_totals(key) for p in parts]) for key in {by, "class"}},
+            owed={key: _joined_sums([p.key_owed(key) for p in parts]) for key in {by, "class"}},
+            credit_days=sum(p.credit_days for p in parts),
+            owed_tickets=sum(p.owed_tickets for p in parts),
+            open_rows=_first_rows([p.open_rows for p in parts], _OPEN_ORDER),
+            open_count=sum(p.open_count for p in parts),
+            late_rows=_first_rows([p.late_rows for p in parts], _LATE_ORDER),
+            late_count=sum(p.late_count for p in parts),
+            contract_tickets=[
+                [t for p in parts for t in p.contract_tickets[i]]
+                for i in range(len(parts[0].contract_tickets))
+            ],
+        )
+
+    def key_totals(self, key: str) -> Any:
+        """:attr:`totals` per *key*; without that column, every ticket's days in one unnamed group."""
+        if key in self.totals:
+            return self.totals[key]
+        import numpy as np
+        import pandas as pd
+
+        whole = self.totals["class"]
+        if whole.empty:
+            return whole
+        return pd.Series(
+            [whole.sum()], index=pd.Index([np.nan]), dtype=whole.dtype, name=whole.name
+        )
+
+    def key_owed(self, key: str) -> Any:
+        """:attr:`owed` per *key*; without that column, every ticket with credits in one unnamed group."""
+        if key in self.owed:
+            return self.owed[key]
+        import numpy as np
+
+        whole = self.owed["class"]
+        if whole.empty:
+            return whole
+        return whole.sum().to_frame().T.astype(whole.dtypes).set_axis([np.nan])
+
+
+#: How the breached tables order their rows (sort_values arguments).
+_OPEN_ORDER: dict[str, Any] = {"by": ["due_at"], "kind": "stable"}
+_LATE_ORDER: dict[str, Any] = {
+    "by": ["credit_days", "late_by"],
+    "ascending": False,
+    "kind": "stable",
+}
+
+
+def _first_rows(frames: Sequence[Any], order: dict[str, Any]) -> Any:
+    """The first :data:`BREACHED_SHOWN` rows, in *order*, of the frames one after the other.
+
+    Each frame holds the first rows of its part in that order: the sort is
+    stable, so a row first in the whole is first in its part.
+    """
+    import pandas as pd
+
+    kept = [f for f in frames if len(f)] or list(frames[:1])
+    whole = kept[0] if len(kept) == 1 else pd.concat(kept)
+    return whole.sort_values(**order).head(BREACHED_SHOWN).copy()
+
+
+def _joined_sums(sums: Sequence[Any]) -> Any:
+    """Per-group sums of parts (a Series or a frame each) as those of the whole, groups in order of appearance."""
+    import pandas as pd
+
+    kept = [s for s in sums if len(s)] or list(sums[:1])
+    if len(kept) == 1:
+        return kept[0]
+    return pd.concat(kept).groupby(level=0, dropna=False, sort=False).sum()
+
+
+def _joined_attainment(tables: Sequence[Any], holder: Any) -> Any:
+    """The attainment table of parts' *tables* (None: no ticket in the part), classes in *holder*'s order."""
+    import pandas as pd
+
+    from slacalc._analysis.frames import INVALID, NO_OBJECTIVE, class_order, with_share
+
+    kept = [t for t in tables if t is not None]
+    if not kept:
+        return None
+    counts = (
+        pd.concat(kept)
+        .drop(columns="attainment")
+        .groupby(level=["class", "period"], sort=False)
+        .sum()
+    )
+    labels = counts.index.get_level_values("class")
+    periods = counts.index.get_level_values("period")
+    known = class_order(holder, [c for c in labels if c not in (NO_OBJECTIVE, INVALID)])
+    rank = {c: i for i, c in enumerate([*known, NO_OBJECTIVE, INVALID])}
+    order = sorted(range(len(counts)), key=lambda i: (rank[labels[i]], periods[i]))
+    return with_share(counts.iloc[order].copy())
+
+
+def report_figures(
+    outcomes: Any,
+    *,
+    by: str = "customer",
+    freq: str = "ME",
+    contracts: Sequence[PricedContract] = (),
+) -> ReportFigures:
+    """The :class:`ReportFigures` of evaluated *outcomes* (as :func:`render_report` takes them).
+
+    Only the columns the page reads are copied, the rows of a table only for
+    its keys: the figures of a part of a large file cost little more than
+    the part itself.
+    """
+    import numpy as np
+
+    from slacalc._analysis.frames import attainment, period_frequency
+
+    period, _ = period_frequency(freq, "--freq")
+    keys = ["class", *([by] if by in outcomes.columns and by != "class" else [])]
+    read = (
+        "status",
+        "class",
+        "opened_at",
+        "due_at",
+        "stopped_at",
+        "objective",
+        "elapsed",
+        "late_by",
+        "credit_days",
+        *keys,
+        *(("customer", "id") if contracts else ()),
+    )
+    is_valid = np.asarray(outcomes["status"] != "invalid", dtype=bool)
+    where = np.flatnonzero(is_valid)  # the valid rows' positions in *outcomes*
+    valid = outcomes.loc[is_valid, [c for c in dict.fromkeys(read) if c in outcomes.columns]]
+    valid.attrs = dict(outcomes.attrs)
+    breached = np.asarray(valid["status"] == "breached", dtype=bool)
+    running = np.asarray(valid["stopped_at"].isna(), dtype=bool)
+    stopped = ~running & np.asarray(valid["objective"].notna(), dtype=bool)
+    owed = np.asarray(valid["credit_days"].fillna(0) > 0, dtype=bool)
+
+    def first(rows: Any, order: dict[str, Any]) -> Any:
+        """The first rows of *outcomes* among *rows* (positions in *valid*) in *order*."""
+        ranked = valid[order["by"]].iloc[rows].reset_index(drop=True).sort_values(**order)
+        return outcomes.iloc[where[rows[ranked.index[:BREACHED_SHOWN]]]].copy()
+
+    def sums(rows: Any, key: str) -> Any:
+        return valid.loc[rows, list(dict.fromkeys([key, "credit_days"]))].groupby(
+            key, dropna=False, sort=False
+        )
+
+    open_rows = np.flatnonzero(breached & running)
+    late_rows = np.flatnonzero(breached & ~running)
+    return ReportFigures(
+        attrs=dict(outcomes.attrs),
+        columns=tuple(outcomes.columns),
+        by=by if by in outcomes.columns else "class",
+        tickets=len(valid),
+        statuses={str(s): int(n) for s, n in valid["status"].value_counts().items()},
+        attainment=attainment(valid, by="class", freq=period) if len(valid) else None,
+        response={
+            group: ([rows["elapsed"].to_numpy(copy=True)], [rows["objective"].to_numpy(copy=True)])
+            for group, rows in valid.loc[stopped, ["class", "elapsed", "objective"]].groupby(
+                "class", sort=False
+            )
+        },
+        totals={key: sums(slice(None), key)["credit_days"].sum() for key in keys},
+        owed={
+            key: sums(owed, key).agg(tickets=("credit_days", "size"), days=("credit_days", "sum"))
+            for key in keys
+        },
+        credit_days=int(valid["credit_days"].fillna(0).sum()),
+        owed_tickets=int(owed.sum()),
+        open_rows=first(open_rows, _OPEN_ORDER),
+        open_count=len(open_rows),
+        late_rows=first(late_rows, _LATE_ORDER),
+        late_count=len(late_rows),
+        contract_tickets=_contract_tickets(valid, contracts) if contracts else [],
+    )
 
 
 # ---------------------------------------------------------------------- the page
@@ -436,7 +726,9 @@ def render_report(
     """The HTML page for evaluated *outcomes* and the *bad* rows (line, column, message).
 
     *outcomes* is what ``evaluate_frame(..., errors="collect")`` returned (bad
-    rows marked ``invalid``; they are counted apart from the tickets).
+    rows marked ``invalid``; they are counted apart from the tickets), or its
+    :class:`ReportFigures` (:func:`report_figures` with the same *by*, *freq*
+    and *contracts*; joined from parts, they give the page of the whole).
     *contracts* value the credit days in money (see :func:`contract_credits`);
     *notes* are shown under the contracts (e.g. contract rows that could not
     be read); *on_terms* is how many tickets were judged on their contract's
@@ -444,24 +736,27 @@ def render_report(
     """
     import pandas as pd
 
-    from slacalc._analysis.frames import attainment, period_frequency
-    from slacalc._analysis.plots import plot_attainment, plot_credits, plot_response_times
+    from slacalc._analysis.frames import period_frequency
+    from slacalc._analysis.plots import attainment_figure, credits_figure, response_figure
 
-    period, word = period_frequency(freq, "--freq")
+    _, word = period_frequency(freq, "--freq")
     what = metric.replace("_", " ")
     stopped_word = _STOPPED.get(metric, "stopped")
     title = title or f"Support report: {policy} / {plan}"
-    valid = outcomes[outcomes["status"] != "invalid"]
-    statuses = valid["status"].value_counts()
+    figures = (
+        outcomes
+        if isinstance(outcomes, ReportFigures)
+        else report_figures(outcomes, by=by, freq=freq, contracts=contracts)
+    )
+    statuses = figures.statuses
+    tickets = figures.tickets
     met, breached = int(statuses.get("met", 0)), int(statuses.get("breached", 0))
-    breached_rows = valid[valid["status"] == "breached"]
-    open_rows = breached_rows[breached_rows["stopped_at"].isna()]
-    late_rows = breached_rows[breached_rows["stopped_at"].notna()]
+    open_count, late_count = figures.open_count, figures.late_count
     bad_lines = len({b[0] for b in bad})
-    credit_by = by if by in outcomes.columns else "class"
+    credit_by = figures.by
     credit_label = "severity" if credit_by == "class" else credit_by
-    credits_total = int(valid["credit_days"].fillna(0).sum())
-    valued = contract_credits(valid, contracts) if contracts else []
+    credits_total = figures.credit_days
+    valued = _valued_contracts(contracts, figures.contract_tickets) if contracts else []
     worth: dict[str, Decimal] = defaultdict(Decimal)
     for v in valued:
         if v.value is not None:
@@ -470,8 +765,8 @@ def render_report(
     share = _percent(met / (met + breached)) if met + breached else "n/a"
     cards = [
         (
-            _noun(len(valid), "ticket"),
-            f"{len(valid):,}",
+            _noun(tickets, "ticket"),
+            f"{tickets:,}",
             "evaluated" + (", bad rows apart" if bad_lines else ""),
             "",
         ),
@@ -479,15 +774,15 @@ def render_report(
         ("met", f"{met:,}", "", ""),
         (
             f"{stopped_word} late",
-            f"{len(late_rows):,}",
+            f"{late_count:,}",
             "breached",
-            "bad" if len(late_rows) else "",
+            "bad" if late_count else "",
         ),
         (
             "breached, still open",
-            f"{len(open_rows):,}",
+            f"{open_count:,}",
             f"past due, not {stopped_word} yet",
-            "bad" if len(open_rows) else "",
+            "bad" if open_count else "",
         ),
         ("pending", f"{int(statuses.get('pending', 0)):,}", "open, not due yet", ""),
         ("not applicable", f"{int(statuses.get('not_applicable', 0)):,}", "no objective", ""),
@@ -516,7 +811,7 @@ def render_report(
         *(
             [
                 f'<p class="meta" id="terms">Per-contract terms applied: {on_terms:,} of '
-                f"{_e(plural(len(valid), 'ticket'))} judged on the terms of their customer's "
+                f"{_e(plural(tickets, 'ticket'))} judged on the terms of their customer's "
                 "contract (its plan, and its own calendar, time zone, targets and policy version "
                 f"where the contracts file gives them); the rest on plan <b>{_e(plan)}</b>.</p>"
             ]
@@ -535,11 +830,13 @@ def render_report(
 
     # attainment: plot and table
     parts.append(f"<h2>Objectives met per severity and {word}</h2>")
-    if len(valid):
-        table = attainment(valid, by="class", freq=period)
+    table = figures.attainment
+    if tickets:
         parts.append(
             _figure(
-                plot_attainment(valid, goal=goal, freq=period),
+                attainment_figure(
+                    table, _metric_words(figures.attrs), goal=goal, by="class", word=word
+                ),
                 _attainment_alt(table, goal, word, what),
                 f"Share of {what} objectives met (met ÷ met + breached) per severity and {word}; "
                 f"the axis is zoomed to the data. A {word} without tickets is shaded.",
@@ -593,23 +890,24 @@ def render_report(
         parts.append('<p class="note">No ticket could be evaluated.</p>')
 
     # response times
-    if len(valid):
+    if tickets:
+        samples = _response_samples(figures)
         parts.append(f"<h2>Business time to {_e(what)}</h2>")
         parts.append(
             _figure(
-                plot_response_times(valid),
-                _response_alt(valid, what),
+                response_figure(samples, _metric_words(figures.attrs)),
+                _response_alt(samples, what),
                 f"Business time to {what} per severity, counting tickets whose clock stopped; "
                 "the objective is dashed.",
             )
         )
 
     # breached tickets: the open ones first
-    id_col = "id" if "id" in valid.columns else None
+    id_col = "id" if "id" in figures.columns else None
     extra = credit_by if credit_by != "class" else ""
-    parts.append(f"<h2>Breached, still open ({len(open_rows):,})</h2>")
-    if len(open_rows):
-        ordered = open_rows.sort_values(["due_at"], kind="stable")
+    parts.append(f"<h2>Breached, still open ({open_count:,})</h2>")
+    if open_count:
+        ordered = figures.open_rows
         parts.append(
             '<div id="open">'
             + _table(
@@ -632,14 +930,14 @@ def render_report(
         parts.append(
             f'<p class="note">Past due and not {stopped_word} as of the evaluation, oldest due first: '
             "their lateness and credits keep growing until they are.</p>"
-            + _more(len(ordered), "oldest due")
+            + _more(open_count, "oldest due")
         )
     else:
         parts.append(f'<p class="note">None: every breached ticket has been {stopped_word}.</p>')
 
-    parts.append(f"<h2>{_e(stopped_word.capitalize())} late ({len(late_rows):,})</h2>")
-    if len(late_rows):
-        ordered = late_rows.sort_values(["credit_days", "late_by"], ascending=False, kind="stable")
+    parts.append(f"<h2>{_e(stopped_word.capitalize())} late ({late_count:,})</h2>")
+    if late_count:
+        ordered = figures.late_rows
         parts.append(
             '<div id="breached">'
             + _table(
@@ -660,22 +958,17 @@ def render_report(
             )
             + "</div>"
         )
-        parts.append(_more(len(ordered), "most credit days"))
+        parts.append(_more(late_count, "most credit days"))
     else:
         parts.append('<p class="note">None.</p>')
 
     # credits owed
     parts.append("<h2>Credits owed</h2>")
-    owed = valid[valid["credit_days"].fillna(0) > 0]
-    if len(owed):
-        grouped = (
-            owed.groupby(credit_by, dropna=False, sort=False)
-            .agg(tickets=("credit_days", "size"), days=("credit_days", "sum"))
-            .sort_values("days", ascending=False, kind="stable")
-        )
+    if figures.owed_tickets:
+        grouped = figures.owed[credit_by].sort_values("days", ascending=False, kind="stable")
         parts.append(
             _figure(
-                plot_credits(valid, by=credit_by),
+                credits_figure(figures.totals[credit_by], by=credit_by),
                 _credits_alt(grouped["days"], credit_label),
                 f"Credit days owed per {credit_label}.",
             )
@@ -704,8 +997,8 @@ def render_report(
             rows.append(row)
         total = [
             "total",
-            f"{len(owed):,}",
-            f"{int(owed['credit_days'].sum()):,}",
+            f"{figures.owed_tickets:,}",
+            f"{int(grouped['days'].sum()):,}",
             *([_e(_money(worth)) if by_customer else ""] if money else []),
         ]
         parts.append(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -139,7 +139,7 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         )
 
     if args.source:
-        result, on_terms = judge(frame)
+        judged: Iterable[tuple[Any, int]] = [judge(frame)]
     else:
         # a part of the file at a time, keeping of each what the page shows: memory stays flat
         unreadable = []
@@ -147,7 +147,9 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         parts = ticket_frames(
             args, reporter, None if explicit else now, unreadable, seen, REPORT_ROWS
         )
-        result, on_terms = _judged_parts(map(judge, parts), args.by)
+        judged = map(judge, parts)
+    result, on_terms = _judged_parts(judged, args.by, freq=args.freq, contracts=contracts)
+    figures = result.outcomes
     bad: list[tuple[int, str | None, str]] = [(line, None, message) for line, message in unreadable]
     bad += [
         (int(label), column, message)
@@ -161,7 +163,7 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     if seen:
         reporter.warning(seen.warning() or "")
     page = render_report(
-        result.outcomes,
+        figures,
         bad,
         policy=args.policy,
         plan=args.plan,
@@ -178,13 +180,11 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     )
     with open_output(args.out, out) as stream:
         stream.write(page)
-    outcomes = result.outcomes
-    valid = outcomes[outcomes["status"] != "invalid"]
-    counts = valid["status"].value_counts()
+    counts = figures.statuses
     out.write(
-        f"wrote {args.out}: {plural(len(valid), 'ticket')}, {int(counts.get('met', 0)):,} met, "
-        f"{int(counts.get('breached', 0)):,} breached, "
-        f"{plural(int(valid['credit_days'].sum()), 'credit day')}, "
+        f"wrote {args.out}: {plural(figures.tickets, 'ticket')}, {counts.get('met', 0):,} met, "
+        f"{counts.get('breached', 0):,} breached, "
+        f"{plural(figures.credit_days, 'credit day')}, "
         f"{plural(len({b[0] for b in bad}), 'bad row')}"
         + (f", {plural(len(notes), 'bad contract row')}" if notes else "")
         + "\n"
@@ -192,36 +192,38 @@ def cmd_report(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     return 1 if bad or notes else 0
 
 
-#: The outcome columns the page reads; the input columns it reads are those of _PAGE_INPUT
-#: and the ``--by`` column.
-_PAGE_INPUT = ("id", "opened_at", "severity", "channel", "customer")
+def _judged_parts(
+    judged: Iterable[tuple[Any, int]],
+    by: str,
+    *,
+    freq: str = "ME",
+    contracts: Sequence[Any] = (),
+) -> tuple[Any, int]:
+    """One result from the judged parts, in line order: the page's figures and every bad row.
 
-
-def _judged_parts(judged: Iterable[tuple[Any, int]], by: str | None) -> tuple[Any, int]:
-    """One result from the results of the parts: what the page needs of each, in line order."""
+    Of each part only its :class:`~slacalc._analysis.report.ReportFigures`
+    (for *by*, *freq* and the priced *contracts*) is kept, and its bad rows:
+    the part itself is let go before the next is read, so memory stays flat
+    on any number of rows. The result's ``outcomes`` are those figures; the
+    number is that of the tickets judged on their contract's terms.
+    """
     import pandas as pd
 
-    from slacalc._analysis.frames import FrameResult, joined_attrs
-    from slacalc._analysis.vectorised import OUTCOME_COLUMNS
+    from slacalc._analysis.frames import FrameResult
+    from slacalc._analysis.report import ReportFigures, report_figures
 
-    wanted = {*_PAGE_INPUT, *OUTCOME_COLUMNS, *([by] if by else [])}
-    outcomes: list[Any] = []
+    figures: ReportFigures | None = None
     bads: list[Any] = []
-    classes: list[Any] = []
-    attrs: dict[str, Any] = {}
     on_terms = 0
     for result, count in judged:
-        part = result.outcomes
-        attrs = attrs or part.attrs
-        classes += part.attrs.get("slacalc", {}).get("classes", [])
-        outcomes.append(part[[c for c in part.columns if c in wanted]])
+        part = report_figures(result.outcomes, by=by, freq=freq, contracts=contracts)
+        figures = part if figures is None else ReportFigures.joined([figures, part])
         bads.append(result.bad)
         on_terms += count
-    if len(outcomes) == 1:
-        return FrameResult(outcomes[0], bads[0]), on_terms
-    whole = pd.concat(outcomes)
-    joined_attrs(whole, attrs, classes)
-    return FrameResult(whole, pd.concat(bads)), on_terms
+        del result
+    assert figures is not None, "ticket_frames gives at least one part"
+    bad = bads[0] if len(bads) == 1 else pd.concat(bads)
+    return FrameResult(figures, bad), on_terms
 
 
 def _read_contracts(args: argparse.Namespace, err: IO[str]) -> tuple[list[Any], list[str]]:
