@@ -175,7 +175,7 @@ def main() -> None:
         "The command streams a chunk of about 8,000 rows at a time: the column engine",
         "(docs/cli.md, *Large files*) judges the plain rows with array look-ups and writes",
         "them as text columns; what grows with the rows is only the set of ticket ids",
-        "kept for the duplicate-id warning (about 90 bytes per distinct id). The tickets",
+        "kept for the duplicate-id warning (12 bytes per row plus the id's text). The tickets",
         "are generated (seeded) over 2026, a tenth unanswered and a fifth on the",
         "community channel. `report`'s figure is the reading and evaluating part of",
         "`slacalc report` (`ticket_frames`, `evaluate_by_contract` per part, and the",
