@@ -59,7 +59,7 @@ from datetime import datetime
 from slacalc._analysis.report import evaluate_by_contract
 from slacalc._cli.options import Reporter
 from slacalc._cli.report import _judged_parts, ticket_frames
-from slacalc._files.tickets import DuplicateIds
+from slacalc._cli.ids import DuplicateIds
 args = types.SimpleNamespace(file=sys.argv[1], input_format=None, delimiter=None, encoding=None)
 now = datetime.fromisoformat(sys.argv[2])
 t1, c1 = time.perf_counter(), time.process_time()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import itertools
 import json
 import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -17,13 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from slacalc._files.records import FIELD_LIMIT, BadRow, RecordFile, format_from_name, shorten
 from slacalc._files.tickets import (
     TICKET_COLUMNS,
-    DuplicateIds,
     parse_instant,
     read_tickets,
     ticket_from_mapping,
@@ -511,78 +507,6 @@ class TestTicketTypes:
             ((line, item),) = list(read_tickets(records))
         assert isinstance(item, BadRow)
         assert (line, item.ident) == (2, "T-1")
-
-
-class TestDuplicates:
-    def test_one_warning_lists_the_ids(self) -> None:
-        """repeated ids make one sentence, with the lines they came again on."""
-        seen = DuplicateIds()
-        for line, ident in enumerate(["A", "B", "A", "C", "B", "A"], start=2):
-            seen.add(ident, line)
-        assert seen.warning() == (
-            "2 ticket ids appear more than once, each row counted: 'A' (again on lines 4, 7); 'B' (again on line 6)"
-        )
-        assert DuplicateIds().warning() is None
-
-    @staticmethod
-    def _reference(noted: list[tuple[str, int]]) -> dict[str, list[int]]:
-        """The repeats of (id, line) pairs, read plainly: a set of the ids seen so far."""
-        seen: set[str] = set()
-        again: dict[str, list[int]] = {}
-        for ident, line in noted:
-            if ident in seen:
-                again.setdefault(ident, []).append(line)
-            seen.add(ident)
-        return again
-
-    @settings(max_examples=300, deadline=None)
-    @given(
-        ids=st.lists(
-            st.sampled_from(["A", "B", "é", "\ud800", "", "T-1", "T-10", "1"])
-            | st.text(max_size=4),
-            max_size=40,
-        ),
-        cuts=st.lists(st.integers(0, 40), max_size=4),
-        colliding=st.booleans(),
-        numpy=st.booleans(),
-        first=st.sampled_from([2, 2**32 - 5]),  # lines past 32 bits widen the store
-    )
-    def test_repeats_are_those_of_a_plain_set(
-        self, ids: list[str], cuts: list[int], colliding: bool, numpy: bool, first: int
-    ) -> None:
-        """ids noted one by one or in runs give the repeats a set finds, hashes colliding or not, with or without NumPy."""
-        import builtins
-        import sys
-
-        from slacalc._files import tickets
-
-        noted = [(ident, line) for line, ident in enumerate(ids, start=first)]
-        bounds = sorted({0, len(noted), *(min(c, len(noted)) for c in cuts)})
-        with pytest.MonkeyPatch.context() as patch:
-            if (
-                colliding
-            ):  # distinct ids of one length share a hash: only their text tells them apart
-                patch.setattr(tickets, "_hash", len)
-            if not numpy:
-                real = builtins.__import__
-
-                def without_numpy(name: str, *args: Any, **kwargs: Any) -> Any:
-                    if name == "numpy":
-                        raise ImportError(name)
-                    return real(name, *args, **kwargs)
-
-                patch.delitem(sys.modules, "numpy", raising=False)
-                patch.setattr(builtins, "__import__", without_numpy)
-            seen = DuplicateIds()
-            for n, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-                run = noted[lo:hi]
-                if n % 2:
-                    seen.add_many([i for i, _ in run], [line for _, line in run])
-                else:
-                    for ident, line in run:
-                        seen.add(ident, line)
-            assert seen._repeats() == self._reference(noted)
-            assert bool(seen) == bool(self._reference(noted))
 
 
 class TestWriter:

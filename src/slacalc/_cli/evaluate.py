@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Sequence
 from typing import IO, Any
 
+from slacalc._cli.ids import DuplicateIds
 from slacalc._cli.options import (
     CommandError,
     Reporter,
@@ -32,7 +33,7 @@ from slacalc._cli.sources import add_source_arguments
 from slacalc._evaluation.evaluate import Outcome
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import BadRow
-from slacalc._files.tickets import TICKET_COLUMNS, DuplicateIds, ticket_or_bad_row
+from slacalc._files.tickets import TICKET_COLUMNS, ticket_or_bad_row
 from slacalc._files.writers import OUTPUT_FORMATS, Column, RecordSchema, RecordWriter
 from slacalc.exceptions import SlacalcError
 

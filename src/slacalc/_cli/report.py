@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from slacalc._cli.ids import DuplicateIds
 from slacalc._cli.options import (
     CHUNK_ROWS,
     EXIT_STOPPED,
@@ -34,7 +35,7 @@ from slacalc._cli.options import (
 from slacalc._cli.sources import add_source_arguments
 from slacalc._engine.calendar import EPOCH, MAX_US
 from slacalc._files.records import INPUT_FORMATS, BadRow
-from slacalc._files.tickets import TICKET_COLUMNS, DuplicateIds, ticket_from_mapping
+from slacalc._files.tickets import TICKET_COLUMNS, ticket_from_mapping
 from slacalc.exceptions import SlacalcError
 
 __all__ = ["add_report_command", "cmd_report", "read_ticket_frame"]

@@ -13,11 +13,9 @@ import contextlib
 import json
 import re
 import sys
-from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from itertools import accumulate
 from typing import IO, Any
 
 from slacalc._evaluation.tickets import Event, Ticket
@@ -28,7 +26,6 @@ __all__ = [
     "EVENT_COLUMNS",
     "TICKET_COLUMNS",
     "BadRow",
-    "DuplicateIds",
     "open_input",
     "parse_instant",
     "read_records",
@@ -239,129 +236,6 @@ def read_tickets(
     """
     for line, record in records:
         yield line, ticket_or_bad_row(line, record)
-
-
-#: How :class:`DuplicateIds` hashes an id (a test swaps in one whose values collide).
-_hash = hash
-_LOW32 = 0xFFFF_FFFF
-
-
-def _room(values: array[int], top: int) -> array[int]:
-    """*values*, as 64-bit integers if *top* does not fit their 32 bits."""
-    if top <= _LOW32 or values.typecode == "q":
-        return values
-    return array("q", values)
-
-
-class DuplicateIds:
-    """Ticket ids seen more than once in a file, for one warning at the end.
-
-    >>> seen = DuplicateIds()
-    >>> for line, ident in [(2, "A"), (3, "B"), (4, "A"), (5, "A")]:
-    ...     seen.add(ident, line)
-    >>> seen.warning()
-    "1 ticket id appears more than once, each row counted: 'A' (again on lines 4, 5)"
-
-    Compact: a million ids cost 12 bytes each plus their UTF-8 text (a set
-    of them costs about 90 bytes each). Each id is kept as a 32-bit hash, its
-    line and where its text ends in one buffer; the repeats are found when
-    asked for, exactly: the ids whose hashes collide are compared as text.
-    """
-
-    def __init__(self) -> None:
-        self._hashes = array("I")  # 32-bit hash of each id noted, in order
-        self._lines = array("I")  # its line (64-bit once a line needs it)
-        self._ends = array("I")  # where its text ends in _text (64-bit once needed)
-        self._text = bytearray()  # the ids' UTF-8 text, one after the other
-        self._again: dict[str, list[int]] | None = {}
-
-    def add(self, ident: str, line: int) -> None:
-        """Note *ident* read on *line* (repeats are found when asked for: :meth:`warning`)."""
-        self._hashes.append(_hash(ident) & _LOW32)
-        self._text += ident.encode("utf-8", "surrogatepass")
-        self._lines = _room(self._lines, line)
-        self._lines.append(line)
-        self._ends = _room(self._ends, len(self._text))
-        self._ends.append(len(self._text))
-        self._again = None
-
-    def add_many(self, idents: Sequence[str], lines: Sequence[int]) -> None:
-        """Note each of *idents*, read on the matching line of *lines*, in order."""
-        if len(idents) != len(lines):
-            msg = f"{len(idents)} ids for {len(lines)} lines"
-            raise ValueError(msg)
-        if not idents:
-            return
-        encoded = [ident.encode("utf-8", "surrogatepass") for ident in idents]
-        self._hashes.extend([_hash(ident) & _LOW32 for ident in idents])
-        self._lines = _room(self._lines, max(lines))
-        self._lines.extend(lines)
-        ends = list(accumulate(map(len, encoded), initial=len(self._text)))
-        self._ends = _room(self._ends, ends[-1])
-        self._ends.extend(ends[1:])  # the first is where the first new id starts
-        self._text += b"".join(encoded)
-        self._again = None
-
-    def _repeats(self) -> dict[str, list[int]]:
-        """Each id noted more than once: the lines after its first, ids in order of their first repeat."""
-        if self._again is not None:
-            return self._again
-        # only an id whose hash another id shares can be a repeat; those are compared as text
-        shared = _shared_values(self._hashes)
-        seen: set[str] = set()
-        again: dict[str, list[int]] = {}
-        for i in _positions_of(self._hashes, shared):
-            ident = bytes(self._text[self._ends[i - 1] if i else 0 : self._ends[i]]).decode(
-                "utf-8", "surrogatepass"
-            )
-            if ident in seen:
-                again.setdefault(ident, []).append(self._lines[i])
-            else:
-                seen.add(ident)
-        self._again = again
-        return again
-
-    def __bool__(self) -> bool:
-        return bool(self._repeats())
-
-    def warning(self, shown: int = 10, verb: str = "each row counted") -> str | None:
-        """One sentence naming the repeated ids (the first *shown* of them), or None."""
-        repeats = self._repeats()
-        if not repeats:
-            return None
-        items = list(repeats.items())
-        listed = "; ".join(
-            f"{shorten(ident, 40)} (again on line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines[:5]))}{', …' if len(lines) > 5 else ''})"
-            for ident, lines in items[:shown]
-        )
-        more = f"; and {len(items) - shown} more" if len(items) > shown else ""
-        count = len(items)
-        noun = "ticket id appears" if count == 1 else "ticket ids appear"
-        return f"{count} {noun} more than once, {verb}: {listed}{more}"
-
-
-def _shared_values(values: array[int]) -> set[int]:
-    """The values that occur more than once in *values* (NumPy sorts them when it is installed)."""
-    try:
-        import numpy as np
-    except ImportError:
-        once: set[int] = set()
-        shared: set[int] = set()
-        for value in values:
-            if value in once:
-                shared.add(value)
-            else:
-                once.add(value)
-        return shared
-    ordered = np.sort(np.frombuffer(values, dtype=np.uint32))
-    return set(ordered[1:][ordered[1:] == ordered[:-1]].tolist())
-
-
-def _positions_of(values: array[int], wanted: set[int]) -> Iterator[int]:
-    """The positions in *values* of the values in *wanted*, in order."""
-    if not wanted:
-        return iter(())
-    return (i for i, value in enumerate(values) if value in wanted)
 
 
 @contextlib.contextmanager
