@@ -39,3 +39,46 @@ def write_page(path: Path, page: str) -> None:
         text += "\n\n" + section.rstrip("\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n", encoding="utf-8")
+
+
+def floor_us(rounds: int = 15, calls: int = 2000) -> float:
+    """This machine's speed now: µs per call of the CPython floor's ``add 4 h`` (``peers.Floor``), median.
+
+    The same bare loop as the *CPython floor* row of run.py's tables, so a
+    section recorded on a slower or busier machine can be read beside them.
+    """
+    import statistics
+    import timeit
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from peers import Floor
+    from scenarios import CALENDARS
+
+    cal = Floor().build(CALENDARS["office"])
+    start = datetime(2026, 3, 3, 10, tzinfo=ZoneInfo("Europe/Zurich"))
+    add, hours = cal[0], timedelta(hours=4)
+    timer = timeit.Timer(lambda: add(start, hours))
+    timer.timeit(calls)  # warm-up
+    return statistics.median(timer.timeit(calls) / calls * 1e6 for _ in range(rounds))
+
+
+def speed_note(floor: float, page: Path) -> str:
+    """A sentence giving *floor* (:func:`floor_us`) beside the floor of run.py's table on *page*."""
+    found = None
+    if page.exists():
+        for line in page.read_text(encoding="utf-8").splitlines():
+            if line.startswith("| CPython floor (bare") and "×" not in line:
+                found = float(line.split("|")[2].replace(",", ""))
+                break  # the first table is the medians
+    said = (
+        f"Machine speed in this run: the CPython floor's `add 4 h` (benchmarks/peers.py) took "
+        f"{floor:.2f} µs per call"
+    )
+    if found is None:
+        return said + "."
+    return (
+        f"{said}; in the run of the calendar tables at the top of this page it took {found:.2f} µs, "
+        f"so this run's machine was {floor / found:.2f}× as slow. Times scale about in proportion; "
+        "the goals are judged on the figures as measured."
+    )
