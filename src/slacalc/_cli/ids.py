@@ -40,9 +40,8 @@ class DuplicateIds:
     def __init__(self) -> None:
         self._hashes = array("I")  # 32-bit hash of each id noted, in order
         self._lines = array("I")  # its line (64-bit once a line needs it)
-        self._ends = array(
-            "I"
-        )  # where its text ends, counted over all the text (64-bit once needed)
+        # where its text ends, counted over all the text (64-bit once needed)
+        self._ends = array("I")
         self._texts: list[str] = []  # the ids' text, joined a run at a time
         self._starts: list[int] = []  # where each of _texts starts
         self._size = 0  # characters in _texts
@@ -54,14 +53,13 @@ class DuplicateIds:
         self._hashes.append(_hash(ident) & _LOW32)
         try:
             self._lines.append(line)
-        except OverflowError:  # past 32 bits: the lines widen to 64
-            self._lines = array("q", self._lines)
+        except OverflowError:  # past 32 bits
+            self._lines = _widened(self._lines)
             self._lines.append(line)
         waiting = self._waiting
         waiting.append(ident)
         if len(waiting) >= _JOIN_EVERY:
-            self._join(waiting)
-            self._waiting = []
+            self._join_waiting()
         self._again = None
 
     def add_many(self, idents: Sequence[str], lines: Sequence[int]) -> None:
@@ -71,12 +69,10 @@ class DuplicateIds:
             raise ValueError(msg)
         if not idents:
             return
-        if self._waiting:
-            self._join(self._waiting)
-            self._waiting = []
+        self._join_waiting()
         self._hashes.extend([_hash(ident) & _LOW32 for ident in idents])
         if max(lines) > _LOW32 or min(lines) < 0:
-            self._lines = array("q", self._lines)
+            self._lines = _widened(self._lines)
         self._lines.extend(lines)
         self._join(idents)
         self._again = None
@@ -84,12 +80,18 @@ class DuplicateIds:
     def _join(self, idents: Sequence[str]) -> None:
         """Keep the text of *idents*, noted last, as one string and their ends."""
         ends = list(accumulate(map(len, idents), initial=self._size))
-        if ends[-1] > _LOW32 and self._ends.typecode == "I":
-            self._ends = array("q", self._ends)
+        if ends[-1] > _LOW32:
+            self._ends = _widened(self._ends)
         self._ends.extend(ends[1:])  # ends[0] is where the first of them starts
         self._texts.append("".join(idents))
         self._starts.append(self._size)
         self._size = ends[-1]
+
+    def _join_waiting(self) -> None:
+        """:meth:`_join` the ids :meth:`add` noted since the last join."""
+        if self._waiting:
+            self._join(self._waiting)
+            self._waiting = []
 
     def _ident(self, i: int) -> str:
         """The *i*-th id noted."""
@@ -102,9 +104,7 @@ class DuplicateIds:
         """Each id noted more than once: the lines after its first, ids in order of their first repeat."""
         if self._again is not None:
             return self._again
-        if self._waiting:
-            self._join(self._waiting)
-            self._waiting = []
+        self._join_waiting()
         # only an id whose hash could repeat can be a repeat; those are compared as text
         seen: set[str] = set()
         again: dict[str, list[int]] = {}
@@ -134,6 +134,11 @@ class DuplicateIds:
         count = len(items)
         noun = "ticket id appears" if count == 1 else "ticket ids appear"
         return f"{count} {noun} more than once, {verb}: {listed}{more}"
+
+
+def _widened(values: array[int]) -> array[int]:
+    """*values* as 64-bit integers (themselves when they are already)."""
+    return values if values.typecode == "q" else array("q", values)
 
 
 def _candidates(hashes: array[int]) -> Iterator[int]:
