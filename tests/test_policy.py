@@ -104,7 +104,7 @@ class TestSeverity:
         assert policy.escalation_class(" NORMAL ") == "normal"
         with pytest.raises(
             UnknownSeverityError,
-            match=r"^escalation: unknown severity 'soon'; expected one of urgent, normal",
+            match=r"^escalation: unknown escalation class 'soon'; expected one of urgent, normal",
         ):
             policy.escalation_class("soon")
 

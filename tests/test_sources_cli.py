@@ -264,4 +264,4 @@ def test_evaluate_judges_the_asked_metric_alone(tmp_path: Path) -> None:
     code, out, err = run("evaluate", str(log), *common, *now, "--metric", "escalation_response")
     assert code == 1
     assert list(csv.DictReader(io.StringIO(out))) == []
-    assert "line 2: ticket 'T1': escalation: unknown severity 'bogus'" in err
+    assert "line 2: ticket 'T1': escalation: unknown escalation class 'bogus'" in err

@@ -221,10 +221,10 @@ class UnknownSeverityError(PolicyError):
 
     @classmethod
     def for_name(
-        cls, name: object, valid: Iterable[str], field: str = "severity"
+        cls, name: object, valid: Iterable[str], field: str = "severity", what: str = "severity"
     ) -> UnknownSeverityError:
-        """Build the error for the unknown severity *name*."""
-        return cls(f"{field}: unknown severity {name!r}; expected one of {_listing(valid)}")
+        """Build the error for the unknown *what* (a severity, an escalation class) *name*."""
+        return cls(f"{field}: unknown {what} {name!r}; expected one of {_listing(valid)}")
 
 
 class UnknownMetricError(PolicyError):

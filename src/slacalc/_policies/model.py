@@ -677,7 +677,9 @@ class Policy:
             text = _normalise(value)
             if text in self.escalation_classes:
                 return text
-        raise UnknownSeverityError.for_name(value, self.escalation_classes, field="escalation")
+        raise UnknownSeverityError.for_name(
+            value, self.escalation_classes, field="escalation", what="escalation class"
+        )
 
     def classify(self, metric: str, value: str | int) -> str:
         """The canonical class of *value* for *metric*: an escalation class, a severity, or ``"all"``."""
