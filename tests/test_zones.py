@@ -19,10 +19,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slacalc import Ticket, load_policy
+from slacalc._engine.calendar import MAX_US, MIN_US, from_us
 from slacalc._policies.files import read_policy
 from slacalc.calendars import always_open, office_hours
 from slacalc.exceptions import UnknownTimeZoneError
-from strategies import aware_datetimes, durations
+from strategies import ZONES, aware_datetimes, durations, transitions
 
 #: (zone, an instant in UTC that is the *second* occurrence of a repeated wall time there)
 REPEATED = [
@@ -306,3 +307,54 @@ class TestBadZones:
         ticket = Ticket("B-1", datetime(2026, 4, 2, 16, tzinfo=UTC), 2)
         with pytest.raises(UnknownTimeZoneError, match="tz: unknown time zone 'Europe/Zurch'"):
             plan.evaluate(ticket, now=datetime(2026, 5, 1, tzinfo=UTC), tz="Europe/Zurch")
+
+
+FIXED = {
+    "+05:45": timezone(timedelta(hours=5, minutes=45)),
+    "-05:30": timezone(-timedelta(hours=5, minutes=30)),
+}
+ZONES_FOR_FROM_US = (*ZONES, "Asia/Kathmandu", "Pacific/Kiritimati", *FIXED)
+
+
+class TestFromMicroseconds:
+    """``from_us`` (every outcome's instants) equals the plain epoch-plus-timedelta conversion."""
+
+    @staticmethod
+    def plain(us: int, tz: tzinfo) -> datetime:
+        return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)).astimezone(tz)
+
+    @staticmethod
+    def same(got: datetime, want: datetime) -> None:
+        # equal as instants, and the same wall reading: offset, fold and tzinfo (PEP 495)
+        assert got == want
+        assert (got.replace(tzinfo=None), got.fold, got.utcoffset(), got.tzinfo) == (
+            want.replace(tzinfo=None),
+            want.fold,
+            want.utcoffset(),
+            want.tzinfo,
+        )
+
+    @given(
+        st.sampled_from([*ZONES_FOR_FROM_US]),
+        st.integers(min_value=MIN_US, max_value=MAX_US - 1),
+    )
+    def test_any_instant(self, zone: str, us: int) -> None:
+        tz = UTC if zone == "UTC" else ZoneInfo(zone) if "/" in zone else FIXED[zone]
+        self.same(from_us(us, tz), self.plain(us, tz))
+
+    @given(
+        st.sampled_from(ZONES),
+        st.integers(min_value=2020, max_value=2030),
+        st.integers(min_value=-7_200_000_000, max_value=7_200_000_000),
+    )
+    def test_around_offset_changes(self, zone: str, year: int, offset: int) -> None:
+        """Instants within two hours of each DST change, to the microsecond (repeated hours included)."""
+        tz = ZoneInfo(zone)
+        for change in transitions(zone, year):
+            us = (change - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) + offset
+            self.same(from_us(us, tz), self.plain(us, tz))
+
+    def test_before_the_epoch_and_at_the_bounds(self) -> None:
+        for us in (MIN_US, -1, 0, 1, 999_999, 1_000_000, MAX_US - 1):
+            for tz in (UTC, ZoneInfo("Pacific/Kiritimati"), FIXED["-05:30"]):
+                self.same(from_us(us, tz), self.plain(us, tz))

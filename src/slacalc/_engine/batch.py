@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 
+from slacalc._engine.calendar import from_us
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
 from slacalc.exceptions import (
     CalendarError,
@@ -67,11 +68,6 @@ _DAY_US = 86_400_000_000
 #: Instants accepted from users: 1970 through 2200 in any time zone (``calendar.MIN_US``, ``MAX_US``).
 MIN_US = (datetime(1970, 1, 1, tzinfo=UTC) - EPOCH) // US - _DAY_US
 MAX_US = (datetime(2201, 1, 1, tzinfo=UTC) - EPOCH) // US + _DAY_US
-
-
-def from_us(us: int, tz: tzinfo) -> datetime:
-    """The instant *us* as an aware datetime in *tz* (``calendar.from_us``)."""
-    return (EPOCH + timedelta(microseconds=us)).astimezone(tz)
 
 
 #: NumPy's NaT as an int64 (the smallest int64).
