@@ -34,7 +34,13 @@ from slacalc._evaluation.evaluate import Outcome
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import BadRow
 from slacalc._files.tickets import TICKET_COLUMNS, ticket_or_bad_row
-from slacalc._files.writers import OUTPUT_FORMATS, Column, RecordSchema, RecordWriter
+from slacalc._files.writers import (
+    OUTPUT_FORMATS,
+    Column,
+    RecordSchema,
+    RecordWriter,
+    seconds_of_us,
+)
 from slacalc.exceptions import SlacalcError
 
 __all__ = [
@@ -96,19 +102,29 @@ _WRITE_EVERY = 256
 
 def outcome_row(outcome: Outcome) -> dict[str, Any]:
     """The result record of *outcome* (Python values, for :class:`RecordWriter`)."""
+    if type(outcome) is Outcome:  # one clock: its durations as numbers, no timedelta built
+        elapsed, remaining, late, late_wall = outcome._durations_us()
+        durations: tuple[Any, ...] = (
+            seconds_of_us(elapsed),
+            None if remaining is None else seconds_of_us(remaining),
+            seconds_of_us(late),
+            seconds_of_us(late_wall),
+        )
+    else:
+        durations = (outcome.elapsed, outcome.remaining, outcome.late_by, outcome.late_by_wall)
     return {
         "id": outcome.ticket_id,
         "status": outcome.status,
         "due_at": outcome.due_at,
-        "late_by_seconds": outcome.late_by,
+        "late_by_seconds": durations[2],
         "credit_days": outcome.credit_days,
         "metric": outcome.metric,
         "class": outcome.klass,
         "target": outcome.target,
         "stopped_at": outcome.stopped_at,
-        "elapsed_seconds": outcome.elapsed,
-        "remaining_seconds": outcome.remaining,
-        "late_by_wall_seconds": outcome.late_by_wall,
+        "elapsed_seconds": durations[0],
+        "remaining_seconds": durations[1],
+        "late_by_wall_seconds": durations[3],
         "policy": outcome.policy,
         "plan": outcome.plan,
     }

@@ -316,6 +316,14 @@ class Outcome:
         """When the clock stopped (None while it runs)."""
         return None if self._stop is None else from_us(self._stop, self._tz)
 
+    def _durations_us(self) -> tuple[int, int | None, int, int]:
+        """``elapsed``, ``remaining``, ``late_by`` and ``late_by_wall`` in microseconds (None: no remaining).
+
+        For writers that put them out as numbers: the properties build a
+        ``timedelta`` each, which a writer would only read back.
+        """
+        return self._elapsed, self._remaining, self._late, self._late_wall
+
     @property
     def elapsed(self) -> timedelta:
         """Business time the clock used, pauses excluded."""

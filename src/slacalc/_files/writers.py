@@ -40,6 +40,7 @@ __all__ = [
     "json_string",
     "json_text",
     "seconds",
+    "seconds_of_us",
 ]
 
 #: The output formats, as ``--format`` names them.
@@ -65,7 +66,15 @@ def seconds(value: timedelta) -> int | Decimal:
     >>> seconds(timedelta(minutes=20)), seconds(timedelta(microseconds=1)), seconds(timedelta(seconds=-1.5))
     (1200, Decimal('0.000001'), Decimal('-1.5'))
     """
-    us = value // _US
+    return seconds_of_us(value // _US)
+
+
+def seconds_of_us(us: int) -> int | Decimal:
+    """:func:`seconds` of a duration of *us* microseconds (kept as an int: no ``timedelta`` built).
+
+    >>> seconds_of_us(1_200_000_000), seconds_of_us(-1_500_000)
+    (1200, Decimal('-1.5'))
+    """
     whole, frac = divmod(abs(us), 1_000_000)
     sign = "-" if us < 0 else ""
     if not frac:
@@ -226,6 +235,8 @@ def _csv_converter(kind: Kind) -> Callable[[Any], str]:
 
 
 def _seconds_text(value: Any) -> str:
+    if type(value) is int:  # already seconds (seconds_of_us)
+        return str(value)
     if type(value) is timedelta and not value.microseconds:
         return str(value.days * 86_400 + value.seconds)
     return csv_text(value)
