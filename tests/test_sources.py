@@ -370,6 +370,15 @@ class TestFastConstruction:
             ([(datetime(2026, 3, 2, 10, tzinfo=ZURICH), "severity", " ")], "has no value"),
             ([(datetime(2026, 3, 2, 10), "pause", None)], "naive"),
             ([(datetime(2026, 3, 2, 8, tzinfo=ZURICH), "pause", None)], "before opened_at"),
+            # with a status, the fast path checks the instants in its own loop
+            (
+                [
+                    (datetime(2026, 3, 2, 10, tzinfo=ZURICH), "status", "open"),
+                    (datetime(2026, 3, 2, 8, tzinfo=ZURICH), "message", "agent"),
+                ],
+                "message event at 2026-03-02T08:00:00\\+01:00 \\(events\\[1\\].*before opened_at",
+            ),
+            ([(datetime(2026, 3, 2, 8, tzinfo=ZURICH), "status", "open")], "before opened_at"),
             (
                 [(datetime(2026, 3, 2, 10, tzinfo=ZURICH), "resume", None)],
                 "without a pause before it",
@@ -388,6 +397,21 @@ class TestFastConstruction:
             _core.SourceTicket.from_draft("T", at, "2", None, None, events, None, "events")
         with pytest.raises(TicketError, match=message):
             _core.SourceTicket("T", at, "2", None, None, events)
+
+    def test_response_before_opening_with_statuses(self) -> None:
+        """a response before opening is refused with the constructor's words, statuses or not."""
+        from slacalc._files.sources import _core
+        from slacalc.exceptions import TimelineError
+
+        at = datetime(2026, 3, 2, 9, tzinfo=ZURICH)
+        early = at - timedelta(minutes=1)
+        events = [(at, "status", "open")]
+        with pytest.raises(TimelineError) as fast:
+            _core.SourceTicket.from_draft("T", at, "2", None, early, events, None, "events")
+        with pytest.raises(TimelineError) as plain:
+            _core.SourceTicket("T", at, "2", None, early, events)
+        assert str(fast.value) == str(plain.value)
+        assert "is before opened_at" in str(fast.value)
 
 
 def test_source_tickets_pickle_with_their_customer() -> None:

@@ -246,6 +246,7 @@ class SourceTicket(Ticket):
         append = timed.append
         last: object = _NO_INSTANT
         us = 0
+        statuses = False
         for i, (at, kind, value) in enumerate(events):
             if value is not None:
                 value = value.strip()
@@ -256,6 +257,8 @@ class SourceTicket(Ticket):
                     return by_constructor()  # a bad event: the constructor raises (one wording)
             elif not value or kind not in _KINDS:
                 return by_constructor()
+            elif kind == "status":
+                statuses = True
             if at is not last:  # the events of one update share their instant
                 try:
                     us = (at - _EPOCH) // _ONE_US
@@ -263,6 +266,8 @@ class SourceTicket(Ticket):
                         raise TypeError
                 except TypeError:
                     us = _us(ident, f"{kind} event", at)  # raises the one wording
+                if us < opened_us:
+                    return by_constructor()  # before opening: the constructor raises
                 last = at
             append((us, i, at, kind, value))
         if timed:
@@ -278,7 +283,11 @@ class SourceTicket(Ticket):
         set_(self, "_ranks", None)
         set_(self, "customer", customer)
         set_(self, "source", source)
-        self._check()
+        responded_us = self._responded_us
+        if not statuses or (responded_us is not None and responded_us < opened_us):
+            # what the loop above has not checked: pause / resume pairs (matched under the
+            # policy's status mapping once a status is given) and the response
+            self._check()
         return self
 
 
