@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 
-from slacalc._engine.calendar import from_us
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
+from slacalc._engine.epoch import from_us
 from slacalc.exceptions import (
     CalendarError,
     CalendarNeverOpensError,

@@ -22,6 +22,11 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, NoReturn, overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
+
+# re-exported (``as``): the other layers import the epoch and from_us from here
+from slacalc._engine.epoch import EPOCH as EPOCH
+from slacalc._engine.epoch import US as US
+from slacalc._engine.epoch import from_us as from_us
 from slacalc._engine.holidays import HolidaySource, HolidaySources, HolidaySpec, parse_holiday_spec
 from slacalc._engine.ical import IcalFeed
 from slacalc._engine.windows import DAY, Window, parse_date, parse_special, parse_weekly
@@ -49,8 +54,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Calendar", "Interval", "resolve_tz"]
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-US = timedelta(microseconds=1)
 _YEAR_US: dict[int, int] = {}
 
 
@@ -114,26 +117,6 @@ def _refuse(value: object, field: str) -> NoReturn:
         raise NaiveDatetimeError.for_value(field, value)
     msg = f"{field} must be a timezone-aware datetime; got {type(value).__name__} {value!r}"
     raise CalendarError(msg)
-
-
-def from_us(us: int, tz: tzinfo) -> datetime:
-    """The instant *us* as an aware datetime in *tz*.
-
-    Whole seconds through ``datetime.fromtimestamp`` (exact for an int: the
-    same ``tz.fromutc`` as ``astimezone``), the microseconds set after: no
-    ``timedelta`` is built, which is most of the cost of the plain
-    ``(EPOCH + timedelta(microseconds=us)).astimezone(tz)``. Instants before
-    the epoch take that plain way (some platforms' ``fromtimestamp`` refuse
-    negative timestamps).
-    """
-    if us < 0:
-        return (EPOCH + timedelta(microseconds=us)).astimezone(tz)
-    rest = us % 1_000_000
-    when = _FROM_TIMESTAMP(us // 1_000_000, tz)
-    return when.replace(microsecond=rest) if rest else when
-
-
-_FROM_TIMESTAMP = datetime.fromtimestamp
 
 
 def day_start_us(day: date, tz: tzinfo) -> int:

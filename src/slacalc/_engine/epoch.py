@@ -1,0 +1,30 @@
+"""The epoch and the conversion of epoch microseconds to aware datetimes (the engine and its batch side)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, tzinfo
+
+__all__ = ["EPOCH", "US", "from_us"]
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+
+
+def from_us(us: int, tz: tzinfo) -> datetime:
+    """The instant *us* as an aware datetime in *tz*.
+
+    Whole seconds through ``datetime.fromtimestamp`` (exact for an int: the
+    same ``tz.fromutc`` as ``astimezone``), the microseconds set after: no
+    ``timedelta`` is built, which is most of the cost of the plain
+    ``(EPOCH + timedelta(microseconds=us)).astimezone(tz)``. Instants before
+    the epoch take that plain way (some platforms' ``fromtimestamp`` refuse
+    negative timestamps).
+    """
+    if us < 0:
+        return (EPOCH + timedelta(microseconds=us)).astimezone(tz)
+    rest = us % 1_000_000
+    when = _FROM_TIMESTAMP(us // 1_000_000, tz)
+    return when.replace(microsecond=rest) if rest else when
+
+
+_FROM_TIMESTAMP = datetime.fromtimestamp
