@@ -100,7 +100,9 @@ def bench(session: nox.Session) -> None:
     on a million instants (bench_batch.py), batch evaluation of a million CSV
     tickets (bench_cli.py), a million-row frame (bench_frame.py), the live
     metrics and ``slacalc due`` (bench_live.py) and a million tickets from a
-    Zendesk export and from the event log (bench_sources.py).
+    Zendesk export and from the event log (bench_sources.py), and the
+    instructions per call and per ticket counted by callgrind, which do not
+    move with the machine (bench_instructions.py, where valgrind is installed).
     """
     session.install("-e", ".[pandas]", "-r", "benchmarks/requirements.txt")
     session.run("python", "benchmarks/run.py", "--write", "docs/performance.md", *session.posargs)
@@ -109,3 +111,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_frame.py", "--write", "docs/performance.md")
     session.run("python", "benchmarks/bench_live.py", "--write", "docs/performance.md")
     session.run("python", "benchmarks/bench_sources.py", "--write", "docs/performance.md")
+    if shutil.which("valgrind"):
+        session.run("python", "benchmarks/bench_instructions.py", "--write", "docs/performance.md")
+    else:
+        session.log("valgrind is not installed: the instruction counts are not measured")

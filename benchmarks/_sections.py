@@ -12,6 +12,7 @@ OWN_SECTIONS = (
     "## evaluate_frame",
     "## Helpdesk exports (`--source`)",
     "## Live metrics",
+    "## Instruction counts",
 )
 
 

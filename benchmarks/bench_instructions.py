@@ -1,0 +1,301 @@
+"""Benchmark: instructions per call and per ticket, counted by valgrind's callgrind.
+
+Usage (from the repository root, slacalc installed, valgrind on the PATH)::
+
+    python benchmarks/bench_instructions.py                 # about fifteen minutes
+    python benchmarks/bench_instructions.py --write docs/performance.md
+
+Times move with the machine: on the shared machines these benchmarks run on,
+the same run has measured the CPython floor's ``add 4 h`` anywhere from 1.9
+to 6.8 µs. An instruction count does not move: callgrind counts the
+instructions the process executes, the same total for the same interpreter,
+code and input whatever else the machine is doing (to within about half a
+percent: with the hash seed fixed, only the layout of memory still varies). These counts are the
+figures to compare from one commit to the next; the timed sections say what
+they cost in seconds on the machine of their run.
+
+Each figure is a difference of two runs that differ only in how much work
+they do, so start-up, imports, calendar compiling and warm-up cancel out:
+
+- per call: one child process sets up the case, warms it up, then makes
+  ``--calls`` calls, against the same child making none;
+- per ticket: ``slacalc evaluate`` on ``--tickets`` generated tickets against
+  the same command on a tenth as many (the files of bench_cli.py and
+  gen_sources.py, the same generators as the timed sections).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import _sections
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADING = "## Instruction counts"
+
+#: Per-call cases: label -> the code a child runs once per call (after SETUP).
+CALLS = {
+    "floor": (
+        "the CPython floor's `add 4 h` (benchmarks/peers.py, the yardstick)",
+        "floor_add(start, four_hours)",
+    ),
+    "add": ("`office_hours().add(start, 4 h)`", "office.add(start, four_hours)"),
+    "elapsed": (
+        "`office_hours().elapsed(start, start + 1 year)`",
+        "office.elapsed(start, year_on)",
+    ),
+    "answered": (
+        "`plan.evaluate`, SPEC §7's answered ticket, zitadel-2023/extended",
+        "extended.evaluate(answered, answered_now)",
+    ),
+    "twenty": (
+        "`plan.evaluate`, 20 events, zitadel-2023/extended (2 metrics)",
+        "extended.evaluate(twenty, twenty_now)",
+    ),
+    "desk": (
+        "`plan.evaluate`, 20 events, tests/live_policy.toml desk (8 metrics, 15 clocks)",
+        "desk.evaluate(twenty, twenty_now)",
+    ),
+}
+
+SETUP = """
+import sys
+sys.path.insert(0, {bench!r})
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+from peers import Floor
+from scenarios import CALENDARS
+from bench_live import twenty_events, ROOT
+from slacalc import Ticket, load_policy
+from slacalc.calendars import office_hours
+ZURICH = ZoneInfo("Europe/Zurich")
+start = datetime(2026, 3, 3, 10, tzinfo=ZURICH)
+four_hours = timedelta(hours=4)
+year_on = datetime(2027, 3, 3, 10, tzinfo=ZURICH)
+floor_add = Floor().build(CALENDARS["office"])[0]
+office = office_hours()
+extended = load_policy("zitadel-2023").plan("extended")
+desk = load_policy(ROOT / "tests" / "live_policy.toml").plan("desk")
+answered = Ticket("T-1", datetime(2026, 4, 2, 18, tzinfo=ZURICH), "2",
+                  responded_at=datetime(2026, 4, 7, 8, 20, tzinfo=ZURICH))
+answered_now = datetime(2026, 5, 1, tzinfo=ZURICH)
+twenty = twenty_events()
+twenty_now = datetime(2026, 3, 20, tzinfo=ZURICH)
+def one():
+    {call}
+for _ in range(300):
+    one()
+for _ in range({calls}):
+    one()
+"""
+
+#: Per-ticket cases: label -> (what, source, file suffix, environment).
+TICKETS = {
+    "plain": (
+        "slacalc's own CSV, column engine (`SLACALC_ENGINE=columns`)",
+        "",
+        ".csv",
+        {"SLACALC_ENGINE": "columns"},
+    ),
+    "plain-rows": (
+        "slacalc's own CSV, row by row (`SLACALC_ENGINE=rows`)",
+        "",
+        ".csv",
+        {"SLACALC_ENGINE": "rows"},
+    ),
+    "zendesk": (
+        "Zendesk tickets with audits, JSON Lines (`--source zendesk`)",
+        "zendesk",
+        ".jsonl",
+        {},
+    ),
+    "events": ("event log CSV, grouped by ticket (`--source events`)", "events", ".csv", {}),
+}
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a counted child: bytecode cached, one hash seed, *extra* added.
+
+    Without a fixed seed, string hashing differs per process and with it the
+    work of every dict and set: two runs of the same code would differ by
+    tens of millions of instructions, not by a few hundred.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONHASHSEED"] = "0"
+    env.update(extra or {})
+    return env
+
+
+def instructions(cmd: list[str], env: dict[str, str]) -> int:
+    """The instructions callgrind counts for *cmd* (its ``Collected`` total)."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        msg = f"{' '.join(cmd)}: exit {done.returncode}: {done.stderr[-1500:]}"
+        raise SystemExit(msg)
+    return int(found.group(1))
+
+
+def per_call(case: str, calls: int) -> float:
+    """Instructions of one call of *case*: ``calls`` calls less none, divided."""
+    _, call = CALLS[case]
+    bench = str(Path(__file__).parent)
+
+    def run(n: int) -> int:
+        code = SETUP.format(bench=bench, call=call, calls=n)
+        return instructions([sys.executable, "-c", code], child_env())
+
+    return (run(calls) - run(0)) / calls
+
+
+def write_export(case: str, tickets: int, folder: Path) -> Path:
+    """The generated file of *case* with *tickets* tickets."""
+    _, source, suffix, _ = TICKETS[case]
+    path = folder / f"{source or 'plain'}-{tickets}{suffix}"
+    if path.exists():
+        return path
+    if source:
+        import gen_sources
+
+        with path.open("w", encoding="utf-8", newline="") as out:
+            gen_sources.write(source, tickets, out)
+    else:
+        import bench_cli
+
+        bench_cli.generate(path, tickets)
+    return path
+
+
+def per_ticket(case: str, tickets: int, folder: Path) -> float:
+    """Instructions of ``slacalc evaluate`` per ticket: *tickets* tickets less a tenth as many."""
+    _, source, _, extra = TICKETS[case]
+    few = max(tickets // 10, 1)
+
+    def run(n: int) -> int:
+        cmd = [
+            sys.executable, "-m", "slacalc", "evaluate", str(write_export(case, n, folder)),
+            "--policy", "zitadel-2023", "--plan", "extended",
+            "--now", "2027-01-01T00:00:00+00:00", "--out", os.devnull,
+            *(["--source", source] if source else []),
+        ]  # fmt: skip
+        return instructions(cmd, child_env(extra))
+
+    return (run(tickets) - run(few)) / (tickets - few)
+
+
+def valgrind_version() -> str:
+    done = subprocess.run(["valgrind", "--version"], capture_output=True, text=True, check=False)
+    return done.stdout.strip()
+
+
+def _table(head: str, rows: list[tuple[str, float]], floor: float, digits: int) -> list[str]:
+    """A Markdown table: what, instructions, and the ratio to the floor (to *digits* decimals)."""
+    out = [f"| {head} | instructions | relative to the floor's `add 4 h` |", "|---|---:|---:|"]
+    out += [f"| {what} | {value:,.0f} | {value / floor:.{digits}f}× |" for what, value in rows]
+    return out
+
+
+def section(calls: dict[str, float], tickets: dict[str, float], meta: dict[str, str]) -> str:
+    floor = calls["floor"]
+    lines = [
+        HEADING,
+        "",
+        "<!-- Generated by `python benchmarks/bench_instructions.py --write docs/performance.md`. -->",
+        "",
+        "Instructions executed, counted by valgrind's callgrind: unlike the times above they do "
+        "not move with the machine or its load (for the same interpreter, code and input, two "
+        "runs agree to within about half a percent), so they are the figures to compare from "
+        "one commit to the next. They do "
+        "not weigh instructions by their cost (a cache miss or a division counts as one), so "
+        "they rank changes to the same code well and compare different kinds of work only "
+        "roughly. Each is the difference of two runs that differ only in the amount of work "
+        "(start-up, imports, compiling and warm-up cancel out).",
+        "",
+        *_table("per call", [(CALLS[c][0], v) for c, v in calls.items()], floor, 2),
+        "",
+        *_table(
+            f"`slacalc evaluate`, per ticket ({meta['tickets']} tickets less {meta['few']}), "
+            "zitadel-2023/extended",
+            [(TICKETS[c][0], v) for c, v in tickets.items()],
+            floor,
+            1,
+        ),
+        "",
+        f"- run: {meta['run']}, {meta['seconds']} s in all",
+        f"- {meta['valgrind']}; CPython {platform.python_version()}; {platform.platform()}",
+        f"- per call: {meta['calls']} calls less none, after 300 calls of warm-up",
+        "",
+        "Reproduce: `python benchmarks/bench_instructions.py --write docs/performance.md` "
+        "(needs valgrind; about fifteen minutes).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--tickets", type=int, default=3000)
+    parser.add_argument("--cases", default=",".join([*CALLS, *TICKETS]))
+    parser.add_argument("--write", type=Path, help=f"replace the section '{HEADING}' of PATH")
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        msg = "valgrind is not installed: it counts the instructions (apt install valgrind)"
+        raise SystemExit(msg)
+    assert not set(CALLS) & set(TICKETS), "a case name must say which kind it is"
+    wanted = args.cases.split(",")
+    unknown = [c for c in wanted if c not in CALLS and c not in TICKETS]
+    if unknown:
+        parser.error(
+            f"unknown case {unknown[0]!r}; expected one of {', '.join([*CALLS, *TICKETS])}"
+        )
+    if "floor" not in wanted:
+        wanted.insert(0, "floor")  # the yardstick of the relative column
+    t0 = time.perf_counter()
+    # one plain run first writes the bytecode caches the counted runs read
+    subprocess.run([sys.executable, "-c", "import slacalc.pandas"], env=child_env(), check=True)
+    calls: dict[str, float] = {}
+    tickets: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in wanted:
+            if case in CALLS:
+                calls[case] = per_call(case, args.calls)
+                print(f"{case:12s} {calls[case]:>14,.0f} instructions per call", flush=True)
+            else:
+                tickets[case] = per_ticket(case, args.tickets, Path(tmp))
+                print(f"{case:12s} {tickets[case]:>14,.0f} instructions per ticket", flush=True)
+    meta = {
+        "run": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "seconds": f"{time.perf_counter() - t0:.0f}",
+        "valgrind": valgrind_version(),
+        "calls": f"{args.calls:,}",
+        "tickets": f"{args.tickets:,}",
+        "few": f"{max(args.tickets // 10, 1):,}",
+    }
+    text = section(calls, tickets, meta)
+    print()
+    print(text)
+    if args.write:
+        _sections.write_section(args.write, HEADING, text)
+
+
+if __name__ == "__main__":
+    main()
