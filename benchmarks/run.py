@@ -1035,7 +1035,9 @@ def render(data: dict[str, Any]) -> str:
             "## Caveats",
             "",
             "- Times move with the machine and its load; the ratios within one run carry over better than "
-            "the absolute numbers. The run above is one run on the machine listed.",
+            "the absolute numbers. The run above is one run on the machine listed. To compare one "
+            "commit with another across machines, use the *Instruction counts* section below "
+            "(callgrind's counts do not move with the machine).",
             "- slacalc's cost is flat in the span only once the months it spans are compiled; the cold "
             "row shows the one-off compile, which grows with the number of months the first query touches.",
             "- Peers are measured through their public Python API as documented, with their own "
