@@ -398,6 +398,31 @@ class TestFastConstruction:
         with pytest.raises(TicketError, match=message):
             _core.SourceTicket("T", at, "2", None, None, events)
 
+    def test_events_are_made_when_first_read(self) -> None:
+        """from_draft leaves ``events`` to be made on first use: equal to the constructor's, made once."""
+        import pickle
+
+        from slacalc._files.sources import _core
+
+        at = datetime(2026, 3, 2, 9, tzinfo=ZURICH)
+        events = [
+            (at + timedelta(hours=2), "status", "open"),
+            (at + timedelta(minutes=5), "message", "agent"),
+            (at + timedelta(hours=1), "status", "pending"),
+        ]
+        want = _core.SourceTicket("T", at, "2", None, None, events, customer="C", source="s")
+        got = _core.SourceTicket.from_draft("T", at, "2", None, None, events, "C", "s")
+        with pytest.raises(AttributeError):
+            object.__getattribute__(got, "events")  # not made yet
+        fresh = _core.SourceTicket.from_draft("T", at, "2", None, None, events, "C", "s")
+        copied = pickle.loads(pickle.dumps(fresh))  # pickled before anything read its events
+        assert got.events == want.events
+        assert [e.at for e in got.events] == [e.at for e in want.events]  # the given instants
+        assert got.events is got.events  # made once, then kept
+        assert got == want and copied == want and copied.events == want.events
+        with pytest.raises(AttributeError, match="no attribute 'nope'"):
+            _ = got.nope  # type: ignore[attr-defined]
+
     def test_response_before_opening_with_statuses(self) -> None:
         """a response before opening is refused with the constructor's words, statuses or not."""
         from slacalc._files.sources import _core

@@ -141,38 +141,41 @@ class Ticket:
             raise TimelineError(msg)
         statuses = any(kind == "status" for _, kind, _ in self._events_us)
         paused = False
-        for (at, _, _), event, index in zip(self._events_us, self.events, self._index, strict=True):
+        # the events themselves are read only for a message (a reader's ticket makes them lazily)
+        for pos, ((at, kind, _), index) in enumerate(
+            zip(self._events_us, self._index, strict=True)
+        ):
             if at < opened:
                 raise TimelineError(
                     event_problem(
                         self.id,
                         index,
-                        event,
+                        self.events[pos],
                         f"is before opened_at {self.opened_at.isoformat()}",
                         "events at or after opening",
                     )
                 )
             if statuses:
                 continue  # pauses and statuses are matched under the policy's status mapping
-            if event.kind == "pause":
+            if kind == "pause":
                 if paused:
                     raise TimelineError(
                         event_problem(
                             self.id,
                             index,
-                            event,
+                            self.events[pos],
                             "while already paused",
                             "a resume between two pauses",
                         )
                     )
                 paused = True
-            elif event.kind == "resume":
+            elif kind == "resume":
                 if not paused:
                     raise TimelineError(
                         event_problem(
                             self.id,
                             index,
-                            event,
+                            self.events[pos],
                             "without a pause before it",
                             "each resume to follow a pause",
                         )
