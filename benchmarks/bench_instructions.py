@@ -9,7 +9,7 @@ Times move with the machine: on the shared machines these benchmarks run on,
 the same run has measured the CPython floor's ``add 4 h`` anywhere from 1.9
 to 6.8 µs. An instruction count does not move: callgrind counts the
 instructions the process executes, the same total for the same interpreter,
-code and input whatever else the machine is doing (to within about half a
+code and input whatever else the machine is doing (to within about one
 percent: with the hash seed fixed, only the layout of memory still varies). These counts are the
 figures to compare from one commit to the next; the timed sections say what
 they cost in seconds on the machine of their run.
@@ -223,7 +223,7 @@ def section(calls: dict[str, float], tickets: dict[str, float], meta: dict[str, 
         "",
         "Instructions executed, counted by valgrind's callgrind: unlike the times above they do "
         "not move with the machine or its load (for the same interpreter, code and input, two "
-        "runs agree to within about half a percent), so they are the figures to compare from "
+        "runs agree to within about one percent), so they are the figures to compare from "
         "one commit to the next. They do "
         "not weigh instructions by their cost (a cache miss or a division counts as one), so "
         "they rank changes to the same code well and compare different kinds of work only "
