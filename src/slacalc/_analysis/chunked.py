@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from slacalc._analysis.arrays import NA, STATUSES, _evaluate_fast, _Rows, _versions
-from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US
+from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, from_us
 from slacalc._files.tickets import EVENT_COLUMNS
 from slacalc._files.writers import RecordWriter, json_string
 from slacalc._typing import CLASSIC_METRICS
@@ -185,7 +185,7 @@ _STEP_US = 6 * 3600 * 1_000_000
 
 
 def _offset_at(zone: tzinfo, us: int) -> int:
-    offset = (EPOCH + timedelta(microseconds=us)).astimezone(zone).utcoffset()
+    offset = from_us(us, zone).utcoffset()
     assert offset is not None
     return offset // _US
 

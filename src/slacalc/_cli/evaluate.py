@@ -102,29 +102,31 @@ _WRITE_EVERY = 256
 
 def outcome_row(outcome: Outcome) -> dict[str, Any]:
     """The result record of *outcome* (Python values, for :class:`RecordWriter`)."""
+    durations: tuple[Any, Any, Any, Any]  # elapsed, remaining, late by, late by on the wall
     if type(outcome) is Outcome:  # one clock: its durations as numbers, no timedelta built
-        elapsed, remaining, late, late_wall = outcome._durations_us()
-        durations: tuple[Any, ...] = (
-            seconds_of_us(elapsed),
-            None if remaining is None else seconds_of_us(remaining),
-            seconds_of_us(late),
-            seconds_of_us(late_wall),
+        elapsed_us, remaining_us, late_us, late_wall_us = outcome._durations_us()
+        durations = (
+            seconds_of_us(elapsed_us),
+            None if remaining_us is None else seconds_of_us(remaining_us),
+            seconds_of_us(late_us),
+            seconds_of_us(late_wall_us),
         )
     else:
         durations = (outcome.elapsed, outcome.remaining, outcome.late_by, outcome.late_by_wall)
+    elapsed, remaining, late, late_wall = durations
     return {
         "id": outcome.ticket_id,
         "status": outcome.status,
         "due_at": outcome.due_at,
-        "late_by_seconds": durations[2],
+        "late_by_seconds": late,
         "credit_days": outcome.credit_days,
         "metric": outcome.metric,
         "class": outcome.klass,
         "target": outcome.target,
         "stopped_at": outcome.stopped_at,
-        "elapsed_seconds": durations[0],
-        "remaining_seconds": durations[1],
-        "late_by_wall_seconds": durations[3],
+        "elapsed_seconds": elapsed,
+        "remaining_seconds": remaining,
+        "late_by_wall_seconds": late_wall,
         "policy": outcome.policy,
         "plan": outcome.plan,
     }

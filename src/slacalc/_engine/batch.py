@@ -25,14 +25,16 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
-from slacalc._engine.epoch import from_us
+
+# the calendar module imports this one (lazily): the constants come from the module both import
+from slacalc._engine.epoch import EPOCH, MAX_US, MIN_US, US, from_us
 from slacalc.exceptions import (
     CalendarError,
     CalendarNeverOpensError,
@@ -60,14 +62,7 @@ I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 Errors = Literal["raise", "coerce"]
 
-# The calendar module imports this one (lazily), so this one imports nothing of it
-# at run time: its few constants are restated here, and a test checks they agree.
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-US = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
-#: Instants accepted from users: 1970 through 2200 in any time zone (``calendar.MIN_US``, ``MAX_US``).
-MIN_US = (datetime(1970, 1, 1, tzinfo=UTC) - EPOCH) // US - _DAY_US
-MAX_US = (datetime(2201, 1, 1, tzinfo=UTC) - EPOCH) // US + _DAY_US
 
 
 #: NumPy's NaT as an int64 (the smallest int64).

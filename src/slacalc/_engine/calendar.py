@@ -23,8 +23,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
 
-# re-exported (``as``): the other layers import the epoch and from_us from here
+# re-exported (``as``): the other layers import the epoch, the range and from_us from here
 from slacalc._engine.epoch import EPOCH as EPOCH
+from slacalc._engine.epoch import MAX_US as MAX_US
+from slacalc._engine.epoch import MIN_US as MIN_US
 from slacalc._engine.epoch import US as US
 from slacalc._engine.epoch import from_us as from_us
 from slacalc._engine.holidays import HolidaySource, HolidaySources, HolidaySpec, parse_holiday_spec
@@ -66,9 +68,6 @@ def year_start_us(year: int) -> int:
         return value
 
 
-#: Instants accepted from users: 1970 through 2200 in any time zone.
-MIN_US = year_start_us(1970) - DAY * 1_000_000
-MAX_US = year_start_us(2201) + DAY * 1_000_000
 #: Years the engine may compile (a margin beyond the accepted range).
 _MIN_YEAR, _MAX_YEAR = 1969, 2202
 #: The least a snapshot grows by when an answer lies beyond it (about a quarter).

@@ -174,12 +174,11 @@ class SourceTicket(Ticket):
         object.__setattr__(self, "source", source)
 
     def __getattr__(self, name: str) -> Any:
-        # Only reached for a slot not set: ``events`` of a ticket built by from_draft, made
-        # on first use from its instants (a run that judges a million tickets never reads them).
+        # Only reached for a slot not set: ``events`` of a ticket built by from_draft with
+        # events (it sets an empty tuple itself), made on first use from its instants (a run
+        # that judges a million tickets never reads them).
         if name == "events":
-            _, kinds, values = (
-                zip(*self._events_us, strict=True) if self._events_us else ((), (), ())
-            )
+            _, kinds, values = zip(*self._events_us, strict=True)
             events = _events(self._ats, kinds, values)
             object.__setattr__(self, "events", events)
             return events
