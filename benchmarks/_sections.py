@@ -42,6 +42,13 @@ def write_page(path: Path, page: str) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
+def run_time() -> str:
+    """When a section was recorded: the current time in UTC, to the minute (``2026-12-03 12:33 UTC``)."""
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+
+
 def floor_us(rounds: int = 15, calls: int = 2000) -> float:
     """This machine's speed now: µs per call of the CPython floor's ``add 4 h`` (``peers.Floor``), median.
 

@@ -18,7 +18,9 @@ Each figure is a difference of two runs that differ only in how much work
 they do, so start-up, imports, calendar compiling and warm-up cancel out:
 
 - per call: one child process sets up the case, warms it up, then makes
-  ``--calls`` calls, against the same child making none;
+  ``--calls`` calls with the garbage collector off (as ``timeit`` does: a
+  collection that falls in one of the two runs only would count with the
+  calls), against the same child making none;
 - per ticket: ``slacalc evaluate`` on ``--tickets`` generated tickets against
   the same command on a tenth as many (the files of bench_cli.py and
   gen_sources.py, the same generators as the timed sections).
@@ -35,12 +37,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 import _sections
+import bench_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## Instruction counts"
@@ -77,8 +79,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 from peers import Floor
 from scenarios import CALENDARS
-from bench_live import twenty_events, ROOT
-from slacalc import Ticket, load_policy
+from bench_live import evaluate_cases
 from slacalc.calendars import office_hours
 ZURICH = ZoneInfo("Europe/Zurich")
 start = datetime(2026, 3, 3, 10, tzinfo=ZURICH)
@@ -86,42 +87,33 @@ four_hours = timedelta(hours=4)
 year_on = datetime(2027, 3, 3, 10, tzinfo=ZURICH)
 floor_add = Floor().build(CALENDARS["office"])[0]
 office = office_hours()
-extended = load_policy("zitadel-2023").plan("extended")
-desk = load_policy(ROOT / "tests" / "live_policy.toml").plan("desk")
-answered = Ticket("T-1", datetime(2026, 4, 2, 18, tzinfo=ZURICH), "2",
-                  responded_at=datetime(2026, 4, 7, 8, 20, tzinfo=ZURICH))
-answered_now = datetime(2026, 5, 1, tzinfo=ZURICH)
-twenty = twenty_events()
-twenty_now = datetime(2026, 3, 20, tzinfo=ZURICH)
+# bench_live.py's cases: the answered ticket and the 20 events on extended, then on desk
+(_, extended, answered, answered_now), (_, _, twenty, twenty_now), (_, desk, _, _) = evaluate_cases()
 def one():
     {call}
 for _ in range(300):
     one()
+import gc
+gc.collect()
+gc.disable()  # as timeit does: a collection falling in one run of the two, not the other, is noise
 for _ in range({calls}):
     one()
 """
 
-#: Per-ticket cases: label -> (what, source, file suffix, environment).
+#: Per-ticket cases: label -> (what, the case of bench_sources.py whose export is read, environment).
 TICKETS = {
     "plain": (
         "slacalc's own CSV, column engine (`SLACALC_ENGINE=columns`)",
-        "",
-        ".csv",
+        "plain",
         {"SLACALC_ENGINE": "columns"},
     ),
     "plain-rows": (
         "slacalc's own CSV, row by row (`SLACALC_ENGINE=rows`)",
-        "",
-        ".csv",
+        "plain",
         {"SLACALC_ENGINE": "rows"},
     ),
-    "zendesk": (
-        "Zendesk tickets with audits, JSON Lines (`--source zendesk`)",
-        "zendesk",
-        ".jsonl",
-        {},
-    ),
-    "events": ("event log CSV, grouped by ticket (`--source events`)", "events", ".csv", {}),
+    "zendesk": ("Zendesk tickets with audits, JSON Lines (`--source zendesk`)", "zendesk", {}),
+    "events": ("event log CSV, grouped by ticket (`--source events`)", "events", {}),
 }
 
 
@@ -167,32 +159,16 @@ def per_call(case: str, calls: int) -> float:
     return (run(calls) - run(0)) / calls
 
 
-def write_export(case: str, tickets: int, folder: Path) -> Path:
-    """The generated file of *case* with *tickets* tickets."""
-    _, source, suffix, _ = TICKETS[case]
-    path = folder / f"{source or 'plain'}-{tickets}{suffix}"
-    if path.exists():
-        return path
-    if source:
-        import gen_sources
-
-        with path.open("w", encoding="utf-8", newline="") as out:
-            gen_sources.write(source, tickets, out)
-    else:
-        import bench_cli
-
-        bench_cli.generate(path, tickets)
-    return path
-
-
 def per_ticket(case: str, tickets: int, folder: Path) -> float:
     """Instructions of ``slacalc evaluate`` per ticket: *tickets* tickets less a tenth as many."""
-    _, source, _, extra = TICKETS[case]
+    _, export_case, extra = TICKETS[case]
+    source = bench_sources.CASES[export_case][0]
     few = max(tickets // 10, 1)
 
     def run(n: int) -> int:
+        path, _ = bench_sources.export(export_case, n, folder)  # written once, then reused
         cmd = [
-            sys.executable, "-m", "slacalc", "evaluate", str(write_export(case, n, folder)),
+            sys.executable, "-m", "slacalc", "evaluate", str(path),
             "--policy", "zitadel-2023", "--plan", "extended",
             "--now", "2027-01-01T00:00:00+00:00", "--out", os.devnull,
             *(["--source", source] if source else []),
@@ -242,7 +218,7 @@ def section(calls: dict[str, float], tickets: dict[str, float], meta: dict[str, 
         "",
         f"- run: {meta['run']}, {meta['seconds']} s in all",
         f"- {meta['valgrind']}; CPython {platform.python_version()}; {platform.platform()}",
-        f"- per call: {meta['calls']} calls less none, after 300 calls of warm-up",
+        f"- per call: {meta['calls']} calls less none, after 300 calls of warm-up, the garbage collector off (as `timeit` has it)",
         "",
         "Reproduce: `python benchmarks/bench_instructions.py --write docs/performance.md` "
         "(needs valgrind; about fifteen minutes).",
@@ -283,7 +259,7 @@ def main() -> None:
                 tickets[case] = per_ticket(case, args.tickets, Path(tmp))
                 print(f"{case:12s} {tickets[case]:>14,.0f} instructions per ticket", flush=True)
     meta = {
-        "run": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "run": _sections.run_time(),
         "seconds": f"{time.perf_counter() - t0:.0f}",
         "valgrind": valgrind_version(),
         "calls": f"{args.calls:,}",

@@ -32,10 +32,11 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from _child import run_child
-from _sections import floor_us, speed_note
+from _sections import floor_us, run_time, speed_note
 
 ROOT = Path(__file__).resolve().parent.parent
 ZURICH = ZoneInfo("Europe/Zurich")
@@ -65,7 +66,8 @@ def twenty_events() -> object:
     return Ticket("T-20", opened, 2, events=events)
 
 
-def bench_evaluate() -> list[tuple[str, float, float, int]]:
+def evaluate_cases() -> list[tuple[str, Any, Any, datetime]]:
+    """The ``plan.evaluate`` cases: (label, plan, ticket, now); bench_instructions.py counts them too."""
     from slacalc import Ticket, load_policy
 
     ticket = twenty_events()
@@ -76,10 +78,9 @@ def bench_evaluate() -> list[tuple[str, float, float, int]]:
         "2",
         responded_at=datetime(2026, 4, 7, 8, 20, tzinfo=ZURICH),
     )
-    out = []
     extended = load_policy("zitadel-2023").plan("extended")
     desk = load_policy(ROOT / "tests" / "live_policy.toml").plan("desk")
-    cases = [
+    return [
         (
             "for scale: SPEC §7's answered ticket, no events, zitadel-2023/extended",
             extended,
@@ -89,7 +90,11 @@ def bench_evaluate() -> list[tuple[str, float, float, int]]:
         ("20 events, zitadel-2023/extended (2 metrics)", extended, ticket, now),
         ("20 events, tests/live_policy.toml desk (8 metrics)", desk, ticket, now),
     ]
-    for label, plan, one, at in cases:
+
+
+def bench_evaluate() -> list[tuple[str, float, float, int]]:
+    out = []
+    for label, plan, one, at in evaluate_cases():
         evaluation = plan.evaluate(one, at)
         clocks = sum(
             1 for o in evaluation for c in getattr(o, "instances", (o,)) if c.started_at is not None
@@ -183,7 +188,7 @@ def main() -> None:
         "",
         f"Python {platform.python_version()}, {os.cpu_count()} cores, load average "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min) at the start; "
-        f"run {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC.",
+        f"run {run_time()}.",
         "",
         speed_note(floor, Path(args.write or ROOT / "docs" / "performance.md")),
         "",
