@@ -17,13 +17,17 @@ they cost in seconds on the machine of their run.
 Each figure is a difference of two runs that differ only in how much work
 they do, so start-up, imports, calendar compiling and warm-up cancel out:
 
-- per call: one child process sets up the case, warms it up, then makes
+- per call (``plan.evaluate`` cases, and run.py's calendar cases asked of
+  both slacalc and the CPython floor, the count behind the 1.25× goal):
+  one child process sets up the case, warms it up, then makes
   ``--calls`` calls with the garbage collector off (as ``timeit`` does: a
   collection that falls in one of the two runs only would count with the
   calls), against the same child making none;
 - per ticket: ``slacalc evaluate`` on ``--tickets`` generated tickets against
   the same command on a tenth as many (the files of bench_cli.py and
   gen_sources.py, the same generators as the timed sections).
+
+The two runs of a pair go side by side, one per core.
 """
 
 from __future__ import annotations
@@ -37,12 +41,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 import _sections
 import bench_sources
+from scenarios import SPEED_CASES
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## Instruction counts"
@@ -52,11 +59,6 @@ CALLS = {
     "floor": (
         "the CPython floor's `add 4 h` (benchmarks/peers.py, the yardstick)",
         "floor_add(start, four_hours)",
-    ),
-    "add": ("`office_hours().add(start, 4 h)`", "office.add(start, four_hours)"),
-    "elapsed": (
-        "`office_hours().elapsed(start, start + 1 year)`",
-        "office.elapsed(start, year_on)",
     ),
     "answered": (
         "`plan.evaluate`, SPEC §7's answered ticket, zitadel-2023/extended",
@@ -72,6 +74,36 @@ CALLS = {
     ),
 }
 
+#: The calendar cases of run.py (scenarios.SPEED_CASES), each asked of slacalc's
+#: ``office_hours()`` and of the CPython floor: case key -> label.
+SPEED = {case.key: case.label for case in SPEED_CASES}
+#: Per-call calendar cases: "<library>:<case key>", library "slacalc" or "floor".
+CALENDAR = [f"{lib}:{key}" for key in SPEED for lib in ("floor", "slacalc")]
+
+#: A child of a calendar case: the statement of run.py's own adapter (peers.py), bound as it is timed there.
+SETUP_CALENDAR = """
+import sys
+sys.path.insert(0, {bench!r})
+from peers import Floor, Slacalc
+from scenarios import CALENDARS, SPEED_CASES
+case = {{c.key: c for c in SPEED_CASES}}[{key!r}]
+adapter = {{"floor": Floor, "slacalc": Slacalc}}[{lib!r}]()
+cal = adapter.build(CALENDARS["office"])
+if case.op == "add":
+    call = adapter.add(cal, case.start, case.duration)
+else:
+    call = adapter.elapsed(cal, case.start, case.end)
+exec("def one():\\n    " + call.stmt, call.env)
+one = call.env["one"]
+for _ in range(300):
+    one()
+import gc
+gc.collect()
+gc.disable()
+for _ in range({calls}):
+    one()
+"""
+
 SETUP = """
 import sys
 sys.path.insert(0, {bench!r})
@@ -80,13 +112,10 @@ from zoneinfo import ZoneInfo
 from peers import Floor
 from scenarios import CALENDARS
 from bench_live import evaluate_cases
-from slacalc.calendars import office_hours
 ZURICH = ZoneInfo("Europe/Zurich")
 start = datetime(2026, 3, 3, 10, tzinfo=ZURICH)
 four_hours = timedelta(hours=4)
-year_on = datetime(2027, 3, 3, 10, tzinfo=ZURICH)
 floor_add = Floor().build(CALENDARS["office"])[0]
-office = office_hours()
 # bench_live.py's cases: the answered ticket and the 20 events on extended, then on desk
 (_, extended, answered, answered_now), (_, _, twenty, twenty_now), (_, desk, _, _) = evaluate_cases()
 def one():
@@ -147,16 +176,27 @@ def instructions(cmd: list[str], env: dict[str, str]) -> int:
     return int(found.group(1))
 
 
+def _both(run: Callable[[int], int], a: int, b: int) -> tuple[int, int]:
+    """``run(a)`` and ``run(b)`` side by side: a count does not depend on what else runs."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.submit(run, a), pool.submit(run, b)
+        return first.result(), second.result()
+
+
 def per_call(case: str, calls: int) -> float:
     """Instructions of one call of *case*: ``calls`` calls less none, divided."""
-    _, call = CALLS[case]
     bench = str(Path(__file__).parent)
 
     def run(n: int) -> int:
-        code = SETUP.format(bench=bench, call=call, calls=n)
+        if case in CALLS:
+            code = SETUP.format(bench=bench, call=CALLS[case][1], calls=n)
+        else:
+            lib, key = case.split(":")
+            code = SETUP_CALENDAR.format(bench=bench, lib=lib, key=key, calls=n)
         return instructions([sys.executable, "-c", code], child_env())
 
-    return (run(calls) - run(0)) / calls
+    many, none = _both(run, calls, 0)
+    return (many - none) / calls
 
 
 def per_ticket(case: str, tickets: int, folder: Path) -> float:
@@ -175,7 +215,8 @@ def per_ticket(case: str, tickets: int, folder: Path) -> float:
         ]  # fmt: skip
         return instructions(cmd, child_env(extra))
 
-    return (run(tickets) - run(few)) / (tickets - few)
+    many, less = _both(run, tickets, few)
+    return (many - less) / (tickets - few)
 
 
 def valgrind_version() -> str:
@@ -190,8 +231,31 @@ def _table(head: str, rows: list[tuple[str, float]], floor: float, digits: int) 
     return out
 
 
-def section(calls: dict[str, float], tickets: dict[str, float], meta: dict[str, str]) -> str:
+def _calendar_table(calendar: dict[str, float]) -> list[str]:
+    """run.py's calendar cases, the floor beside slacalc, and the 1.25× goal of issue 11."""
+    out = [
+        "| case (run.py's) | CPython floor | slacalc `office_hours()` | slacalc / floor | within 1.25× |",
+        "|---|---:|---:|---:|:---:|",
+    ]
+    for key, label in SPEED.items():
+        floor, ours = calendar.get(f"floor:{key}"), calendar.get(f"slacalc:{key}")
+        if floor is None or ours is None:
+            continue
+        ratio = ours / floor
+        out.append(
+            f"| {label} | {floor:,.0f} | {ours:,.0f} | {ratio:.2f}× | {'✓' if ratio <= 1.25 else '✗'} |"
+        )
+    return out
+
+
+def section(
+    calls: dict[str, float],
+    calendar: dict[str, float],
+    tickets: dict[str, float],
+    meta: dict[str, str],
+) -> str:
     floor = calls["floor"]
+    table = _calendar_table(calendar)
     lines = [
         HEADING,
         "",
@@ -206,6 +270,17 @@ def section(calls: dict[str, float], tickets: dict[str, float], meta: dict[str, 
         "roughly. Each is the difference of two runs that differ only in the amount of work "
         "(start-up, imports, compiling and warm-up cancel out).",
         "",
+        *(
+            [
+                "Per call, run.py's calendar cases (the statements its adapters time, on "
+                "the same calendar and instants), the CPython floor beside slacalc:",
+                "",
+                *table,
+                "",
+            ]
+            if len(table) > 2
+            else []
+        ),
         *_table("per call", [(CALLS[c][0], v) for c, v in calls.items()], floor, 2),
         "",
         *_table(
@@ -230,7 +305,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--tickets", type=int, default=3000)
-    parser.add_argument("--cases", default=",".join([*CALLS, *TICKETS]))
+    parser.add_argument("--cases", default=",".join([*CALLS, *CALENDAR, *TICKETS]))
     parser.add_argument("--write", type=Path, help=f"replace the section '{HEADING}' of PATH")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
@@ -238,23 +313,26 @@ def main() -> None:
         raise SystemExit(msg)
     assert not set(CALLS) & set(TICKETS), "a case name must say which kind it is"
     wanted = args.cases.split(",")
-    unknown = [c for c in wanted if c not in CALLS and c not in TICKETS]
+    known = [*CALLS, *CALENDAR, *TICKETS]
+    unknown = [c for c in wanted if c not in known]
     if unknown:
-        parser.error(
-            f"unknown case {unknown[0]!r}; expected one of {', '.join([*CALLS, *TICKETS])}"
-        )
+        parser.error(f"unknown case {unknown[0]!r}; expected one of {', '.join(known)}")
     if "floor" not in wanted:
         wanted.insert(0, "floor")  # the yardstick of the relative column
     t0 = time.perf_counter()
     # one plain run first writes the bytecode caches the counted runs read
     subprocess.run([sys.executable, "-c", "import slacalc.pandas"], env=child_env(), check=True)
     calls: dict[str, float] = {}
+    calendar: dict[str, float] = {}
     tickets: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for case in wanted:
             if case in CALLS:
                 calls[case] = per_call(case, args.calls)
                 print(f"{case:12s} {calls[case]:>14,.0f} instructions per call", flush=True)
+            elif case in CALENDAR:
+                calendar[case] = per_call(case, args.calls)
+                print(f"{case:16s} {calendar[case]:>14,.0f} instructions per call", flush=True)
             else:
                 tickets[case] = per_ticket(case, args.tickets, Path(tmp))
                 print(f"{case:12s} {tickets[case]:>14,.0f} instructions per ticket", flush=True)
@@ -266,7 +344,7 @@ def main() -> None:
         "tickets": f"{args.tickets:,}",
         "few": f"{max(args.tickets // 10, 1):,}",
     }
-    text = section(calls, tickets, meta)
+    text = section(calls, calendar, tickets, meta)
     print()
     print(text)
     if args.write:
