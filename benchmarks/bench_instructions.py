@@ -2,7 +2,7 @@
 
 Usage (from the repository root, slacalc installed, valgrind on the PATH)::
 
-    python benchmarks/bench_instructions.py                 # about fifteen minutes
+    python benchmarks/bench_instructions.py                 # about fifteen minutes on two cores
     python benchmarks/bench_instructions.py --write docs/performance.md
 
 Times move with the machine: on the shared machines these benchmarks run on,
@@ -307,7 +307,7 @@ def section(
         f"- per call: {meta['calls']} calls less none, after 300 calls of warm-up, the garbage collector off (as `timeit` has it)",
         "",
         "Reproduce: `python benchmarks/bench_instructions.py --write docs/performance.md` "
-        "(needs valgrind; about fifteen minutes).",
+        "(needs valgrind; about fifteen minutes on two cores).",
     ]
     return "\n".join(lines) + "\n"
 
