@@ -56,10 +56,6 @@ HEADING = "## Instruction counts"
 
 #: Per-call cases: label -> the code a child runs once per call (after SETUP).
 CALLS = {
-    "floor": (
-        "the CPython floor's `add 4 h` (benchmarks/peers.py, the yardstick)",
-        "floor_add(start, four_hours)",
-    ),
     "answered": (
         "`plan.evaluate`, SPEC §7's answered ticket, zitadel-2023/extended",
         "extended.evaluate(answered, answered_now)",
@@ -79,9 +75,23 @@ CALLS = {
 SPEED = {case.key: case.label for case in SPEED_CASES}
 #: Per-call calendar cases: "<library>:<case key>", library "slacalc" or "floor".
 CALENDAR = [f"{lib}:{key}" for key in SPEED for lib in ("floor", "slacalc")]
+#: The yardstick of every relative column: the CPython floor's ``add 4 h``.
+YARDSTICK = "floor:add_4h"
+
+#: The end of every per-call child: ``one()`` warmed up, then called ``{calls}`` times.
+LOOP = """
+for _ in range(300):
+    one()
+import gc
+gc.collect()
+gc.disable()  # as timeit does: a collection falling in one run of the two, not the other, is noise
+for _ in range({calls}):
+    one()
+"""
 
 #: A child of a calendar case: the statement of run.py's own adapter (peers.py), bound as it is timed there.
-SETUP_CALENDAR = """
+SETUP_CALENDAR = (
+    """
 import sys
 sys.path.insert(0, {bench!r})
 from peers import Floor, Slacalc
@@ -95,39 +105,23 @@ else:
     call = adapter.elapsed(cal, case.start, case.end)
 exec("def one():\\n    " + call.stmt, call.env)
 one = call.env["one"]
-for _ in range(300):
-    one()
-import gc
-gc.collect()
-gc.disable()
-for _ in range({calls}):
-    one()
 """
+    + LOOP
+)
 
-SETUP = """
+#: A child of a ``plan.evaluate`` case: bench_live.py's cases, *call* made once per call.
+SETUP = (
+    """
 import sys
 sys.path.insert(0, {bench!r})
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
-from peers import Floor
-from scenarios import CALENDARS
 from bench_live import evaluate_cases
-ZURICH = ZoneInfo("Europe/Zurich")
-start = datetime(2026, 3, 3, 10, tzinfo=ZURICH)
-four_hours = timedelta(hours=4)
-floor_add = Floor().build(CALENDARS["office"])[0]
 # bench_live.py's cases: the answered ticket and the 20 events on extended, then on desk
 (_, extended, answered, answered_now), (_, _, twenty, twenty_now), (_, desk, _, _) = evaluate_cases()
 def one():
     {call}
-for _ in range(300):
-    one()
-import gc
-gc.collect()
-gc.disable()  # as timeit does: a collection falling in one run of the two, not the other, is noise
-for _ in range({calls}):
-    one()
 """
+    + LOOP
+)
 
 #: Per-ticket cases: label -> (what, the case of bench_sources.py whose export is read, environment).
 TICKETS = {
@@ -265,7 +259,7 @@ def section(
     tickets: dict[str, float],
     meta: dict[str, str],
 ) -> str:
-    floor = calls["floor"]
+    floor = calendar[YARDSTICK]
     table = _calendar_table(calendar)
     lines = [
         HEADING,
@@ -292,7 +286,15 @@ def section(
             if len(table) > 2
             else []
         ),
-        *_table("per call", [(CALLS[c][0], v) for c, v in calls.items()], floor, 2),
+        *_table(
+            "per call",
+            [
+                ("the CPython floor's `add 4 h` (benchmarks/peers.py, the yardstick)", floor),
+                *((CALLS[c][0], v) for c, v in calls.items()),
+            ],
+            floor,
+            2,
+        ),
         "",
         *_table(
             f"`slacalc evaluate`, per ticket ({meta['tickets']} tickets less {meta['few']}), "
@@ -328,8 +330,8 @@ def main() -> None:
     unknown = [c for c in wanted if c not in known]
     if unknown:
         parser.error(f"unknown case {unknown[0]!r}; expected one of {', '.join(known)}")
-    if "floor" not in wanted:
-        wanted.insert(0, "floor")  # the yardstick of the relative column
+    if YARDSTICK not in wanted:
+        wanted.insert(0, YARDSTICK)  # the yardstick of the relative columns
     t0 = time.perf_counter()
     # one plain run first writes the bytecode caches the counted runs read
     subprocess.run([sys.executable, "-c", "import slacalc.pandas"], env=child_env(), check=True)

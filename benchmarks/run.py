@@ -47,6 +47,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _sections import run_time, write_page  # noqa: E402
 from peers import ADAPTERS, PEERS, Adapter, NaiveResult, NotExpressible  # noqa: E402
 from scenarios import CALENDARS, SCENARIOS, SPEED_CASES, ZURICH  # noqa: E402
 
@@ -590,7 +591,7 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "versions": versions,
-        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "when": run_time(),
         "load_start": load_average(),
     }
 
@@ -1091,8 +1092,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(data, indent=1, default=str))
     if args.write:
-        from _sections import write_page
-
         write_page(Path(args.write), report)
         log(f"wrote {args.write} ({data['seconds']:.0f} s)")
     else:
