@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
 from typing import IO, Any
 
 from slacalc._cli.ids import DuplicateIds
@@ -29,7 +30,8 @@ from slacalc._cli.options import (
     ticket_items,
     zone_of,
 )
-from slacalc._cli.sources import add_source_arguments
+from slacalc._cli.parallel import add_jobs_argument, jobs_of, judge_in_parts, serial_reason
+from slacalc._cli.sources import add_source_arguments, notify_on
 from slacalc._evaluation.evaluate import Outcome
 from slacalc._evaluation.tickets import Ticket
 from slacalc._files.records import BadRow
@@ -48,6 +50,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "add_evaluate_command",
     "cmd_evaluate",
+    "judge_ticket",
     "outcome_row",
 ]
 
@@ -160,6 +163,7 @@ def add_evaluate_command(sub: Any) -> None:
     )
     add_tz(p)
     add_source_arguments(p)
+    add_jobs_argument(p)
     p.set_defaults(handler=cmd_evaluate)
 
 
@@ -195,21 +199,21 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             reporter.row(args.file, line, item.message)
             return None
         seen.add(item.id, line)
-        problem = None if explicit else future_problem(item, now)
+        encoded, problem = judge_ticket(plan, item, now, explicit, args.metric, zone, writer.encode)
         if problem is not None:
             reporter.row(args.file, line, problem)
-            return None
-        try:
-            outcome = plan._outcome(item, now, args.metric, zone)  # that metric alone
-        except SlacalcError as exc:
-            reporter.row(args.file, line, str(exc))
-            return None
-        return writer.encode(outcome_row(outcome))
+        return encoded
 
     def tell() -> None:
         if progress:
             err.write(f"\r{count[0]:,} tickets evaluated, {reporter.bad} bad rows")
             err.flush()
+
+    def told(done: int) -> None:
+        before = count[0]
+        count[0] = done
+        if done // _PROGRESS_EVERY != before // _PROGRESS_EVERY:
+            tell()
 
     def columns(names: Sequence[str], values: Sequence[Sequence[str]]) -> list[Any]:
         from slacalc._analysis.chunked import evaluate_chunk
@@ -217,6 +221,19 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         return evaluate_chunk(names, values, plan, args.metric, now, explicit, zone, writer).done
 
     mode = None if args.source else engine_mode()
+    jobs = jobs_of(args)
+    reason = serial_reason(args, jobs)
+    if reason is not None:
+        reporter.note(args.file, reason)
+    elif jobs > 1 and args.source:
+        with open_output(args.out, out) as stream:
+            writer = RecordWriter(stream, fmt, EVALUATE_RECORD)
+            judged = judge_in_parts(
+                args, jobs, now, explicit, zone, writer, reporter, seen, told, notify_on(err)
+            )
+            writer.close()
+        count[0] = judged
+        return _finish(reporter, seen, count[0], progress, tell, err)
     with contextlib.ExitStack() as stack:
         # the input is opened first: a file that cannot be read stops the command before
         # anything is written
@@ -263,9 +280,43 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                     tell()
             writer.write_encoded(pending)
         writer.close()
+    return _finish(reporter, seen, count[0], progress, tell, err)
+
+
+def _finish(
+    reporter: Reporter,
+    seen: DuplicateIds,
+    count: int,
+    progress: bool,
+    tell: Callable[[], None],
+    err: IO[str],
+) -> int:
     if progress:
         tell()
         err.write("\n")
     if seen:
         reporter.warning(seen.warning() or "")
-    return reporter.summary(count[0], "ticket", "tickets")
+    return reporter.summary(count, "ticket", "tickets")
+
+
+def judge_ticket(
+    plan: Any,
+    ticket: Ticket,
+    now: datetime,
+    explicit: bool,
+    metric: str,
+    zone: tzinfo | None,
+    encode: Callable[[dict[str, Any]], Any],
+) -> tuple[Any, str | None]:
+    """One ticket's result record, encoded, and None; or None and why the ticket is a bad row.
+
+    *explicit*: ``--now`` was given (else an instant after *now* is refused).
+    """
+    problem = None if explicit else future_problem(ticket, now)
+    if problem is not None:
+        return None, problem
+    try:
+        outcome = plan._outcome(ticket, now, metric, zone)  # that metric alone
+    except SlacalcError as exc:
+        return None, str(exc)
+    return encode(outcome_row(outcome)), None

@@ -8,7 +8,7 @@ the helpdesk export, and yields ``(line, Ticket | BadRow)`` either way.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from slacalc._evaluation.tickets import Ticket
@@ -17,7 +17,7 @@ from slacalc._files.sources.registry import SOURCES, names, source
 from slacalc._files.sources.registry import ticket_rows as _ticket_rows
 from slacalc._files.tickets import BadRow
 
-__all__ = ["add_source_arguments", "add_sources_command", "ticket_rows"]
+__all__ = ["add_source_arguments", "add_sources_command", "notify_on", "ticket_rows"]
 
 
 def add_source_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,19 +48,23 @@ def ticket_rows(
     warning line) when it is given.
     """
     name = getattr(args, "source", None)
-
-    def notify(text: str) -> None:
-        if err is not None:
-            err.write(f"slacalc: warning: {text}\n")
-
     return _ticket_rows(
         path,
         name,
         getattr(args, "mapping", None),
         fmt=fmt if name is None else getattr(args, "input_format", None),
         order=getattr(args, "events_order", None),
-        notify=notify if err is not None else None,
+        notify=None if err is None else notify_on(err),
     )
+
+
+def notify_on(err: IO[str]) -> Callable[[str], None]:
+    """How a command names the values a source's mapping did not know: one warning line on *err*."""
+
+    def notify(text: str) -> None:
+        err.write(f"slacalc: warning: {text}\n")
+
+    return notify
 
 
 # ---------------------------------------------------------------------- slacalc sources

@@ -14,7 +14,7 @@ import warnings
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from collections.abc import Mapping as AbstractMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime, tzinfo
 from importlib import resources
@@ -803,6 +803,20 @@ def bad(
     if isinstance(exc, TicketError) and ticket and text.startswith(f"ticket {ticket!r}: "):
         text = text[len(f"ticket {ticket!r}: ") :]
     return BadRecord(line, f"{where}: {text}", position, ticket, field_name, value)
+
+
+def renumbered(item: BadRecord, before: int) -> BadRecord:
+    """*item* read from a part of a file with *before* records ahead of that part (``--jobs``).
+
+    Its position, and the ``record N`` its message begins with, count from
+    the start of the file; a reader numbers records from the start of its
+    stream.
+    """
+    said = f"record {item.position}"
+    if not before or not item.message.startswith(said):
+        return item
+    position = item.position + before
+    return replace(item, message=f"record {position}{item.message[len(said) :]}", position=position)
 
 
 def get_path(obj: object, path: str) -> object:

@@ -47,7 +47,12 @@ __all__ = ["read_frappe"]
 
 
 def read_frappe(
-    stream: IO[str], fmt: str, mapping: Mapping, tally: Tally, order: str | None = None
+    stream: IO[str],
+    fmt: str,
+    mapping: Mapping,
+    tally: Tally,
+    order: str | None = None,
+    first_line: int = 1,
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every HD Ticket of a Frappe export."""
     zone = zone_option(mapping)
@@ -62,7 +67,9 @@ def read_frappe(
     def build(record: dict[str, Any], m: Mapping, t: Tally) -> Draft:
         return _ticket(record, m, t, zone)
 
-    return ticket_records(stream, fmt, ("data", "message"), build, mapping, tally, "name")
+    return ticket_records(
+        stream, fmt, ("data", "message"), build, mapping, tally, "name", first_line=first_line
+    )
 
 
 def _changed(versions: Any) -> list[tuple[Any, str, Any, Any]]:

@@ -33,10 +33,17 @@ __all__ = ["read_freshdesk"]
 
 
 def read_freshdesk(
-    stream: IO[str], fmt: str, mapping: Mapping, tally: Tally, order: str | None = None
+    stream: IO[str],
+    fmt: str,
+    mapping: Mapping,
+    tally: Tally,
+    order: str | None = None,
+    first_line: int = 1,
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every ticket of a Freshdesk export."""
-    return ticket_records(stream, fmt, ("tickets", "results"), _ticket, mapping, tally)
+    return ticket_records(
+        stream, fmt, ("tickets", "results"), _ticket, mapping, tally, first_line=first_line
+    )
 
 
 def _ticket(record: dict[str, Any], mapping: Mapping, tally: Tally) -> Draft:

@@ -41,10 +41,17 @@ __all__ = ["read_jira"]
 
 
 def read_jira(
-    stream: IO[str], fmt: str, mapping: Mapping, tally: Tally, order: str | None = None
+    stream: IO[str],
+    fmt: str,
+    mapping: Mapping,
+    tally: Tally,
+    order: str | None = None,
+    first_line: int = 1,
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every issue of a Jira export."""
-    return ticket_records(stream, fmt, ("issues", "values"), _issue, mapping, tally, "key")
+    return ticket_records(
+        stream, fmt, ("issues", "values"), _issue, mapping, tally, "key", first_line=first_line
+    )
 
 
 def _who(author: Any, reporter: Any) -> str:

@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-__all__ = ["JsonError", "json_records"]
+__all__ = ["ENDS_READ", "JsonError", "json_records", "ticket_records"]
 
 _CHUNK = 1 << 20
 _MAX_RECORD = 256 << 20
@@ -38,27 +38,46 @@ class JsonError:
         self.column = column
         self.message = message
 
+    def bad(self, position: int) -> Any:
+        """The bad record a reader yields for this error at record *position*: the read's last."""
+        from slacalc._files.sources._core import BadRecord
+
+        return BadRecord(
+            self.line,
+            f"record {position}: {self.message} at line {self.line} column {self.column}; "
+            f"{ENDS_READ}",
+            position,
+        )
+
+
+#: How the bad record of a JSON syntax error ends: nothing after it is read.
+ENDS_READ = "the rest of the file cannot be read"
+
 
 def json_records(
-    stream: IO[str], page_keys: Sequence[str], *, lines: bool = False
+    stream: IO[str], page_keys: Sequence[str], *, lines: bool = False, first_line: int = 1
 ) -> Iterator[tuple[int, Any | JsonError]]:
     """Yield ``(line, record)`` for every record of a JSON or JSON Lines *stream*.
 
     A top-level array yields its elements; a top-level object that has one
     of *page_keys* holding an array is a page and yields that array's
     elements (its other members are skipped); any other top-level object is
-    a record. With *lines*, each line is one value (JSON Lines).
+    a record. With *lines*, each line is one value (JSON Lines), and
+    *first_line* is the number of the stream's first line (a part of a
+    longer file, as ``--jobs`` reads it).
     """
     if lines:
-        yield from _lines(stream, page_keys)
+        yield from _lines(stream, page_keys, first_line)
     else:
         yield from _Scanner(stream, tuple(page_keys)).run()
 
 
-def _lines(stream: IO[str], page_keys: Sequence[str]) -> Iterator[tuple[int, Any | JsonError]]:
+def _lines(
+    stream: IO[str], page_keys: Sequence[str], first_line: int = 1
+) -> Iterator[tuple[int, Any | JsonError]]:
     raw_decode = _DECODER.raw_decode
     keys = tuple(page_keys)
-    for line, text in enumerate(stream, start=1):
+    for line, text in enumerate(stream, start=first_line):
         # raw_decode is json.loads without its two whitespace regexes; anything it does not
         # take whole (leading blanks, a BOM, an error) goes through json.loads for its message
         try:
@@ -259,27 +278,21 @@ def ticket_records(
     mapping: Any,
     tally: Any,
     id_key: str = "id",
+    first_line: int = 1,
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for a source whose records are whole tickets.
 
     *build(record, mapping, tally)* returns the ticket's draft; any
-    ``SlacalcError`` it raises makes the record a bad record.
+    ``SlacalcError`` it raises makes the record a bad record. *first_line*:
+    as for :func:`json_records` (JSON Lines only).
     """
-    from slacalc._files.sources._core import BadRecord, RecordError, bad
+    from slacalc._files.sources._core import RecordError, bad
     from slacalc.exceptions import SlacalcError
 
-    records = json_records(stream, page_keys, lines=fmt == "jsonl")
+    records = json_records(stream, page_keys, lines=fmt == "jsonl", first_line=first_line)
     for position, (line, record) in enumerate(records, start=1):
         if isinstance(record, JsonError):
-            yield (
-                line,
-                BadRecord(
-                    record.line,
-                    f"record {position}: {record.message} at line {record.line} column "
-                    f"{record.column}; the rest of the file cannot be read",
-                    position,
-                ),
-            )
+            yield line, record.bad(position)
             return
         ident = record.get(id_key) if isinstance(record, dict) else None
         try:

@@ -15,7 +15,7 @@ from slacalc._files.sources.grouping import ORDERS
 from slacalc._files.tickets import TICKET_COLUMNS, BadRow, open_input, read_tickets
 from slacalc.exceptions import SourceError
 
-__all__ = ["SOURCES", "Source", "names", "read_rows", "source", "ticket_rows"]
+__all__ = ["SOURCES", "Source", "input_format", "names", "read_rows", "source", "ticket_rows"]
 
 Reader = Callable[..., Iterator[tuple[int, Any]]]
 
@@ -116,6 +116,11 @@ def source(name: str) -> Source:
     except KeyError:
         msg = f"source: unknown source {name!r}; expected one of {', '.join(SOURCES)}"
         raise SourceError(msg) from None
+
+
+def input_format(name: str, path: str, given: str | None = None) -> str:
+    """The format the *name* source reads *path* in: *given* (``--input-format``), else by its suffix."""
+    return _format(source(name), path, given)
 
 
 def _format(src: Source, path: str, given: str | None) -> str:

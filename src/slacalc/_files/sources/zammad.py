@@ -33,10 +33,17 @@ _SENDERS = {"1": "agent", "2": "customer", "3": "system"}
 
 
 def read_zammad(
-    stream: IO[str], fmt: str, mapping: Mapping, tally: Tally, order: str | None = None
+    stream: IO[str],
+    fmt: str,
+    mapping: Mapping,
+    tally: Tally,
+    order: str | None = None,
+    first_line: int = 1,
 ) -> Iterator[tuple[int, Any]]:
     """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every ticket of a Zammad export."""
-    return ticket_records(stream, fmt, ("tickets",), _ticket, mapping, tally, "number")
+    return ticket_records(
+        stream, fmt, ("tickets",), _ticket, mapping, tally, "number", first_line=first_line
+    )
 
 
 def _sender(article: AbstractMapping[str, Any], where: str) -> str:

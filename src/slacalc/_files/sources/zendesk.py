@@ -42,7 +42,7 @@ from slacalc._files.sources.grouping import Order, Split, group_rows
 from slacalc._files.sources.jsonstream import JsonError, json_records
 from slacalc.exceptions import SlacalcError
 
-__all__ = ["PAGE_KEYS", "read_zendesk"]
+__all__ = ["PAGE_KEYS", "is_ticket_event", "read_zendesk"]
 
 PAGE_KEYS = ("tickets", "ticket_events", "results", "records")
 _META = frozenset(
@@ -61,17 +61,27 @@ _META = frozenset(
 
 
 def read_zendesk(
-    stream: IO[str], fmt: str, mapping: Mapping, tally: Tally, order: Order | None = None
+    stream: IO[str],
+    fmt: str,
+    mapping: Mapping,
+    tally: Tally,
+    order: Order | None = None,
+    first_line: int = 1,
 ) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every ticket of a Zendesk export."""
-    records = json_records(stream, PAGE_KEYS, lines=fmt == "jsonl")
+    """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every ticket of a Zendesk export.
+
+    *first_line* > 1: *stream* is a part of a JSON Lines file of tickets (as
+    ``--jobs`` reads it) whose first line has that number; the shape of the
+    export is then known to be tickets, as its first record said.
+    """
+    records = json_records(stream, PAGE_KEYS, lines=fmt == "jsonl", first_line=first_line)
     position = 0
-    for line, record in records:
+    for line, record in records if first_line == 1 else ():  # the first record: which shape
         position += 1
         if isinstance(record, JsonError):
-            yield line, _json_bad(record, position)
+            yield line, record.bad(position)
             return
-        if isinstance(record, dict) and "child_events" in record:
+        if is_ticket_event(record):
             yield from _ticket_events(
                 line, position, record, records, mapping, tally, order or "any"
             )
@@ -81,18 +91,14 @@ def read_zendesk(
     for line, record in records:
         position += 1
         if isinstance(record, JsonError):
-            yield line, _json_bad(record, position)
+            yield line, record.bad(position)
             return
         yield line, _one(line, position, record, mapping, tally)
 
 
-def _json_bad(error: JsonError, position: int) -> BadRecord:
-    return BadRecord(
-        error.line,
-        f"record {position}: {error.message} at line {error.line} column {error.column}; "
-        "the rest of the file cannot be read",
-        position,
-    )
+def is_ticket_event(record: Any) -> bool:
+    """Whether *record* is one of the ticket events export (the file's first record tells its shape)."""
+    return isinstance(record, dict) and "child_events" in record
 
 
 def _one(line: int, position: int, record: Any, mapping: Mapping, tally: Tally) -> Any:
@@ -281,7 +287,7 @@ def _ticket_events(
         where = line
         while True:
             if isinstance(item, JsonError):
-                problems.append(_json_bad(item, pos))
+                problems.append(item.bad(pos))
                 return
             ident = item.get("ticket_id") if isinstance(item, dict) else None
             if ident in (None, ""):
