@@ -451,3 +451,40 @@ def test_source_tickets_pickle_with_their_customer() -> None:
         assert again == ticket
         assert (again.customer, again.source) == ("ACME AG", "events")
         assert again._events_us == ticket._events_us
+
+
+def _with_a_broken_line(lines: list[str]) -> tuple[str, str]:
+    """The JSON Lines *lines* as they are, and with a line that is not JSON after the first."""
+    return "\n".join(lines) + "\n", "\n".join([lines[0], '{"id": ', *lines[1:]]) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "lines"),
+    [
+        (
+            "zammad",
+            (FIXTURES / "zammad" / "tickets.jsonl").read_text().splitlines(),
+        ),
+        (
+            "zendesk",  # the ticket events export, one event per line: grouped after the read
+            [
+                json.dumps(e)
+                for e in json.loads((FIXTURES / "zendesk" / "ticket_events.json").read_text())[
+                    "ticket_events"
+                ]
+            ],
+        ),
+    ],
+)
+def test_a_line_that_is_not_json_costs_that_line_only(source: str, lines: list[str]) -> None:
+    """In JSON Lines a syntax error is one bad record; every ticket of the other lines is read."""
+    plain, broken = _with_a_broken_line([line for line in lines if line.strip()])
+    want = list(sources.read_rows(io.StringIO(plain), source, format="jsonl"))
+    got = list(sources.read_rows(io.StringIO(broken), source, format="jsonl"))
+    errors = [item for _, item in got if isinstance(item, sources.BadRecord)]
+    assert errors[0].message == "record 2: invalid JSON: Expecting value at line 2 column 8"
+    assert errors[0].line == 2
+    assert [t.id for _, t in got if not isinstance(t, sources.BadRecord)] == [
+        t.id for _, t in want if not isinstance(t, sources.BadRecord)
+    ]
+    assert len(errors) == 1 + sum(isinstance(t, sources.BadRecord) for _, t in want)

@@ -265,3 +265,21 @@ def test_evaluate_judges_the_asked_metric_alone(tmp_path: Path) -> None:
     assert code == 1
     assert list(csv.DictReader(io.StringIO(out))) == []
     assert "line 2: ticket 'T1': escalation: unknown escalation class 'bogus'" in err
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_export_that_is_not_utf8_is_refused_naming_the_byte(tmp_path: Path, jobs: str) -> None:
+    """A byte that is not UTF-8: exit 2 and a message with its line and column, not an internal error."""
+    lines = (ZENDESK / "unmapped.jsonl").read_bytes().splitlines(keepends=True)
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b"".join([*lines, b'{"id": 9, "subject": "Caf\xe9"}\n']))
+    code, _, err = run(
+        "evaluate", str(path), "--source", "zendesk", "--policy", "zitadel-2023",
+        "--plan", "extended", "--now", NOW, "--jobs", jobs,
+    )  # fmt: skip
+    assert code == 2
+    assert (
+        f"{path}: line {len(lines) + 1}: byte 0xE9 at column 26: not UTF-8 text; helpdesk "
+        "exports are read as UTF-8" in err
+    )
+    assert "internal error" not in err

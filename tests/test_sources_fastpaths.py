@@ -23,7 +23,7 @@ def _reference(text: str) -> list[tuple[int, Any]]:
         if not raw.strip():
             continue
         try:
-            value = json.loads(raw)
+            value = json.loads(raw.rstrip("\r\n"))  # an error's column on its own line
         except json.JSONDecodeError as exc:
             out.append((line, ("error", exc.colno, f"invalid JSON: {exc.msg}")))
             continue

@@ -38,7 +38,7 @@ from slacalc._cli.ids import DuplicateIds
 from slacalc._cli.options import Reporter, load_plan
 from slacalc._files.records import BadRow
 from slacalc._files.sources._core import BadRecord, Tally, renumbered
-from slacalc._files.sources.jsonstream import ENDS_READ, json_records
+from slacalc._files.sources.jsonstream import json_records
 from slacalc._files.sources.registry import input_format, source
 from slacalc._files.sources.zendesk import PAGE_KEYS, is_ticket_event
 from slacalc._files.tickets import open_input
@@ -114,7 +114,7 @@ def _first_is_ticket_event(path: str) -> bool:
 class Part:
     """What a worker sends back for one part, in the order of its lines."""
 
-    __slots__ = ("bad", "ended", "ids", "lines", "records", "rows", "unknown")
+    __slots__ = ("bad", "ids", "lines", "records", "rows", "unknown")
 
     def __init__(self) -> None:
         self.rows: list[Any] = []  # encoded result records, for RecordWriter.write_encoded
@@ -122,7 +122,6 @@ class Part:
         self.ids: list[str] = []  # of every ticket read, with its line (the duplicate-id warning)
         self.lines: list[int] = []
         self.records = 0  # records read: positions taken by this part
-        self.ended = False  # a JSON syntax error: nothing after it is read
         self.unknown: dict[tuple[str, str], int] = {}  # the mapping's unknown values, counted
 
 
@@ -168,10 +167,8 @@ def judge_part(reader: Any, mapping: Any, judge: Judge, first_line: int, text: s
     stream = io.StringIO(text, newline="")
     for line, item in reader(stream, "jsonl", mapping, tally, first_line=first_line):
         part.records += 1
-        if isinstance(item, BadRow):
+        if isinstance(item, BadRow):  # a line that is not JSON too: it costs that line
             part.bad.append((line, item))
-            if isinstance(item, BadRecord) and item.message.endswith(ENDS_READ):
-                part.ended = True
             continue
         part.ids.append(item.id)
         part.lines.append(line)
@@ -224,9 +221,8 @@ def judge_in_parts(
 ) -> int:
     """Judge ``args.file`` with *jobs* workers, writing as one process would; the good rows' count."""
     name = args.source
-    mapping = source(name).mapping(
-        getattr(args, "mapping", None)
-    )  # refused here, before any worker
+    # a mapping that cannot be read is refused here, before any worker starts
+    mapping = source(name).mapping(getattr(args, "mapping", None))
     tally = Tally(mapping)
     initargs = (
         args.policy, args.plan, args.metric, now, explicit, zone, writer.format, name,
@@ -239,9 +235,8 @@ def judge_in_parts(
     ) as pool:
         waiting: deque[Future[Part]] = deque()
         parts = _parts(args.file)
-        ended = False
         while True:
-            while len(waiting) < 2 * jobs and not ended:
+            while len(waiting) < 2 * jobs:
                 nxt = next(parts, None)
                 if nxt is None:
                     break
@@ -259,11 +254,6 @@ def judge_in_parts(
             before += part.records
             tally.counts.update(part.unknown)
             tell(count)
-            if part.ended:  # as one process: the rest of the file is not read
-                ended = True
-                for later in waiting:
-                    later.cancel()
-                break
     text = tally.message()
     if text is not None:
         notify(text)

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from slacalc._evaluation.tickets import Event, Ticket
 from slacalc._files.records import BadRow, read_records, shorten
-from slacalc.exceptions import SlacalcError, TicketError
+from slacalc.exceptions import InputFileError, SlacalcError, TicketError
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -245,8 +245,35 @@ def open_input(path: str) -> Iterator[IO[str]]:
     For the helpdesk-export readers, which parse JSON exports themselves;
     slacalc's own record files go through :class:`~slacalc._files.records.RecordFile`.
     """
-    if path == "-":
-        yield sys.stdin
-        return
-    with open(path, encoding="utf-8-sig", newline="") as stream:
-        yield stream
+    try:
+        if path == "-":
+            yield sys.stdin
+            return
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            yield stream
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
+
+
+def _not_utf8(path: str) -> InputFileError:
+    """The error for an export that is not UTF-8 text, naming its first undecodable byte.
+
+    The text stream decodes blocks of the file, so the place is found again
+    by decoding the file's lines one by one (only when the error happened).
+    """
+    where = ""
+    if path != "-":
+        with open(path, "rb") as raw:
+            for number, line in enumerate(raw, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    where = (
+                        f"line {number}: byte 0x{line[exc.start]:02X} at column {exc.start + 1}: "
+                    )
+                    break
+    name = "standard input" if path == "-" else path
+    return InputFileError(
+        f"{name}: {where}not UTF-8 text; helpdesk exports are read as UTF-8: convert the file "
+        "first (for example `iconv -f WINDOWS-1252 -t UTF-8`)"
+    )

@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-__all__ = ["ENDS_READ", "JsonError", "json_records", "ticket_records"]
+__all__ = ["JsonError", "json_records", "ticket_records"]
 
 _CHUNK = 1 << 20
 _MAX_RECORD = 256 << 20
@@ -29,29 +29,30 @@ _DECODER = json.JSONDecoder()
 
 
 class JsonError:
-    """A place in the file that is not valid JSON (yielded instead of a record)."""
+    """A place in the file that is not valid JSON (yielded instead of a record).
 
-    __slots__ = ("column", "line", "message")
+    *ends*: nothing after it can be read (inside an array or a page); in JSON
+    Lines the error costs its line and the next line is read.
+    """
 
-    def __init__(self, line: int, column: int, message: str) -> None:
+    __slots__ = ("column", "ends", "line", "message")
+
+    def __init__(self, line: int, column: int, message: str, *, ends: bool = True) -> None:
         self.line = line
         self.column = column
         self.message = message
+        self.ends = ends
 
     def bad(self, position: int) -> Any:
-        """The bad record a reader yields for this error at record *position*: the read's last."""
+        """The bad record a reader yields for this error, record *position* of the file."""
         from slacalc._files.sources._core import BadRecord
 
+        rest = "; the rest of the file cannot be read" if self.ends else ""
         return BadRecord(
             self.line,
-            f"record {position}: {self.message} at line {self.line} column {self.column}; "
-            f"{ENDS_READ}",
+            f"record {position}: {self.message} at line {self.line} column {self.column}{rest}",
             position,
         )
-
-
-#: How the bad record of a JSON syntax error ends: nothing after it is read.
-ENDS_READ = "the rest of the file cannot be read"
 
 
 def json_records(
@@ -89,9 +90,11 @@ def _lines(
             if text.isspace():
                 continue
             try:
-                value = json.loads(text)
+                value = json.loads(
+                    text.rstrip("\r\n")
+                )  # an error placed on this line, not past its end
             except json.JSONDecodeError as exc:
-                yield line, JsonError(line, exc.colno, f"invalid JSON: {exc.msg}")
+                yield line, JsonError(line, exc.colno, f"invalid JSON: {exc.msg}", ends=False)
                 continue
         if type(value) is dict:
             for key in keys:
@@ -293,7 +296,9 @@ def ticket_records(
     for position, (line, record) in enumerate(records, start=1):
         if isinstance(record, JsonError):
             yield line, record.bad(position)
-            return
+            if record.ends:
+                return
+            continue
         ident = record.get(id_key) if isinstance(record, dict) else None
         try:
             if not isinstance(record, dict):

@@ -78,9 +78,11 @@ def read_zendesk(
     position = 0
     for line, record in records if first_line == 1 else ():  # the first record: which shape
         position += 1
-        if isinstance(record, JsonError):
+        if isinstance(record, JsonError):  # the shape is told by the first record itself
             yield line, record.bad(position)
-            return
+            if record.ends:
+                return
+            continue
         if is_ticket_event(record):
             yield from _ticket_events(
                 line, position, record, records, mapping, tally, order or "any"
@@ -92,7 +94,9 @@ def read_zendesk(
         position += 1
         if isinstance(record, JsonError):
             yield line, record.bad(position)
-            return
+            if record.ends:
+                return
+            continue
         yield line, _one(line, position, record, mapping, tally)
 
 
@@ -288,14 +292,16 @@ def _ticket_events(
         while True:
             if isinstance(item, JsonError):
                 problems.append(item.bad(pos))
-                return
-            ident = item.get("ticket_id") if isinstance(item, dict) else None
-            if ident in (None, ""):
-                problems.append(
-                    bad(where, pos, None, RecordError("ticket_id", ident, "the ticket's id"))
-                )
+                if item.ends:
+                    return
             else:
-                yield where, str(ident), [pos, item]
+                ident = item.get("ticket_id") if isinstance(item, dict) else None
+                if ident in (None, ""):
+                    problems.append(
+                        bad(where, pos, None, RecordError("ticket_id", ident, "the ticket's id"))
+                    )
+                else:
+                    yield where, str(ident), [pos, item]
             nxt = next(rest, None)
             if nxt is None:
                 return
