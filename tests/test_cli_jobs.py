@@ -119,9 +119,10 @@ def lines(draw: st.DrawFn) -> list[str]:
 )
 @given(
     text=lines(),
-    part=st.integers(1, 4),
+    part=st.integers(1, 3000),
     fmt=st.sampled_from(["csv", "jsonl", "json"]),
-    crlf=st.booleans(),
+    ends=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=3),
+    bom=st.booleans(),
 )
 def test_jobs_write_what_one_process_writes(
     tmp_path: Path,
@@ -129,12 +130,18 @@ def test_jobs_write_what_one_process_writes(
     text: list[str],
     part: int,
     fmt: str,
-    crlf: bool,
+    ends: list[str],
+    bom: bool,
 ) -> None:
-    """--jobs 2 with parts of 1-4 lines: output, messages and exit code of --jobs 1, byte for byte."""
+    """--jobs 2, parts of 1-3,000 bytes: output, messages and exit code of --jobs 1, byte for byte.
+
+    A ticket's line is some 700 bytes: a part holds none, one or a few lines;
+    lines end in LF, CRLF or a lone CR, mixed (one process reads universal newlines).
+    """
     path = tmp_path / "export.jsonl"
-    path.write_bytes(("\r\n" if crlf else "\n").join(text).encode())
-    monkeypatch.setattr(parallel, "PART_LINES", part)
+    joined = "".join(line + ends[i % len(ends)] for i, line in enumerate(text))
+    path.write_bytes(("\ufeff" if bom else "").encode() + joined.encode())
+    monkeypatch.setattr(parallel, "PART_BYTES", part)
     one = run("evaluate", str(path), *ARGS, "--format", fmt, "--jobs", "1")
     two = run("evaluate", str(path), *ARGS, "--format", fmt, "--jobs", "2")
     assert two == one
@@ -159,7 +166,7 @@ def test_a_file_cut_in_many_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     ]
     path = tmp_path / "export.jsonl"
     path.write_text("\n".join(records) + "\n", encoding="utf-8")
-    monkeypatch.setattr(parallel, "PART_LINES", 1)
+    monkeypatch.setattr(parallel, "PART_BYTES", 1)  # a part per line
     code, out, err = run("evaluate", str(path), *ARGS, "--jobs", "2")
     assert (code, out, err) == run("evaluate", str(path), *ARGS)
     assert [row.split(",")[0] for row in out.splitlines()[1:]] == ["1", "2"]
@@ -183,7 +190,7 @@ def test_a_line_that_is_not_json_costs_that_line(
     good = [json.dumps(ticket(i, 2 + i, "high", "open", True)) for i in range(1, 7)]
     path = tmp_path / "export.jsonl"
     path.write_text("\n".join([*good[:2], '{"id": ', *good[2:]]) + "\n", encoding="utf-8")
-    monkeypatch.setattr(parallel, "PART_LINES", 1)
+    monkeypatch.setattr(parallel, "PART_BYTES", 1)  # a part per line
     code, out, err = run("evaluate", str(path), *ARGS, "--jobs", "2")
     assert (code, out, err) == run("evaluate", str(path), *ARGS)
     assert [row.split(",")[0] for row in out.splitlines()[1:]] == ["1", "2", "3", "4", "5", "6"]
@@ -193,7 +200,7 @@ def test_a_line_that_is_not_json_costs_that_line(
 
 def test_other_sources_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Zammad's fixture (JSON Lines) cut at every line gives one process's output."""
-    monkeypatch.setattr(parallel, "PART_LINES", 1)
+    monkeypatch.setattr(parallel, "PART_BYTES", 1)  # a part per line
     path = HERE / "fixtures" / "sources" / "zammad" / "tickets.jsonl"
     argv = (
         "evaluate",

@@ -2,12 +2,13 @@
 
 One line of JSON Lines is one record (or one page of records) and depends on
 no other line, so the file can be cut at any line. The command's own
-process reads the lines and hands them out in parts of :data:`PART_LINES`
-lines; each worker process reads its part with the source's reader (told
-the number of the part's first line), judges the tickets and encodes the
-result records exactly as one process would, and sends back what the
-command writes: the records, the bad rows, the ids (for the duplicate-id
-warning) and the mapping's unknown values. The command writes the parts in
+process reads the file in blocks of about :data:`PART_BYTES` bytes cut after
+a line end (without decoding them: it only counts their lines) and hands
+them out; each worker process decodes its part, reads it with the source's
+reader (told the number of the part's first line), judges the tickets and
+encodes the result records exactly as one process would, and sends back
+what the command writes: the records' text, the bad rows, the ids (for the
+duplicate-id warning) and the mapping's unknown values. The command writes the parts in
 input order, so the output, the messages and the exit code are those of one
 process, byte for byte; only the records' positions in the messages
 ("record N") are counted on from the parts before (:func:`renumbered`).
@@ -41,14 +42,14 @@ from slacalc._files.sources._core import BadRecord, Tally, renumbered
 from slacalc._files.sources.jsonstream import json_records
 from slacalc._files.sources.registry import input_format, source
 from slacalc._files.sources.zendesk import PAGE_KEYS, is_ticket_event
-from slacalc._files.tickets import open_input
+from slacalc._files.tickets import not_utf8, open_input
 from slacalc._files.writers import RecordWriter
 
-__all__ = ["PART_LINES", "Part", "add_jobs_argument", "jobs_of", "judge_in_parts", "serial_reason"]
+__all__ = ["PART_BYTES", "Part", "add_jobs_argument", "jobs_of", "judge_in_parts", "serial_reason"]
 
-#: Lines of the file per part handed to a worker: about 2 MB of a Zendesk export with audits,
-#: large enough that sending it costs little beside judging it.
-PART_LINES = 2_000
+#: Bytes of the file per part handed to a worker (cut after a line end): about 2,000 tickets of a
+#: Zendesk export with audits, large enough that sending it costs little beside judging it.
+PART_BYTES = 2 << 20
 
 #: The sources whose JSON Lines records stand alone (Zendesk: unless it is the events export).
 _LINE_SOURCES = ("zendesk", "jira", "zammad", "freshdesk", "frappe")
@@ -114,10 +115,12 @@ def _first_is_ticket_event(path: str) -> bool:
 class Part:
     """What a worker sends back for one part, in the order of its lines."""
 
-    __slots__ = ("bad", "ids", "lines", "records", "rows", "unknown")
+    __slots__ = ("bad", "count", "ids", "lines", "records", "text", "undecodable", "unknown")
 
     def __init__(self) -> None:
-        self.rows: list[Any] = []  # encoded result records, for RecordWriter.write_encoded
+        self.text = ""  # the result records, as RecordWriter.block makes them
+        self.count = 0  # how many
+        self.undecodable = False  # the part is not UTF-8 text: the command says where
         self.bad: list[tuple[int, BadRow | str]] = []  # (line, bad record or the judge's problem)
         self.ids: list[str] = []  # of every ticket read, with its line (the duplicate-id warning)
         self.lines: list[int] = []
@@ -149,6 +152,7 @@ def _start_worker(
     src = source(name)
     _WORKER["reader"] = src.reader
     _WORKER["mapping"] = src.mapping(mapping)
+    _WORKER["block"] = writer.block
 
     def judge(ticket: Any) -> tuple[Any, str | None]:
         return judge_ticket(judged_plan, ticket, now, explicit, metric, zone, writer.encode)
@@ -156,14 +160,30 @@ def _start_worker(
     _WORKER["judge"] = judge
 
 
-def _work(first_line: int, text: str) -> Part:
-    return judge_part(_WORKER["reader"], _WORKER["mapping"], _WORKER["judge"], first_line, text)
+def _work(first_line: int, data: bytes) -> Part:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        part = Part()
+        part.undecodable = True
+        return part
+    return judge_part(
+        _WORKER["reader"], _WORKER["mapping"], _WORKER["judge"], _WORKER["block"], first_line, text
+    )
 
 
-def judge_part(reader: Any, mapping: Any, judge: Judge, first_line: int, text: str) -> Part:
+def judge_part(
+    reader: Any,
+    mapping: Any,
+    judge: Judge,
+    block: Callable[[list[Any]], str],
+    first_line: int,
+    text: str,
+) -> Part:
     """Read and judge the lines *text*, the first of them line *first_line* of the file."""
     part = Part()
     tally = Tally(mapping)
+    rows: list[Any] = []
     stream = io.StringIO(text, newline="")
     for line, item in reader(stream, "jsonl", mapping, tally, first_line=first_line):
         part.records += 1
@@ -176,7 +196,8 @@ def judge_part(reader: Any, mapping: Any, judge: Judge, first_line: int, text: s
         if problem is not None:
             part.bad.append((line, problem))
         else:
-            part.rows.append(encoded)
+            rows.append(encoded)
+    part.text, part.count = block(rows), len(rows)
     part.unknown = dict(tally.counts)
     return part
 
@@ -184,19 +205,46 @@ def judge_part(reader: Any, mapping: Any, judge: Judge, first_line: int, text: s
 # ---------------------------------------------------------------------- the command's process
 
 
-def _parts(path: str) -> Iterator[tuple[int, str]]:
-    """``(first line, text)`` of the file's parts of :data:`PART_LINES` lines."""
-    with open_input(path) as stream:
+def _parts(path: str) -> Iterator[tuple[int, bytes]]:
+    """``(first line, bytes)`` of the file's parts: blocks of about :data:`PART_BYTES` cut after a line end.
+
+    The bytes are not decoded here; their lines are counted as the text
+    stream of one process counts them (universal newlines: a lone carriage
+    return ends a line too). A byte-order mark at the start is skipped.
+    """
+    with open(path, "rb") as stream:
         first = 1
-        lines: list[str] = []
-        for text in stream:
-            lines.append(text)
-            if len(lines) == PART_LINES:
-                yield first, "".join(lines)
-                first += PART_LINES
-                lines = []
-        if lines:
-            yield first, "".join(lines)
+        rest = stream.read(3)
+        if rest == b"\xef\xbb\xbf":
+            rest = b""
+        while True:
+            chunk = stream.read(PART_BYTES)
+            data = rest + chunk
+            if not chunk:
+                if data:
+                    yield first, data
+                return
+            # after the last line end: a LF, or a lone CR (one not at the end: a LF may follow)
+            cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1)) + 1
+            if cut == 0:  # no line end yet: read on
+                rest = data
+                continue
+            data, rest = data[:cut], data[cut:]
+            yield first, data
+            first += _line_count(data)
+
+
+def _line_count(data: bytes) -> int:
+    """The lines of *data* (which ends with a line end), as a text stream with universal newlines counts them.
+
+    A CR that ends *data* is followed by something other than a LF (see
+    :func:`_parts`), so it ends a line of its own, as every lone CR does.
+    """
+    lines = data.count(b"\n")
+    crs = data.count(b"\r")
+    if crs:
+        lines += crs - data.count(b"\r\n")  # a lone carriage return ends a line of its own
+    return lines
 
 
 def _context() -> Any:
@@ -244,13 +292,15 @@ def judge_in_parts(
             if not waiting:
                 break
             part = waiting.popleft().result()
+            if part.undecodable:
+                raise not_utf8(args.file)
             for line, bad in part.bad:
                 if isinstance(bad, BadRecord):
                     bad = renumbered(bad, before)
                 reporter.row(args.file, line, bad if isinstance(bad, str) else bad.message)
             seen.add_many(part.ids, part.lines)
-            writer.write_encoded(part.rows)
-            count += len(part.rows)
+            writer.write_block(part.text, part.count)
+            count += part.count
             before += part.records
             tally.counts.update(part.unknown)
             tell(count)

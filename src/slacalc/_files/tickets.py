@@ -26,6 +26,7 @@ __all__ = [
     "EVENT_COLUMNS",
     "TICKET_COLUMNS",
     "BadRow",
+    "not_utf8",
     "open_input",
     "parse_instant",
     "read_records",
@@ -252,10 +253,10 @@ def open_input(path: str) -> Iterator[IO[str]]:
         with open(path, encoding="utf-8-sig", newline="") as stream:
             yield stream
     except UnicodeDecodeError:
-        raise _not_utf8(path) from None
+        raise not_utf8(path) from None
 
 
-def _not_utf8(path: str) -> InputFileError:
+def not_utf8(path: str) -> InputFileError:
     """The error for an export that is not UTF-8 text, naming its first undecodable byte.
 
     The text stream decodes blocks of the file, so the place is found again

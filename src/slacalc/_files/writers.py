@@ -23,6 +23,7 @@ missing    ``null``                            empty
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -280,27 +281,40 @@ class RecordWriter:
         A CSV record may also be its line, joined already (no line end): the
         caller vouches that no field needed quotes.
         """
-        if not items:
+        if items:
+            self.write_block(self.block(items), len(items))
+
+    def block(self, items: Sequence[Any]) -> str:
+        """The text of the encoded records *items*, for :meth:`write_block` (of a writer of this format).
+
+        ``slacalc evaluate --jobs`` has its workers make the text of their
+        records, and the command writes it.
+        """
+        if self._csv is None:
+            return ("\n".join(items) + "\n") if self.format == "jsonl" else ",\n  ".join(items)
+        # a CSV record is its fields (a list), or its line already joined (a str)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        start = 0
+        for end in range(len(items) + 1):
+            if end == len(items) or isinstance(items[end], str) != isinstance(items[start], str):
+                run = items[start:end]
+                if run and isinstance(run[0], str):
+                    out.write("\n".join(run) + "\n")
+                elif run:
+                    writer.writerows(run)
+                start = end
+        return out.getvalue()
+
+    def write_block(self, text: str, count: int) -> None:
+        """Write *text*, the :meth:`block` of *count* records (nothing when there are none)."""
+        if not count:
             return
-        if self._csv is not None:
-            # a CSV record is its fields (a list), or its line already joined (a str)
-            start = 0
-            for end in range(len(items) + 1):
-                if end == len(items) or isinstance(items[end], str) != isinstance(
-                    items[start], str
-                ):
-                    run = items[start:end]
-                    if run and isinstance(run[0], str):
-                        self.out.write("\n".join(run) + "\n")
-                    elif run:
-                        self._csv.writerows(run)
-                    start = end
-        elif self.format == "jsonl":
-            self.out.write("\n".join(items) + "\n")
+        if self.format == "json":
+            self.out.write(("[\n  " if self.count == 0 else ",\n  ") + text)
         else:
-            head = "[\n  " if self.count == 0 else ",\n  "
-            self.out.write(head + ",\n  ".join(items))
-        self.count += len(items)
+            self.out.write(text)
+        self.count += count
 
     def write_all(self, records: Sequence[Mapping[str, Any]]) -> None:
         """Write every record of *records*."""
