@@ -40,6 +40,22 @@ def write_page(path: Path, page: str) -> None:
         text += "\n\n" + section.rstrip("\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n", encoding="utf-8")
+    restate_speed_notes(path)
+
+
+_SPEED = re.compile(r"Machine speed in this run: .*? took ([0-9.]+) µs per call[^\n]*")
+
+
+def restate_speed_notes(page: Path) -> None:
+    """Put the floor of the calendar tables now on *page* into every section's speed line.
+
+    Each section recorded its own floor; the ratio to the tables' floor is
+    worked out again from that figure when the tables are recorded anew.
+    """
+    text = page.read_text(encoding="utf-8")
+    new = _SPEED.sub(lambda m: speed_note(float(m.group(1)), page), text)
+    if new != text:
+        page.write_text(new, encoding="utf-8")
 
 
 def run_time() -> str:

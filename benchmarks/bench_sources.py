@@ -167,7 +167,12 @@ def section(
         "",
         "The readers hold one record (or one ticket's rows) at a time, so memory does not "
         "grow with the tickets (only the set of ticket ids kept for the duplicate-id warning "
-        "does). On a shared machine compare CPU time, not wall time. Reproduce with "
+        "does). `zendesk-jobs` reads the same export with `--jobs 2`: the command cuts it into "
+        "parts at line ends and two worker processes judge them "
+        "([the command line](cli.md#large-exports-evaluate---jobs-n)); its CPU time is that of "
+        "the three processes together, and on this virtual machine two busy cores each run "
+        "slower than one alone, so it is higher than one process's. On a shared machine "
+        "compare CPU time, not wall time. Reproduce with "
         f"`python benchmarks/bench_sources.py --tickets {tickets}` "
         "(`--cases zendesk,zendesk-jobs,events` for the goals).",
         "",
