@@ -251,6 +251,18 @@ def test_what_cannot_be_cut_is_read_in_one_process(name: str, source: str, expec
     assert err.replace(notes[0], "") == one[2]
 
 
+def test_slacalcs_own_file_is_read_in_one_process() -> None:
+    """--jobs on slacalc's own CSV: a note, and the output of one process."""
+    argv = ("evaluate", "examples/tickets.csv", *ARGS[2:])
+    code, out, err = run(*argv, "--jobs", "2")
+    note = (
+        "examples/tickets.csv: note: --jobs: slacalc's own ticket files are read in one process "
+        "(a big CSV file takes the column engine)\n"
+    )
+    assert err.startswith(note)
+    assert (code, out, err[len(note) :]) == run(*argv)
+
+
 def test_the_ticket_events_export_in_json_lines_is_read_in_one_process(tmp_path: Path) -> None:
     """Zendesk's ticket events spread a ticket over the file: --jobs reads them in one process."""
     pages = json.loads(
@@ -288,3 +300,20 @@ def test_renumbered_counts_from_the_start_of_the_file() -> None:
     assert renumbered(item, 0) is item
     other = BadRecord(5, "line 5 (ticket 'T'): bad", 5, "T")  # numbered by line: already right
     assert renumbered(other, 40) is other
+
+
+def test_workers_started_by_spawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where fork is not used (macOS, Windows), spawned workers get all they need as arguments."""
+    import multiprocessing
+
+    path = tmp_path / "export.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(ticket(i, 2 + i, "high", "open", i % 2 == 0)) for i in range(1, 6))
+        + "\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(parallel, "PART_BYTES", 1)
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    one = run("evaluate", str(path), *ARGS)
+    assert run("evaluate", str(path), *ARGS, "--jobs", "2") == one
+    assert one[1].count("\n") == 6

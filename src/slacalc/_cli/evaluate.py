@@ -229,8 +229,9 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         with open_output(args.out, out) as stream:
             writer = RecordWriter(stream, fmt, EVALUATE_RECORD)
             judged = judge_in_parts(
-                args, jobs, now, explicit, zone, writer, reporter, seen, told, notify_on(err)
-            )
+                args, jobs, now, explicit, zone, writer, reporter, seen, told, notify_on(err),
+                judge_ticket,
+            )  # fmt: skip
             writer.close()
         count[0] = judged
         return _finish(reporter, seen, count[0], progress, tell, err)

@@ -43,7 +43,7 @@ from slacalc._files.sources.jsonstream import json_records
 from slacalc._files.sources.registry import input_format, source
 from slacalc._files.sources.zendesk import PAGE_KEYS, is_ticket_event
 from slacalc._files.tickets import not_utf8, open_input
-from slacalc._files.writers import RecordWriter
+from slacalc._files.writers import RecordSchema, RecordWriter
 
 __all__ = ["PART_BYTES", "Part", "add_jobs_argument", "jobs_of", "judge_in_parts", "serial_reason"]
 
@@ -91,7 +91,7 @@ def serial_reason(args: argparse.Namespace, jobs: int) -> str | None:
         return None
     name = getattr(args, "source", None)
     if name is None:
-        return None  # slacalc's own files take the column engine, which --jobs does not split
+        return "--jobs: slacalc's own ticket files are read in one process (a big CSV file takes the column engine)"
     if name not in _LINE_SOURCES:
         return f"--jobs: the {name} source is read in one process (a ticket's rows go together)"
     if args.file == "-":
@@ -142,13 +142,13 @@ def _start_worker(
     explicit: bool,
     zone: tzinfo | None,
     fmt: str,
+    schema: RecordSchema,
+    judge_ticket: Callable[..., tuple[Any, str | None]],
     name: str,
     mapping: str | None,
 ) -> None:
-    from slacalc._cli.evaluate import EVALUATE_RECORD, judge_ticket
-
     judged_plan = load_plan(policy, plan)
-    writer = RecordWriter(io.StringIO(), fmt, EVALUATE_RECORD)
+    writer = RecordWriter(io.StringIO(), fmt, schema)
     src = source(name)
     _WORKER["reader"] = src.reader
     _WORKER["mapping"] = src.mapping(mapping)
@@ -266,15 +266,21 @@ def judge_in_parts(
     seen: DuplicateIds,
     tell: Callable[[int], None],
     notify: Callable[[str], None],
+    judge_ticket: Callable[..., tuple[Any, str | None]],
 ) -> int:
-    """Judge ``args.file`` with *jobs* workers, writing as one process would; the good rows' count."""
+    """Judge ``args.file`` with *jobs* workers, writing as one process would; the good rows' count.
+
+    *judge_ticket* is ``slacalc._cli.evaluate.judge_ticket`` (given, not imported: the
+    command's module imports this one), called in the workers with the plan, a
+    ticket, *now*, *explicit*, the metric, *zone* and the writer's ``encode``.
+    """
     name = args.source
     # a mapping that cannot be read is refused here, before any worker starts
     mapping = source(name).mapping(getattr(args, "mapping", None))
     tally = Tally(mapping)
     initargs = (
-        args.policy, args.plan, args.metric, now, explicit, zone, writer.format, name,
-        getattr(args, "mapping", None),
+        args.policy, args.plan, args.metric, now, explicit, zone, writer.format, writer.schema,
+        judge_ticket, name, getattr(args, "mapping", None),
     )  # fmt: skip
     count = 0
     before = 0  # records read by the parts already written
