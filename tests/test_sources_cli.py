@@ -283,3 +283,31 @@ def test_an_export_that_is_not_utf8_is_refused_naming_the_byte(tmp_path: Path, j
         "exports are read as UTF-8" in err
     )
     assert "internal error" not in err
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("command", ["evaluate", "due", "credits", "explain"])
+def test_an_export_that_cannot_be_opened_stops_before_any_output(
+    tmp_path: Path, command: str, jobs: str
+) -> None:
+    """A missing export: exit 2, its name and 'no such file', as for slacalc's own files; nothing on stdout."""
+    path = tmp_path / "missing.jsonl"
+    argv = [command, str(path), "--source", "zendesk", "--policy", "zitadel-2023", "--now", NOW]
+    argv += {
+        "evaluate": ["--plan", "extended", "--jobs", jobs],
+        "due": ["--plan", "extended"],
+        "credits": [
+            "--plan",
+            "extended",
+            "--customer",
+            "C",
+            "--term-start",
+            "2026-01-01",
+            "--term-end",
+            "2026-12-31",
+        ],
+        "explain": ["--plan", "extended", "--id", "1"],
+    }[command]
+    code, out, err = run(*argv)
+    assert (code, out) == (2, "")
+    assert f"{path}: no such file" in err

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slacalc._engine.calendar import to_us
 from slacalc._evaluation.tickets import Ticket
-from slacalc._files.records import INPUT_FORMATS, Chunk, RecordFile
+from slacalc._files.records import INPUT_FORMATS, Chunk, RecordFile, open_bytes
 from slacalc._files.tickets import TICKET_COLUMNS, parse_instant, ticket_or_bad_row
 from slacalc._files.writers import OUTPUT_FORMATS
 from slacalc._typing import METRICS
@@ -322,6 +322,8 @@ def ticket_items(
     if getattr(args, "source", None):
         from slacalc._cli.sources import ticket_rows
 
+        if path != "-":  # a file that cannot be opened stops the command before any output
+            open_bytes(path).close()
         yield ((line, item, None) for line, item in ticket_rows(args, path, None, reporter.stderr))
         return
     with open_records(args, path, TICKET_COLUMNS) as records:

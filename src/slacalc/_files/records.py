@@ -59,6 +59,7 @@ __all__ = [
     "Chunk",
     "RecordFile",
     "format_from_name",
+    "open_bytes",
     "read_records",
     "shorten",
 ]
@@ -345,7 +346,7 @@ class RecordFile:
                 raise InputFileError(msg)
         self._delimiter = delimiter
         if stream is None:
-            stream = _open(path)
+            stream = open_bytes(path)
         if not hasattr(stream, "peek"):
             stream = io.BufferedReader(cast(Any, stream))
         self._stream: Any = stream
@@ -1087,7 +1088,8 @@ def _rest(head: bytes, stream: IO[bytes]) -> Iterator[bytes]:
         yield line
 
 
-def _open(path: str) -> IO[bytes]:
+def open_bytes(path: str) -> IO[bytes]:
+    """*path* opened for reading bytes (standard input for ``-``); a clear error when it cannot be."""
     if path == "-":
         stdin = sys.stdin
         buffer = getattr(stdin, "buffer", None)

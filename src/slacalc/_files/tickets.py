@@ -10,6 +10,7 @@ for instance, is a bad row, never turned into text.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import re
 import sys
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from slacalc._evaluation.tickets import Event, Ticket
-from slacalc._files.records import BadRow, read_records, shorten
+from slacalc._files.records import BadRow, open_bytes, read_records, shorten
 from slacalc.exceptions import InputFileError, SlacalcError, TicketError
 
 __all__ = [
@@ -250,7 +251,8 @@ def open_input(path: str) -> Iterator[IO[str]]:
         if path == "-":
             yield sys.stdin
             return
-        with open(path, encoding="utf-8-sig", newline="") as stream:
+        # the same errors as slacalc's own files for a missing file or a folder
+        with io.TextIOWrapper(open_bytes(path), encoding="utf-8-sig", newline="") as stream:
             yield stream
     except UnicodeDecodeError:
         raise not_utf8(path) from None
