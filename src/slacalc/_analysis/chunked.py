@@ -33,6 +33,7 @@ import numpy.typing as npt
 
 from slacalc._analysis.arrays import NA, STATUSES, _evaluate_fast, _Rows, _versions
 from slacalc._engine.calendar import EPOCH, MAX_US, MIN_US, from_us
+from slacalc._engine.epoch import DAY_US
 from slacalc._files.tickets import EVENT_COLUMNS
 from slacalc._files.writers import RecordWriter, json_string
 from slacalc._typing import CLASSIC_METRICS
@@ -55,7 +56,6 @@ __all__ = [
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
-DAY_US = 86_400_000_000
 _US = timedelta(microseconds=1)
 _DAYS_BEFORE_MONTH = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334])
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])

@@ -48,6 +48,7 @@ from slacalc._cli.options import (
 from slacalc._cli.sources import add_source_arguments
 from slacalc._engine.calendar import to_us
 from slacalc._engine.durations import NoObjective, parse_duration
+from slacalc._engine.epoch import DAY_US
 from slacalc._engine.words import plural
 from slacalc._evaluation.credits import ContractBook
 from slacalc._evaluation.tickets import Ticket
@@ -129,7 +130,7 @@ def horizon(text: str) -> timedelta:
     if isinstance(parsed, NoObjective):
         msg = f"--within: {text!r} is no amount of time; expected e.g. '2 hours' or 'PT30M'"
         raise DurationError(msg)
-    return parsed.fixed + timedelta(microseconds=int(parsed.business_days * 86_400_000_000))
+    return parsed.fixed + timedelta(microseconds=int(parsed.business_days * DAY_US))
 
 
 def row(timer: Timer, now: datetime, tz: tzinfo | None) -> dict[str, Any]:

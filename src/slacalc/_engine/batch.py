@@ -34,7 +34,7 @@ import numpy.typing as npt
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
 
 # the calendar module imports this one (lazily): the constants come from the module both import
-from slacalc._engine.epoch import EPOCH, MAX_US, MIN_US, US, from_us
+from slacalc._engine.epoch import DAY_US, EPOCH, MAX_US, MIN_US, US, from_us
 from slacalc.exceptions import (
     CalendarError,
     CalendarNeverOpensError,
@@ -61,8 +61,6 @@ __all__ = [
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 Errors = Literal["raise", "coerce"]
-
-_DAY_US = 86_400_000_000
 
 
 #: NumPy's NaT as an int64 (the smallest int64).
@@ -404,8 +402,8 @@ def _datetime64(
     else:
         ints = flat.view(np.int64)
         # a day beyond the range, in the array's own unit: anything inside converts without overflow
-        lo = int(np.datetime64(MIN_US - _DAY_US, "us").astype(arr.dtype).astype(np.int64)) - 1
-        hi = int(np.datetime64(MAX_US + _DAY_US, "us").astype(arr.dtype).astype(np.int64)) + 1
+        lo = int(np.datetime64(MIN_US - DAY_US, "us").astype(arr.dtype).astype(np.int64)) - 1
+        hi = int(np.datetime64(MAX_US + DAY_US, "us").astype(arr.dtype).astype(np.int64)) + 1
         if int(ints.min()) < lo or int(ints.max()) > hi:
             bad = (ints < lo) | (ints > hi)  # NaT is the smallest int64
             flat = np.where(bad, np.datetime64(0, "us").astype(arr.dtype), flat)

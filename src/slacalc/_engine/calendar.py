@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slacalc._engine.durations import Duration, NoObjective, parse_duration
 
 # re-exported (``as``): the other layers import the epoch, the range and from_us from here
+from slacalc._engine.epoch import DAY_US
 from slacalc._engine.epoch import EPOCH as EPOCH
 from slacalc._engine.epoch import MAX_US as MAX_US
 from slacalc._engine.epoch import MIN_US as MIN_US
@@ -71,7 +72,7 @@ def year_start_us(year: int) -> int:
 #: Years the engine may compile (a margin beyond the accepted range).
 _MIN_YEAR, _MAX_YEAR = 1969, 2202
 #: The least a snapshot grows by when an answer lies beyond it (about a quarter).
-_MIN_GROWTH = 92 * 86_400_000_000
+_MIN_GROWTH = 92 * DAY_US
 
 
 def to_us(value: object, field: str) -> int:

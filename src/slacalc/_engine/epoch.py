@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
-__all__ = ["EPOCH", "MAX_US", "MIN_US", "US", "from_us"]
+__all__ = ["DAY_US", "EPOCH", "MAX_US", "MIN_US", "US", "from_us"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 US = timedelta(microseconds=1)
-_DAY_US = 86_400_000_000
+#: Microseconds in a day of 24 hours.
+DAY_US = 86_400_000_000
 #: Instants accepted from users: 1970 through 2200 in any time zone.
-MIN_US = (datetime(1970, 1, 1, tzinfo=UTC) - EPOCH) // US - _DAY_US
-MAX_US = (datetime(2201, 1, 1, tzinfo=UTC) - EPOCH) // US + _DAY_US
+MIN_US = (datetime(1970, 1, 1, tzinfo=UTC) - EPOCH) // US - DAY_US
+MAX_US = (datetime(2201, 1, 1, tzinfo=UTC) - EPOCH) // US + DAY_US
 
 
 def from_us(us: int, tz: tzinfo) -> datetime:
