@@ -62,6 +62,7 @@ __all__ = [
     "open_bytes",
     "read_records",
     "shorten",
+    "undecodable",
 ]
 
 #: The input formats, as ``--input-format`` names them.
@@ -189,8 +190,13 @@ def _decode(raw: bytes, codec: str) -> tuple[str, str | None]:
             text = raw.decode(codec, handler)
         except UnicodeDecodeError:
             text = raw.decode(codec, "replace")
-        bad = raw[exc.start : exc.end]
-        return text, f"byte {' '.join(f'0x{b:02X}' for b in bad[:4])} at column {exc.start + 1}"
+        return text, undecodable(raw, exc)
+
+
+def undecodable(raw: bytes, exc: UnicodeDecodeError) -> str:
+    """Where *raw* (one line) does not decode, in words: ``byte 0xE9 at column 12``."""
+    bad = raw[exc.start : exc.end]
+    return f"byte {' '.join(f'0x{b:02X}' for b in bad[:4])} at column {exc.start + 1}"
 
 
 def _byte_lines(stream: IO[bytes], codec: str) -> Iterator[bytes]:

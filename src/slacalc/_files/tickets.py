@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from slacalc._evaluation.tickets import Event, Ticket
-from slacalc._files.records import BadRow, open_bytes, read_records, shorten
+from slacalc._files.records import BadRow, open_bytes, read_records, shorten, undecodable
 from slacalc.exceptions import InputFileError, SlacalcError, TicketError
 
 __all__ = [
@@ -271,9 +271,7 @@ def not_utf8(path: str) -> InputFileError:
                 try:
                     line.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    where = (
-                        f"line {number}: byte 0x{line[exc.start]:02X} at column {exc.start + 1}: "
-                    )
+                    where = f"line {number}: {undecodable(line, exc)}: "
                     break
     name = "standard input" if path == "-" else path
     return InputFileError(
