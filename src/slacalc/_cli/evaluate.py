@@ -210,6 +210,7 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             err.flush()
 
     def told(done: int) -> None:
+        """*done* tickets written so far: the progress line each time a multiple of _PROGRESS_EVERY is passed."""
         before = count[0]
         count[0] = done
         if done // _PROGRESS_EVERY != before // _PROGRESS_EVERY:
@@ -225,7 +226,7 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     reason = serial_reason(args, jobs)
     if reason is not None:
         reporter.note(args.file, reason)
-    elif jobs > 1 and args.source:
+    elif jobs > 1:  # a --source export in JSON Lines (serial_reason said why not otherwise)
         with open_output(args.out, out) as stream:
             writer = RecordWriter(stream, fmt, EVALUATE_RECORD)
             judged = judge_in_parts(
@@ -262,10 +263,7 @@ def cmd_evaluate(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
                         if encoded is not None:
                             batch.append(encoded)
                 writer.write_encoded(batch)
-                before = count[0]
-                count[0] += len(batch)
-                if count[0] // _PROGRESS_EVERY != before // _PROGRESS_EVERY:
-                    tell()
+                told(count[0] + len(batch))
         else:
             pending: list[Any] = []  # written a few hundred at a time: one call, not one per row
             for line, item, _ in items:

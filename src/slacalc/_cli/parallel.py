@@ -36,7 +36,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from slacalc._cli.ids import DuplicateIds
-from slacalc._cli.options import Reporter, load_plan
+from slacalc._cli.options import CommandError, Reporter, load_plan
 from slacalc._files.records import BadRow
 from slacalc._files.sources._core import BadRecord, Tally, renumbered
 from slacalc._files.sources.jsonstream import json_records
@@ -70,8 +70,6 @@ def add_jobs_argument(p: argparse.ArgumentParser) -> None:
 
 def jobs_of(args: argparse.Namespace) -> int:
     """The number of worker processes ``--jobs`` asks for (1: the command's own process)."""
-    from slacalc._cli.options import CommandError
-
     text = str(getattr(args, "jobs", "1") or "1").strip().lower()
     if text == "auto":
         return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
