@@ -25,6 +25,11 @@ NOW = "2026-06-01T00:00:00+00:00"
 ARGS = ("--source", "zendesk", "--policy", "zitadel-2023", "--plan", "extended", "--now", NOW)
 
 
+def evaluate_argv(path: Path | str, source: str) -> tuple[str, ...]:
+    """``slacalc evaluate`` of *path* read as *source*'s export, as ARGS has it for Zendesk."""
+    return ("evaluate", str(path), "--source", source, *ARGS[2:])
+
+
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out, err)
@@ -202,18 +207,7 @@ def test_other_sources_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     """Zammad's fixture (JSON Lines) cut at every line gives one process's output."""
     monkeypatch.setattr(parallel, "PART_BYTES", 1)  # a part per line
     path = HERE / "fixtures" / "sources" / "zammad" / "tickets.jsonl"
-    argv = (
-        "evaluate",
-        str(path),
-        "--source",
-        "zammad",
-        "--policy",
-        "zitadel-2023",
-        "--plan",
-        "extended",
-        "--now",
-        NOW,
-    )
+    argv = evaluate_argv(str(path), "zammad")
     one = run(*argv)
     assert one[1].count("\n") > 2  # the fixture has tickets to compare
     assert run(*argv, "--jobs", "2") == one
@@ -230,18 +224,7 @@ def test_other_sources_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_what_cannot_be_cut_is_read_in_one_process(name: str, source: str, expected: str) -> None:
     """--jobs on a file that cannot be cut by line: a note says so, and the output is one process's."""
     path = str(HERE / "fixtures" / "sources" / name)
-    argv = (
-        "evaluate",
-        path,
-        "--source",
-        source,
-        "--policy",
-        "zitadel-2023",
-        "--plan",
-        "extended",
-        "--now",
-        NOW,
-    )
+    argv = evaluate_argv(path, source)
     code, out, err = run(*argv, "--jobs", "2")
     assert f"{path}: note: --jobs: {expected}" in err
     one = run(*argv)
