@@ -203,11 +203,14 @@ def test_a_line_that_is_not_json_costs_that_line(
     assert code == 1
 
 
-def test_other_sources_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Zammad's fixture (JSON Lines) cut at every line gives one process's output."""
-    monkeypatch.setattr(parallel, "PART_BYTES", 1)  # a part per line
-    path = HERE / "fixtures" / "sources" / "zammad" / "tickets.jsonl"
-    argv = evaluate_argv(str(path), "zammad")
+@pytest.mark.parametrize(
+    ("name", "source"), [("zammad/tickets.jsonl", "zammad"), ("events/log.csv", "events")]
+)
+def test_other_sources_in_parts(monkeypatch: pytest.MonkeyPatch, name: str, source: str) -> None:
+    """Zammad's fixture (JSON Lines) and the event log's, cut wherever they may be, give one process's output."""
+    monkeypatch.setattr(parallel, "PART_BYTES", 1)  # a part per line (per ticket: the event log)
+    path = HERE / "fixtures" / "sources" / name
+    argv = evaluate_argv(str(path), source)
     one = run(*argv)
     assert one[1].count("\n") > 2  # the fixture has tickets to compare
     assert run(*argv, "--jobs", "2") == one
@@ -218,7 +221,6 @@ def test_other_sources_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     [
         ("zendesk/tickets.json", "zendesk", "a JSON file is read in one process"),
         ("zendesk/ticket_events.json", "zendesk", "a JSON file is read in one process"),
-        ("events/log.csv", "events", "the events source is read in one process"),
     ],
 )
 def test_what_cannot_be_cut_is_read_in_one_process(name: str, source: str, expected: str) -> None:

@@ -16,16 +16,17 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 from operator import itemgetter
 from typing import IO, Any
 
 from slacalc._evaluation.tickets import EVENT_KINDS
 from slacalc._files.sources._core import BadRecord, Draft, Mapping, RecordError, Tally, bad, instant
-from slacalc._files.sources.grouping import Order, Split, group_rows
+from slacalc._files.sources.grouping import Order, RecentIds, Split, group_rows
 from slacalc._files.tickets import BadRow, read_records
 from slacalc.exceptions import SlacalcError
 
-__all__ = ["KINDS", "read_events"]
+__all__ = ["KINDS", "event_rows", "read_events"]
 
 KINDS: tuple[str, ...] = ("opened", "channel", "customer", *EVENT_KINDS)
 _KIND_SET = frozenset(KINDS)
@@ -35,66 +36,30 @@ COLUMNS = ("ticket_id", "at", "kind")
 
 
 def read_events(
-    stream: IO[str], fmt: str, mapping: Mapping, tally: Tally, order: Order = "grouped"
+    stream: IO[str],
+    fmt: str,
+    mapping: Mapping,
+    tally: Tally,
+    order: Order = "grouped",
+    *,
+    first_line: int = 1,
+    header: str | None = None,
+    recent: RecentIds | None = None,
+    groups: list[tuple[str, bool]] | None = None,
 ) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every ticket of the log."""
+    """Yield ``(line, ticket)`` or ``(line, BadRecord)`` for every ticket of the log.
+
+    A part of a log (``slacalc evaluate --jobs``) is read with *first_line*,
+    the number of the stream's first line in the log, and for CSV the log's
+    *header* line (the stream then holds rows only); *recent* holds the
+    tickets read before the part, for the came-back check (grouped order).
+    *groups*, when given, gets ``(ticket id, came back)`` for each group of
+    rows read, in order.
+    """
     unreadable: list[BadRecord] = []
-
-    def rows() -> Iterator[tuple[int, str, Any]]:
-        if fmt == "jsonl":
-            for line, record in read_records(stream, "jsonl", COLUMNS):
-                if isinstance(record, BadRow):
-                    unreadable.append(BadRecord(line, f"line {line}: {record.message}", line))
-                    continue
-                ident = str(record.get("ticket_id") or "").strip()
-                if not ident:
-                    unreadable.append(_no_id(line, record.get("ticket_id")))
-                    continue
-                yield line, ident, [record.get("at"), record.get("kind"), record.get("value")]
-            return
-        # CSV: csv.reader and column positions, no dict per row (a log has millions of rows)
-        reader = csv.reader(stream)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in COLUMNS if c not in header]
-        if header and missing:
-            unreadable.append(
-                BadRecord(
-                    1,
-                    f"line 1: header: missing column {missing[0]!r}; expected ticket_id,at,kind,value",
-                    1,
-                )
-            )
-            return
-        if not header:
-            return
-        i_id, i_at, i_kind = (header.index(c) for c in COLUMNS)
-        i_value = header.index("value") if "value" in header else None
-        width = len(header)
-        for values in reader:
-            line = reader.line_num
-            if len(values) != width:
-                if not values or not any(v.strip() for v in values):
-                    continue
-                unreadable.append(
-                    BadRecord(
-                        line,
-                        f"line {line}: expected {width} fields ({','.join(header)}); got {len(values)}",
-                        line,
-                    )
-                )
-                continue
-            ident = values[i_id].strip()
-            if not ident:
-                unreadable.append(_no_id(line, values[i_id]))
-                continue
-            yield (
-                line,
-                ident,
-                [values[i_at], values[i_kind], None if i_value is None else values[i_value]],
-            )
-
+    rows = event_rows(stream, fmt, unreadable, first_line, header)
     split: set[str] = set()
-    for item in group_rows(rows(), order):
+    for item in group_rows(rows, order, recent):
         while unreadable:
             b = unreadable.pop(0)
             yield b.line, b
@@ -103,6 +68,8 @@ def read_events(
             continue
         ident, group = item
         first = group[0][0]
+        if groups is not None:
+            groups.append((ident, ident in split))
         if ident in split:
             split.discard(ident)
             yield (
@@ -123,6 +90,78 @@ def read_events(
     while unreadable:
         b = unreadable.pop(0)
         yield b.line, b
+
+
+def event_rows(
+    stream: IO[str],
+    fmt: str,
+    unreadable: list[BadRecord],
+    first_line: int = 1,
+    header: str | None = None,
+) -> Iterator[tuple[int, str, Any]]:
+    """``(line, ticket id, [at, kind, value])`` for every row of the log with a ticket id.
+
+    A row that cannot be read is added to *unreadable* instead (and read on).
+    *first_line* and *header*: as :func:`read_events` has them.
+    """
+    if fmt == "jsonl":
+        shift = first_line - 1
+        for line, record in read_records(stream, "jsonl", COLUMNS):
+            line += shift
+            if isinstance(record, BadRow):
+                unreadable.append(BadRecord(line, f"line {line}: {record.message}", line))
+                continue
+            ident = str(record.get("ticket_id") or "").strip()
+            if not ident:
+                unreadable.append(_no_id(line, record.get("ticket_id")))
+                continue
+            yield line, ident, [record.get("at"), record.get("kind"), record.get("value")]
+        return
+    # CSV: csv.reader and column positions, no dict per row (a log has millions of rows)
+    if header is None:
+        reader = csv.reader(stream)
+        shift = first_line - 1
+    else:  # a part: the header line, then the part's rows from line first_line on
+        reader = csv.reader(chain((header,), stream))
+        shift = first_line - 2
+    names = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in COLUMNS if c not in names]
+    if names and missing:
+        unreadable.append(
+            BadRecord(
+                1,
+                f"line 1: header: missing column {missing[0]!r}; expected ticket_id,at,kind,value",
+                1,
+            )
+        )
+        return
+    if not names:
+        return
+    i_id, i_at, i_kind = (names.index(c) for c in COLUMNS)
+    i_value = names.index("value") if "value" in names else None
+    width = len(names)
+    for values in reader:
+        line = reader.line_num + shift
+        if len(values) != width:
+            if not values or not any(v.strip() for v in values):
+                continue
+            unreadable.append(
+                BadRecord(
+                    line,
+                    f"line {line}: expected {width} fields ({','.join(names)}); got {len(values)}",
+                    line,
+                )
+            )
+            continue
+        ident = values[i_id].strip()
+        if not ident:
+            unreadable.append(_no_id(line, values[i_id]))
+            continue
+        yield (
+            line,
+            ident,
+            [values[i_at], values[i_kind], None if i_value is None else values[i_value]],
+        )
 
 
 def _no_id(line: int, value: object) -> BadRecord:

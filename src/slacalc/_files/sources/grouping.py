@@ -7,9 +7,11 @@ Two ways, chosen by ``order``:
     as ``ORDER BY ticket_id`` gives them. A group ends when the ticket id
     changes, so one ticket's rows are in memory at a time: memory stays flat
     however long the log is. A ticket whose rows come back after other
-    tickets' rows is reported (the ids of the last 10,000 tickets are kept
-    for that check, and any id that sorts before its predecessor in a log
-    that was ascending until then), never silently split.
+    tickets' rows is reported, never silently split, when it is among the
+    last 10,000 tickets read (their ids are kept for that check,
+    :class:`RecentIds`); a fragment that comes back later than that is read
+    as a ticket of its own (without an ``opened`` row, a bad record saying
+    so; with one, the commands' duplicate-id warning names it).
 
 ``any``
     Rows of a ticket may be anywhere (an export in time order, such as
@@ -31,7 +33,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal
 
-__all__ = ["ORDERS", "Order", "group_rows"]
+__all__ = ["ORDERS", "Order", "RecentIds", "group_rows"]
 
 Order = Literal["grouped", "any"]
 ORDERS: tuple[str, ...] = ("grouped", "any")
@@ -53,28 +55,59 @@ class Split:
         self.ticket_id = ticket_id
 
 
+class RecentIds:
+    """The ids of the last 10,000 tickets read, for the came-back check of the grouped order.
+
+    A ticket read again keeps its first place (it is not moved to the end),
+    so the window is exactly that of one pass over the log, which
+    ``slacalc evaluate --jobs`` replays over the parts of a log.
+    """
+
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: Iterable[str] = ()) -> None:
+        self.ids: OrderedDict[str, None] = OrderedDict.fromkeys(ids)
+
+    def __contains__(self, ident: object) -> bool:
+        return ident in self.ids
+
+    def add(self, ident: str) -> None:
+        """*ident*'s rows have been read (the oldest id is let go past 10,000)."""
+        ids = self.ids
+        ids[ident] = None
+        if len(ids) > _RECENT:
+            ids.popitem(last=False)
+
+    def copy(self) -> RecentIds:
+        """The same window, to be added to on its own."""
+        return RecentIds(self.ids)
+
+
 def group_rows(
-    rows: Iterable[Row], order: Order = "grouped"
+    rows: Iterable[Row], order: Order = "grouped", recent: RecentIds | None = None
 ) -> Iterator[tuple[str, list[tuple[int, Any]]] | Split]:
-    """Group *rows* by ticket id (see the module docstring for the two orders)."""
+    """Group *rows* by ticket id (see the module docstring for the two orders).
+
+    *recent* (grouped order): the tickets read before *rows*, when *rows* is
+    a part of a log; it is added to as the groups are read.
+    """
     if order == "any":
         return _external(rows)
-    return _runs(rows)
+    return _runs(rows, RecentIds() if recent is None else recent)
 
 
-def _runs(rows: Iterable[Row]) -> Iterator[tuple[str, list[tuple[int, Any]]] | Split]:
+def _runs(
+    rows: Iterable[Row], recent: RecentIds
+) -> Iterator[tuple[str, list[tuple[int, Any]]] | Split]:
     current: str | None = None
     group: list[tuple[int, Any]] = []
-    recent: OrderedDict[str, None] = OrderedDict()
     for line, ident, payload in rows:
         if ident == current:
             group.append((line, payload))
             continue
         if current is not None:
             yield current, group
-            recent[current] = None
-            if len(recent) > _RECENT:
-                recent.popitem(last=False)
+            recent.add(current)
         if ident in recent:
             yield Split(line, ident)
         current = ident
