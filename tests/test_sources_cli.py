@@ -311,3 +311,28 @@ def test_an_export_that_cannot_be_opened_stops_before_any_output(
     code, out, err = run(*argv)
     assert (code, out) == (2, "")
     assert f"{path}: no such file" in err
+
+
+def test_an_event_log_row_error_names_its_own_line_once(tmp_path: Path) -> None:
+    """A bad value on line 3 of a ticket that starts on line 2: 'line 3', said once, with the ticket."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "ticket_id,at,kind,value\n"
+        "T1,2026-03-02T08:00:00Z,opened,1\n"
+        "T1,2026-03-02T09:00:00Z,message,robot\n"
+        "T2,2026-03-02T08:00:00Z,opened,1\n"
+        "T3,2026-03-02T08:00:00Z,mesage,agent\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        "evaluate", str(path), "--source", "events", "--policy", "zitadel-2023",
+        "--plan", "extended", "--now", NOW,
+    )  # fmt: skip
+    assert code == 1
+    assert err.splitlines()[:2] == [
+        f"{path}: line 3 (ticket 'T1'): value: invalid value 'robot'; expected 'customer' or 'agent' for a message",
+        f"{path}: line 5 (ticket 'T3'): kind: invalid value 'mesage'; expected one of "
+        "opened, channel, customer, severity, pause, resume, response, escalation, "
+        "escalation_response, dispatch, resolved, message, status",
+    ]
+    assert [row.split(",")[0] for row in out.splitlines()[1:]] == ["T2"]

@@ -252,9 +252,20 @@ class Reporter:
         return f"{message[:keep]} … {message[-keep:]}"
 
     def row(self, path: str, line: int | None, message: str) -> None:
-        """One bad row: ``FILE: line N: message``."""
+        """One bad row: ``FILE: line N: message``.
+
+        A message that begins with its own ``line N`` (the event log's bad
+        records say ``line N (ticket 'T'): …``) is not given the line twice:
+        ``FILE: line N (ticket 'T'): …``.
+        """
         self.bad += 1
-        where = f"{path}: line {line}" if line is not None else path
+        said = f"line {line}"
+        if line is None:
+            where = path
+        elif message.startswith(said) and message[len(said) : len(said) + 2] in (": ", " ("):
+            where = path  # the message names its line itself
+        else:
+            where = f"{path}: {said}"
         self.lines.append(f"{where}: {self._short(message)}")
         self.stderr.write(self.lines[-1] + "\n")
 

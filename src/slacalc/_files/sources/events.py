@@ -249,12 +249,14 @@ def _ticket(
         return
     assert opened is not None
     _, opened_at, severity = opened
+    where = first  # the line an error is on: the ticket's first, or the event's
     try:
         draft = Draft(mapping, tally, ident, opened_at)
         draft.set_priority(severity)
         draft.channel = None if channel is None else mapping.channel(channel, tally)
         draft.set_customer(customer)
-        for _, at, kind_text, value in events:  # in file order; the ticket sorts by time
+        for line, at, kind_text, value in events:  # in file order; the ticket sorts by time
+            where = line
             if kind_text == "message":
                 who = (value or "").lower()
                 if who not in ("customer", "agent"):
@@ -264,8 +266,9 @@ def _ticket(
                 draft.priority(at, value)
             else:
                 draft.events.append((at, kind_text, value))
+        where = first
         ticket = draft.build()
     except SlacalcError as exc:
-        yield first, bad(first, first, ident, exc, what="line")
+        yield where, bad(where, where, ident, exc, what="line")
         return
     yield first, ticket
