@@ -177,9 +177,9 @@ def section(
         "does). `zendesk-jobs` reads the same export with `--jobs 2`: the command cuts it into "
         "parts at line ends and two worker processes judge them; `events-jobs` does the same "
         "with the event log, cut between tickets "
-        "([the command line](cli.md#large-exports-evaluate---jobs-n)); its CPU time is that of "
+        "([the command line](cli.md#large-exports-evaluate---jobs-n)); their CPU time is that of "
         "the three processes together, and on this virtual machine two busy cores each run "
-        "slower than one alone, so it is higher than one process's. On a shared machine "
+        "slower than one alone, so it is about that of one process or higher. On a shared machine "
         "compare CPU time, not wall time. Reproduce with "
         f"`python benchmarks/bench_sources.py --tickets {tickets}` "
         "(`--cases zendesk,zendesk-jobs,events,events-jobs` for the goals).",
