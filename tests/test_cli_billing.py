@@ -158,7 +158,7 @@ class TestBadRows:
             "e,2026-02-05,1,upgrade,extra\n"  # too many fields
             "f,2026-02-06T10:00,1,upgrade\n"  # naive instant
             "g,2026-02-07,,upgrade\n"
-            "h,2026-02-08T23:30:00-05:00,2,upgrade\n",  # its own local date: 8 Feb
+            "h,2026-02-08T23:30:00-05:00,2,upgrade\n",  # 05:30 on 9 Feb in Zurich, ProAuth's zone
         )
         purchases = write(
             tmp_path, "purchases.csv", "purchased_on,pack\n2026-01-10,M\n2026-01-11,XL\n"
@@ -182,9 +182,34 @@ class TestBadRows:
         assert lines[-1] == ("slacalc ledger: 8 bad rows left out; 3 purchases and cases processed")
         kept = {r["id"]: r for r in records(out) if r["record"] == "case"}
         assert sorted(kept) == ["a", "h"]
-        assert kept["h"]["date"] == "2026-02-08"
+        assert kept["h"]["date"] == "2026-02-09"
         # 4 included + Pack M 3 - a (1) - h (1) = 5
         assert records(out)[0]["units"] == "5"
+
+    def test_an_instant_counts_on_its_date_in_the_policys_zone(self, tmp_path: Path) -> None:
+        """A case at 23:30 in New York on the last day of the contract year is 05:30 of the next in Zurich.
+
+        ProAuth's support hours are in Europe/Zurich: the case opens contract
+        year 2 (from 2027-01-01), whose 4 included units it draws from; year
+        1's 4 lapse unused. Written as 2026-12-31 it would draw on year 1.
+        """
+        cases = write(
+            tmp_path,
+            "cases.csv",
+            "id,opened_on,hours,kind\nny,2026-12-31T23:30:00-05:00,2,upgrade\n",
+        )
+        code, out, err = run("--cases", cases, *BASE, "--on", "2027-01-01T04:00:00-05:00")
+        assert (code, err) == (0, "")
+        rows = records(out)
+        (case,) = [r for r in rows if r["record"] == "case"]
+        assert case["date"] == "2027-01-01"
+        assert rows[0]["date"] == "2027-01-01"  # --on, read in the same zone
+        lots = {r["lot"]: r for r in rows if r["record"] == "lot"}
+        assert {lot: r["used"] for lot, r in lots.items()} == {
+            "included:2026-01-01": "0",
+            "included:2027-01-01": "1",
+        }
+        assert rows[0]["units"] == "3"  # 4 of year 2 - 1
 
     def test_json_lines_input(self, tmp_path: Path) -> None:
         """JSON Lines rows: numbers are read exactly, bad lines are reported by number."""

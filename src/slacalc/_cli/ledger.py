@@ -11,16 +11,17 @@ ignored):
 * purchases: ``purchased_on`` (or ``date``), ``pack``, optional ``id``;
 * cases: ``id``, ``opened_on`` (or ``date``), ``hours``, ``kind``.
 
-Dates are ``YYYY-MM-DD``, or an ISO 8601 instant with an offset (its own
-local date). Hours are decimal (``1.5``) or a duration (``10 minutes``,
-``PT10M``, ``2h 30min``).
+Dates are ``YYYY-MM-DD``, or an ISO 8601 instant with an offset, which
+counts on the date it falls on in the policy's zone (:attr:`Policy.timezone`,
+as versions and contract terms are chosen). Hours are decimal (``1.5``) or
+a duration (``10 minutes``, ``PT10M``, ``2h 30min``).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any, TypeVar
 
@@ -184,8 +185,18 @@ def _text(fields: dict[str, Any], *names: str, required: bool = True) -> str:
     return ""
 
 
-def parse_date(value: str, field: str) -> date:
-    """A date from ``YYYY-MM-DD``, or the local date of an ISO 8601 instant with an offset."""
+def parse_date(value: str, field: str, zone: tzinfo | None = None) -> date:
+    """A date from ``YYYY-MM-DD``, or the date an ISO 8601 instant with an offset falls on in *zone*.
+
+    Without *zone*, an instant's own local date (the offset it is written with).
+    """
+    when = _when(value, field)
+    if not isinstance(when, datetime):
+        return when
+    return when.date() if zone is None else when.astimezone(zone).date()
+
+
+def _when(value: str, field: str) -> date | datetime:
     text = value.strip()
     try:
         if len(text) == 10:
@@ -197,7 +208,7 @@ def parse_date(value: str, field: str) -> date:
     if instant.tzinfo is None or instant.utcoffset() is None:
         msg = f"{field}: instant {shorten(value)} has no UTC offset; expected YYYY-MM-DD or an instant with an offset"
         raise BillingError(msg)
-    return instant.date()
+    return instant
 
 
 def parse_hours(value: object, field: str = "hours") -> Decimal:
@@ -234,9 +245,9 @@ def parse_hours(value: object, field: str = "hours") -> Decimal:
     return number
 
 
-def _purchase(fields: dict[str, Any], model: EscalationsModel) -> Purchase:
+def _purchase(fields: dict[str, Any], model: EscalationsModel, zone: tzinfo) -> Purchase:
     purchase = Purchase(
-        purchased_on=parse_date(_text(fields, "purchased_on", "date"), "purchased_on"),
+        purchased_on=parse_date(_text(fields, "purchased_on", "date"), "purchased_on", zone),
         pack=_text(fields, "pack"),
         id=_text(fields, "id", required=False),
     )
@@ -244,14 +255,14 @@ def _purchase(fields: dict[str, Any], model: EscalationsModel) -> Purchase:
     return purchase
 
 
-def _case(fields: dict[str, Any], model: EscalationsModel) -> Case:
+def _case(fields: dict[str, Any], model: EscalationsModel, zone: tzinfo) -> Case:
     hours = fields.get("hours")
     if hours is None or (isinstance(hours, str) and not hours.strip()):
         msg = "hours: missing"
         raise BillingError(msg)
     case = Case(
         id=_text(fields, "id"),
-        opened_on=parse_date(_text(fields, "opened_on", "date"), "opened_on"),
+        opened_on=parse_date(_text(fields, "opened_on", "date"), "opened_on", zone),
         hours=parse_hours(hours),
         kind=_text(fields, "kind"),
     )
@@ -290,17 +301,18 @@ def _read_unique(
     return result
 
 
-def _escalations(policy_name: str, on: date) -> EscalationsModel:
+def _escalations(policy_name: str, start: str) -> tuple[EscalationsModel, tzinfo]:
+    """The quota of the policy (of a family: the version in force at the contract's *start*) and its zone."""
     from slacalc._policies.files import load_policy
 
     policy: Any = load_policy(policy_name)
     if not hasattr(policy, "escalations") and hasattr(policy, "at"):
-        policy = policy.at(on)
+        policy = policy.at(_when(start, "--contract-start"))
     model = getattr(policy, "escalations", None)
     if not isinstance(model, EscalationsModel):
         msg = f"policy {getattr(policy, 'name', policy_name)!r} has no escalation quota (no [escalations] section)"
         raise BillingError(msg)
-    return model
+    return model, policy._zone()
 
 
 # ---------------------------------------------------------------------------- writing
@@ -519,19 +531,24 @@ def run_ledger(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     """Run ``slacalc ledger``: 0 when all is well, 1 when rows were bad, 2 when nothing could be computed."""
     reporter = Reporter(stderr, "ledger")
     fmt = output_format(args)
-    start = parse_date(args.contract_start, "--contract-start")
-    end = None if args.contract_end is None else parse_date(args.contract_end, "--contract-end")
-    on = None if args.on is None else parse_date(args.on, "--on")
-    model = _escalations(args.policy, start)
+    # an instant counts on the date it falls on in the policy's zone, as versions and terms do
+    model, zone = _escalations(args.policy, args.contract_start)
+    start = parse_date(args.contract_start, "--contract-start", zone)
+    end = (
+        None if args.contract_end is None else parse_date(args.contract_end, "--contract-end", zone)
+    )
+    on = None if args.on is None else parse_date(args.on, "--on", zone)
     purchases = (
         []
         if args.purchases is None
-        else _read_unique(args, args.purchases, lambda f: _purchase(f, model), "purchase", reporter)
+        else _read_unique(
+            args, args.purchases, lambda f: _purchase(f, model, zone), "purchase", reporter
+        )
     )
     cases = (
         []
         if args.cases is None
-        else _read_unique(args, args.cases, lambda f: _case(f, model), "case", reporter)
+        else _read_unique(args, args.cases, lambda f: _case(f, model, zone), "case", reporter)
     )
     ledger = Ledger(
         model,
