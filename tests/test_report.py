@@ -324,8 +324,13 @@ class TestContractTerms:
         ]  # fmt: skip
         terms = re.search(r'<p class="meta" id="terms">(.*?)</p>', page)
         assert terms is not None
-        assert html.unescape(re.sub(r"<[^>]+>", "", terms.group(1))).startswith(
+        said = html.unescape(re.sub(r"<[^>]+>", "", terms.group(1)))
+        assert said.startswith(
             "Per-contract terms applied: 1 of 2 tickets judged on the terms of their customer's contract"
+        )
+        assert said.endswith(
+            "Every instant on the page is written in one zone, with its UTC offset, "
+            "whichever terms judged the ticket."
         )
         assert out.endswith("2 tickets, 1 met, 1 breached, 76 credit days, 0 bad rows\n")
 
@@ -439,7 +444,10 @@ class TestAtAGlance:
         assert text.startswith(
             "Per-contract terms applied: 7 of 8 tickets judged on the terms of their customer's contract"
         )
-        assert text.endswith("the rest on plan extended.")
+        assert text.endswith(
+            "the rest on plan extended. Every instant on the page is written in one zone, "
+            "with its UTC offset, whichever terms judged the ticket."
+        )
 
     def test_money_equals_slacalc_credits(self, glance: tuple[str, int, str, str, Path]) -> None:
         """The report values each contract exactly as ``slacalc credits`` does on the same files."""

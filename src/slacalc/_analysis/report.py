@@ -813,7 +813,9 @@ def render_report(
                 f'<p class="meta" id="terms">Per-contract terms applied: {on_terms:,} of '
                 f"{_e(plural(tickets, 'ticket'))} judged on the terms of their customer's "
                 "contract (its plan, and its own calendar, time zone, targets and policy version "
-                f"where the contracts file gives them); the rest on plan <b>{_e(plan)}</b>.</p>"
+                f"where the contracts file gives them); the rest on plan <b>{_e(plan)}</b>. "
+                "Every instant on the page is written in one zone, with its UTC offset, "
+                "whichever terms judged the ticket.</p>"
             ]
             if on_terms is not None
             else []
