@@ -70,13 +70,19 @@ _ODD_LINES = st.sampled_from(
         ",2026-03-02T08:00:00Z,opened,1",  # no ticket id
         'T7,2026-03-02T08:00:00Z,customer,he said "hi',  # a quote inside an unquoted field
         "T8,2026-03-02T08:00:00Z,mesage,agent",  # an unknown kind
+        'T7,2026-03-02T08:00:00Z,customer,"ab"c',  # text after a closing quote: a bad row
+        'T7,,customer,"two\nlines"x',  # the same on the record's second line
     ]
 )
 
 
 @st.composite
 def logs(draw: st.DrawFn) -> tuple[list[list[str] | str], str]:
-    """The rows of a log (lists of fields, or odd raw lines), and its format."""
+    """The rows of a log (lists of fields, or odd raw lines), and its format.
+
+    Odd lines make bad rows, some of them records the csv module cannot
+    read (read again from their second line, as the reader does).
+    """
     fmt = draw(st.sampled_from(["csv", "jsonl"]))
     items: list[list[str] | str] = []
     for _ in range(draw(st.integers(0, 14))):

@@ -336,3 +336,48 @@ def test_an_event_log_row_error_names_its_own_line_once(tmp_path: Path) -> None:
         "escalation_response, dispatch, resolved, message, status",
     ]
     assert [row.split(",")[0] for row in out.splitlines()[1:]] == ["T2"]
+
+
+def test_an_event_log_quote_never_closed_costs_its_row_only(tmp_path: Path) -> None:
+    """A quote opened on line 5 and never closed: that row is bad, the row after it is read.
+
+    (Read loosely, the quote took the rest of the file as one customer name, and
+    the rows after it were gone without a word.) Text after a closing quote
+    (line 3) is a bad row too.
+    """
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "ticket_id,at,kind,value\n"
+        "T1,2026-03-02T08:00:00Z,opened,1\n"
+        'T3,,customer,"Initech"x\n'
+        "T3,2026-03-02T08:00:00Z,opened,2\n"
+        'T2,,customer,"Acme\n'
+        "T2,2026-03-02T08:00:00Z,opened,1\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        "evaluate", str(path), "--source", "events", "--policy", "zitadel-2023",
+        "--plan", "extended", "--now", NOW,
+    )  # fmt: skip
+    assert code == 1
+    assert err.splitlines()[:2] == [
+        f"{path}: line 3: text after a closing quote in 'T3,,customer,\"Initech\"x'; expected ',' "
+        "or the end of the line after '\"'",
+        f"{path}: line 5: a quoted field is never closed: the quote opened here runs to the end "
+        "of the file (line 6); expected a closing '\"' (the lines after this one are read again as rows)",
+    ]
+    assert [row.split(",")[0] for row in out.splitlines()[1:]] == ["T1", "T3", "T2"]
+
+
+def test_an_event_log_without_its_header_line_is_a_bad_row(tmp_path: Path) -> None:
+    """A blank first line: the header is missing, said so (its rows were dropped without a word)."""
+    path = tmp_path / "log.csv"
+    path.write_text("\nT1,2026-03-02T08:00:00Z,opened,1\n", encoding="utf-8")
+    code, out, err = run(
+        "evaluate", str(path), "--source", "events", "--policy", "zitadel-2023",
+        "--plan", "extended", "--now", NOW,
+    )  # fmt: skip
+    assert (code, out.count("\n")) == (1, 1)  # the output's header line only
+    assert err.splitlines()[0] == (
+        f"{path}: line 1: header: missing column 'ticket_id'; expected ticket_id,at,kind,value"
+    )

@@ -33,7 +33,6 @@ Zendesk's ticket events export (one ticket's updates are spread through it).
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import multiprocessing
 import os
@@ -49,7 +48,7 @@ from slacalc._cli.ids import DuplicateIds
 from slacalc._cli.options import CommandError, Reporter, load_plan
 from slacalc._files.records import BadRow, open_bytes
 from slacalc._files.sources._core import BadRecord, Tally, renumbered
-from slacalc._files.sources.events import event_rows
+from slacalc._files.sources.events import CsvProblem, csv_records, event_rows
 from slacalc._files.sources.grouping import RecentIds
 from slacalc._files.sources.jsonstream import json_records
 from slacalc._files.sources.registry import input_format, source
@@ -76,6 +75,8 @@ _LINE_SOURCES = ("zendesk", "jira", "zammad", "freshdesk", "frappe")
 
 #: Lines looked back over from a part's end for a place to cut an event log before reading on.
 _LOOK_BACK = 2_000
+#: Bytes read to find an event log's header line.
+_HEAD_BYTES = 1 << 16
 
 
 def add_jobs_argument(p: argparse.ArgumentParser) -> None:
@@ -141,13 +142,16 @@ def _log_start(path: str, fmt: str) -> tuple[int, str | None] | None:
     (the record reader reads such a file as one JSON array).
     """
     with open_bytes(path) as stream:  # the one wording for a file that is missing
-        head = stream.read(1 << 16)
+        head = stream.read(_HEAD_BYTES)
     start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
     if fmt == "jsonl":
         if head[start:].lstrip()[:1] == b"[":
             return None
         return start, None
-    end = _line_end(head, start)
+    whole = len(head) < _HEAD_BYTES
+    if whole and not head[start:]:
+        return start, ""  # an empty log: nothing to cut
+    end = _line_end(head, start, whole)
     if end is None:
         return None
     try:
@@ -161,12 +165,15 @@ def _log_start(path: str, fmt: str) -> tuple[int, str | None] | None:
     return end, header
 
 
-def _line_end(data: bytes, start: int) -> int | None:
-    """The position after the first line end at or after *start* (universal newlines), or None."""
+def _line_end(data: bytes, start: int, whole: bool) -> int | None:
+    """The position after the first line end at or after *start* (universal newlines), or None.
+
+    *whole*: *data* is the whole file, so a CR at its end ends a line (else a LF may follow).
+    """
     lf, cr = data.find(b"\n", start), data.find(b"\r", start)
     if cr >= 0 and (lf < 0 or cr < lf):
         if cr + 1 >= len(data):
-            return None  # a LF may follow
+            return cr + 1 if whole else None
         return cr + 2 if data[cr + 1 : cr + 2] == b"\n" else cr + 1
     return None if lf < 0 else lf + 1
 
@@ -374,8 +381,9 @@ class EventCuts:
     lies at a cut, so the messages come in the order one process gives them.
     The two rows are read with the log's own row reader. A CSV cut is made
     only outside quotes: the two rows hold no quote character, and where the
-    block holds quotes before them, a strict reading of the block from its
-    start (which is a cut, outside quotes) must begin a row there. JSON Lines
+    block holds quotes before them, the reader's own strict reading of the
+    block from its start (which is a cut, outside quotes) must begin a row
+    there (:meth:`_row_starts`). JSON Lines
     lines end at a line feed only, as the record reader splits them.
     """
 
@@ -429,7 +437,16 @@ class EventCuts:
 
     @staticmethod
     def _row_starts(data: bytes) -> set[int]:
-        """The offsets in *data* where CSV rows start, as far as a strict reading gets."""
+        """The offsets in *data* where the log's CSV reader starts a record that a cut there leaves alone.
+
+        As :func:`~slacalc._files.sources.events.csv_records` reads: after a
+        record it cannot read, the lines after that record's first are read
+        again, and no cut falls among the lines it took (the part before the
+        cut must hold them all, to fail the same way). A quote still open at
+        the end of *data* ends the list: where that record ends depends on
+        the rest of the file (the block grows until the quote closes, or the
+        field limit makes it a bad record of its own).
+        """
         offsets = [0]
         texts: list[str] = []
         at = 0
@@ -440,13 +457,17 @@ class EventCuts:
                 break
             at = match.end()
             offsets.append(at)
-        starts = {0}
-        reader = csv.reader(texts, strict=True)
-        try:
-            for _ in reader:
-                starts.add(offsets[reader.line_num])
-        except csv.Error:
-            pass
+        starts: set[int] = set()
+        free = 1  # the first line a cut may fall on
+        for record in csv_records(texts):
+            if isinstance(record, CsvProblem):
+                if record.at_end:
+                    break
+                if record.line >= free:
+                    starts.add(offsets[record.line - 1])
+                free = max(free, record.line + len(record.lines))
+            elif record[0] >= free:
+                starts.add(offsets[record[0] - 1])
         return starts
 
 

@@ -58,6 +58,7 @@ __all__ = [
     "BadRow",
     "Chunk",
     "RecordFile",
+    "csv_problem",
     "format_from_name",
     "open_bytes",
     "read_records",
@@ -239,6 +240,34 @@ def _decoded(byte_lines: Iterable[bytes], codec: str, first: int) -> Iterator[_L
             yield _Line(number, raw.decode(codec), None)
         except UnicodeDecodeError:
             yield _Line(number, *_decode(raw, codec))
+
+
+def csv_problem(message: str, start: int, end: int, first: str, delimiter: str = ",") -> str:
+    """What the ``csv`` module's error *message* means, for a record on lines *start* to *end*.
+
+    *first* is the text of the record's first line. The reader that says it
+    reads the lines after the first again, as rows of their own.
+    """
+    if message.startswith("unexpected end of data"):
+        return (
+            f"a quoted field is never closed: the quote opened here runs to the end of the file "
+            f"(line {end}); expected a closing '\"' (the lines after this one are read again as rows)"
+        )
+    if message.startswith("field larger than field limit"):
+        if end > start:
+            return (
+                f"a quoted field is not closed within {FIELD_LIMIT // (1024 * 1024)} MiB "
+                f"(lines {start}-{end}); expected a closing '\"' (the lines after this one are read again as rows)"
+            )
+        return f"a field is longer than {FIELD_LIMIT // (1024 * 1024)} MiB; expected shorter fields"
+    if "expected after" in message:
+        return (
+            f"text after a closing quote in {shorten(first.rstrip(), 80)}; "
+            f"expected {delimiter!r} or the end of the line after '\"'"
+        )
+    if "new-line character" in message:
+        return "a carriage return inside a field that is not quoted; expected the field in quotes"
+    return f"unreadable CSV ({message})"
 
 
 def _what_binary(head: bytes) -> str | None:
@@ -629,29 +658,10 @@ class RecordFile:
         return BadRow(start, bad, ident=shown.strip() if shown else None)
 
     def _csv_error(self, message: str, lines: list[_Line]) -> str:
-        start, end = lines[0].number, lines[-1].number
-        if message.startswith("unexpected end of data"):
-            return (
-                f"a quoted field is never closed: the quote opened here runs to the end of the file "
-                f"(line {end}); expected a closing '\"' (the lines after this one are read again as rows)"
-            )
-        if message.startswith("field larger than field limit"):
-            if end > start:
-                return (
-                    f"a quoted field is not closed within {FIELD_LIMIT // (1024 * 1024)} MiB "
-                    f"(lines {start}-{end}); expected a closing '\"' (the lines after this one are read again as rows)"
-                )
-            return f"a field is longer than {FIELD_LIMIT // (1024 * 1024)} MiB; expected shorter fields"
-        if "expected after" in message:
-            return (
-                f"text after a closing quote in {shorten(lines[0].text.rstrip(), 80)}; "
-                f"expected {self._delimiter!r} or the end of the line after '\"'"
-            )
-        if "new-line character" in message:
-            return (
-                "a carriage return inside a field that is not quoted; expected the field in quotes"
-            )
-        return f"unreadable CSV ({message})"
+        assert self._delimiter is not None
+        return csv_problem(
+            message, lines[0].number, lines[-1].number, lines[0].text, self._delimiter
+        )
 
     # -- CSV a block at a time
 

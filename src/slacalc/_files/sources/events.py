@@ -14,19 +14,21 @@ how the tickets may interleave is the reader's ``order`` (see
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import chain
 from operator import itemgetter
 from typing import IO, Any
 
 from slacalc._evaluation.tickets import EVENT_KINDS
+from slacalc._files.records import FIELD_LIMIT, csv_problem
 from slacalc._files.sources._core import BadRecord, Draft, Mapping, RecordError, Tally, bad, instant
 from slacalc._files.sources.grouping import Order, RecentIds, Split, group_rows
 from slacalc._files.tickets import BadRow, read_records
 from slacalc.exceptions import SlacalcError
 
-__all__ = ["KINDS", "event_rows", "read_events"]
+__all__ = ["KINDS", "CsvProblem", "csv_records", "event_rows", "read_events"]
 
 KINDS: tuple[str, ...] = ("opened", "channel", "customer", *EVENT_KINDS)
 _KIND_SET = frozenset(KINDS)
@@ -119,14 +121,20 @@ def event_rows(
         return
     # CSV: csv.reader and column positions, no dict per row (a log has millions of rows)
     if header is None:
-        reader = csv.reader(stream)
+        records = csv_records(stream)
         shift = first_line - 1
     else:  # a part: the header line, then the part's rows from line first_line on
-        reader = csv.reader(chain((header,), stream))
+        records = csv_records(chain((header,), stream))
         shift = first_line - 2
-    names = [h.strip().lower() for h in next(reader, [])]
+    first = next(records, None)
+    if isinstance(first, CsvProblem):  # the header itself cannot be read
+        unreadable.append(BadRecord(1, f"line 1: header: {first.message}", 1))
+        return
+    if first is None:  # an empty log
+        return
+    names = [h.strip().lower() for h in first[1]]
     missing = [c for c in COLUMNS if c not in names]
-    if names and missing:
+    if missing:  # a blank first line too: the rows after it cannot be read without a header
         unreadable.append(
             BadRecord(
                 1,
@@ -135,13 +143,16 @@ def event_rows(
             )
         )
         return
-    if not names:
-        return
     i_id, i_at, i_kind = (names.index(c) for c in COLUMNS)
     i_value = names.index("value") if "value" in names else None
     width = len(names)
-    for values in reader:
-        line = reader.line_num + shift
+    for row in records:
+        if isinstance(row, CsvProblem):
+            line = row.line + shift
+            unreadable.append(BadRecord(line, f"line {line}: {row.text(shift)}", line))
+            continue
+        line = row[0] + shift
+        values = row[1]
         if len(values) != width:
             if not values or not any(v.strip() for v in values):
                 continue
@@ -162,6 +173,74 @@ def event_rows(
             ident,
             [values[i_at], values[i_kind], None if i_value is None else values[i_value]],
         )
+
+
+class CsvProblem:
+    """A CSV record the ``csv`` module cannot read: its first line's number, its lines, the module's words."""
+
+    __slots__ = ("line", "lines", "message")
+
+    def __init__(self, line: int, lines: list[str], message: str) -> None:
+        self.line = line
+        self.lines = lines
+        self.message = message
+
+    def text(self, shift: int = 0) -> str:
+        """The problem in words, its lines numbered *shift* on (a part of a log)."""
+        start = self.line + shift
+        return csv_problem(self.message, start, start + len(self.lines) - 1, self.lines[0])
+
+    @property
+    def at_end(self) -> bool:
+        """A quote still open at the end of the text: where the record ends depends on what follows."""
+        return self.message.startswith("unexpected end of data")
+
+
+def csv_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]] | CsvProblem]:
+    """``(line, fields)`` for each CSV record of *lines* (*line*: the number of its first line, from 1).
+
+    Read strictly, as slacalc's record reader reads CSV: a record the
+    ``csv`` module cannot read (a quote never closed, text after a closing
+    quote) is a :class:`CsvProblem`, and the lines after its first are read
+    again as records of their own, so one bad quote costs one row and no
+    value swallows the rows after it.
+    """
+    if csv.field_size_limit() < FIELD_LIMIT:
+        csv.field_size_limit(FIELD_LIMIT)
+    source = iter(lines)
+    again: deque[str] = deque()  # lines to read again after a record that could not be read
+    used: list[str] = []  # the lines of the record being read
+
+    def feed() -> Iterator[str]:
+        while True:
+            if again:
+                text = again.popleft()
+            else:
+                more = next(source, None)
+                if more is None:
+                    return
+                text = more
+            used.append(text)
+            yield text
+
+    number = 1
+    reader = csv.reader(feed(), strict=True)
+    while True:
+        used.clear()
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if not used:  # pragma: no cover - the csv module reads before it fails
+                return
+            yield CsvProblem(number, list(used), str(exc))
+            again.extendleft(reversed(used[1:]))
+            number += 1
+            reader = csv.reader(feed(), strict=True)
+            continue
+        yield number, fields
+        number += len(used)
 
 
 def _no_id(line: int, value: object) -> BadRecord:
