@@ -383,8 +383,8 @@ class EventCuts:
     only outside quotes: the two rows hold no quote character, and where the
     block holds quotes before them, the reader's own strict reading of the
     block from its start (which is a cut, outside quotes) must begin a row
-    there (:meth:`_row_starts`). JSON Lines
-    lines end at a line feed only, as the record reader splits them.
+    there (:meth:`_row_starts`). JSON Lines lines end at a line feed only,
+    as the record reader splits them.
     """
 
     def __init__(self, fmt: str, header: str | None) -> None:
