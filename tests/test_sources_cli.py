@@ -313,6 +313,14 @@ def test_an_export_that_cannot_be_opened_stops_before_any_output(
     assert f"{path}: no such file" in err
 
 
+def evaluate_log(path: Path) -> tuple[int, str, str]:
+    """``slacalc evaluate`` of the event log at *path* on zitadel-2023/extended."""
+    return run(
+        "evaluate", str(path), "--source", "events", "--policy", "zitadel-2023",
+        "--plan", "extended", "--now", NOW,
+    )  # fmt: skip
+
+
 def test_an_event_log_row_error_names_its_own_line_once(tmp_path: Path) -> None:
     """A bad value on line 3 of a ticket that starts on line 2: 'line 3', said once, with the ticket."""
     path = tmp_path / "log.csv"
@@ -324,10 +332,7 @@ def test_an_event_log_row_error_names_its_own_line_once(tmp_path: Path) -> None:
         "T3,2026-03-02T08:00:00Z,mesage,agent\n",
         encoding="utf-8",
     )
-    code, out, err = run(
-        "evaluate", str(path), "--source", "events", "--policy", "zitadel-2023",
-        "--plan", "extended", "--now", NOW,
-    )  # fmt: skip
+    code, out, err = evaluate_log(path)
     assert code == 1
     assert err.splitlines()[:2] == [
         f"{path}: line 3 (ticket 'T1'): value: invalid value 'robot'; expected 'customer' or 'agent' for a message",
@@ -355,10 +360,7 @@ def test_an_event_log_quote_never_closed_costs_its_row_only(tmp_path: Path) -> N
         "T2,2026-03-02T08:00:00Z,opened,1\n",
         encoding="utf-8",
     )
-    code, out, err = run(
-        "evaluate", str(path), "--source", "events", "--policy", "zitadel-2023",
-        "--plan", "extended", "--now", NOW,
-    )  # fmt: skip
+    code, out, err = evaluate_log(path)
     assert code == 1
     assert err.splitlines()[:2] == [
         f"{path}: line 3: text after a closing quote in 'T3,,customer,\"Initech\"x'; expected ',' "
@@ -373,10 +375,7 @@ def test_an_event_log_without_its_header_line_is_a_bad_row(tmp_path: Path) -> No
     """A blank first line: the header is missing, said so (its rows were dropped without a word)."""
     path = tmp_path / "log.csv"
     path.write_text("\nT1,2026-03-02T08:00:00Z,opened,1\n", encoding="utf-8")
-    code, out, err = run(
-        "evaluate", str(path), "--source", "events", "--policy", "zitadel-2023",
-        "--plan", "extended", "--now", NOW,
-    )  # fmt: skip
+    code, out, err = evaluate_log(path)
     assert (code, out.count("\n")) == (1, 1)  # the output's header line only
     assert err.splitlines()[0] == (
         f"{path}: line 1: header: missing column 'ticket_id'; expected ticket_id,at,kind,value"
