@@ -193,8 +193,19 @@ class TestEvents:
         bad = rows[0][1]
         assert isinstance(bad, sources.BadRecord)
         assert bad.ticket_id == "T-9"
-        assert "no opened row" in bad.message and "lines 2" in bad.message
+        assert bad.message == (
+            "line 2 (ticket 'T-9'): no opened row among the ticket's one row (line 2); "
+            "expected one row with kind 'opened' and the severity as value"
+        )
         assert isinstance(rows[1][1], Ticket)
+        (two,) = sources.read_rows(
+            _log(
+                "T-8,2026-03-02T09:00:00+01:00,response,\nT-8,2026-03-02T10:00:00+01:00,resolved,\n"
+            ),
+            "events",
+        )
+        assert isinstance(two[1], sources.BadRecord)
+        assert "no opened row among the ticket's rows (lines 2, 3);" in two[1].message
 
     def test_bad_rows_name_line_field_value_and_keep_the_rest(self) -> None:
         """every bad row is reported with its line, field and value; good tickets all come out."""

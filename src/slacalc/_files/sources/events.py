@@ -311,10 +311,11 @@ def _ticket(
     if opened is None and not errors:
         lines = sorted(line for line, _ in group)
         shown = ", ".join(str(n) for n in lines[:5]) + (", …" if len(lines) > 5 else "")
+        rows = f"rows (lines {shown})" if len(lines) > 1 else f"one row (line {shown})"
         errors.append(
             BadRecord(
                 first,
-                f"line {first} (ticket {ident!r}): no opened row among the ticket's rows (lines {shown}); "
+                f"line {first} (ticket {ident!r}): no opened row among the ticket's {rows}; "
                 "expected one row with kind 'opened' and the severity as value",
                 first,
                 ident,
