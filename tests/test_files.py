@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from slacalc._files.records import FIELD_LIMIT, BadRow, RecordFile, format_from_name, shorten
 from slacalc._files.tickets import (
@@ -305,6 +307,43 @@ class TestNul:
         data += json.dumps({"id": "B", "opened_at": OPENED, "severity": 1, "x": ["\u0000"]}) + "\n"
         result = rows(data.encode(), "t.jsonl")
         assert [m.split(":")[0] for _, m in bad(result)] == ["id", "x[0]"]
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        values=st.lists(
+            st.text(
+                st.sampled_from(["a", "é", "\x00", "\ud800", "\udc00", "\\", "u", "0", "d", "8"])
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+        ascii_only=st.booleans(),
+    )
+    def test_the_clean_line_shortcut_changes_nothing(
+        self, values: list[str], ascii_only: bool
+    ) -> None:
+        """JSON Lines: the walk skipped on a line with no NUL and no risky escape gives what the walk gives.
+
+        Values hold NULs, lone surrogates and backslashes, written raw or as
+        escapes (ensure_ascii); the reference looks into every line.
+        """
+        import slacalc._files.records as records
+
+        lines = [
+            json.dumps(
+                {"id": f"T{i}", "opened_at": OPENED, "severity": 1, "note": v},
+                ensure_ascii=ascii_only,
+            )
+            for i, v in enumerate(values)
+        ]
+        data = "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
+        fast = rows(data, "t.jsonl")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(records, "_RISKY_ESCAPE", re.compile(""))  # every line looked into
+            slow = rows(data, "t.jsonl")
+        assert [(n, r.message if isinstance(r, BadRow) else r) for n, r in fast] == [
+            (n, r.message if isinstance(r, BadRow) else r) for n, r in slow
+        ]
 
     def test_instant_parser_refuses_control_characters(self) -> None:
         """parse_instant itself refuses what fromisoformat would let through."""

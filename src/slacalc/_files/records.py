@@ -281,6 +281,9 @@ def _what_binary(head: bytes) -> str | None:
 
 
 _BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
+#: A JSON escape that may decode to a NUL or a lone surrogate (``\\u0000``, ``\\ud800``); it
+#: may also match an escaped backslash before such text, which only costs the closer look.
+_RISKY_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _value_problem(value: str, decode_problem: str | None, codec: str) -> str | None:
@@ -898,15 +901,26 @@ class RecordFile:
                     message = _json_error(exc)
                 yield line.number, BadRow(line.number, message)
                 continue
-            yield line.number, self._json_record(line.number, value, line.problem)
+            # a line decoded cleanly, with no NUL and no escape that could make a NUL or a lone
+            # surrogate, holds no value to look into (the common case: the walk is skipped)
+            clean = (
+                line.problem is None
+                and "\x00" not in line.text
+                and not _RISKY_ESCAPE.search(line.text)
+            )
+            yield line.number, self._json_record(line.number, value, line.problem, clean)
 
-    def _json_record(self, number: int, value: Any, problem: str | None) -> dict[str, Any] | BadRow:
+    def _json_record(
+        self, number: int, value: Any, problem: str | None, clean: bool = False
+    ) -> dict[str, Any] | BadRow:
         if not isinstance(value, dict):
             kind = {list: "an array", str: "text", bool: "true/false", type(None): "null"}.get(
                 type(value), "a number"
             )
             return BadRow(number, f"expected a JSON object of fields; got {kind}")
         record = {str(k).strip().lower(): v for k, v in value.items()}
+        if clean:
+            return record
         ident = record.get("id")
         shown = ident.strip() if isinstance(ident, str) and not _BAD_CHAR.search(ident) else None
         for key, item in record.items():
