@@ -14,7 +14,6 @@ how the tickets may interleave is the reader's ``order`` (see
 from __future__ import annotations
 
 import csv
-from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import chain
@@ -207,24 +206,17 @@ def csv_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]] | CsvPro
     """
     if csv.field_size_limit() < FIELD_LIMIT:
         csv.field_size_limit(FIELD_LIMIT)
-    source = iter(lines)
-    again: deque[str] = deque()  # lines to read again after a record that could not be read
     used: list[str] = []  # the lines of the record being read
+    keep = used.append
 
-    def feed() -> Iterator[str]:
-        while True:
-            if again:
-                text = again.popleft()
-            else:
-                more = next(source, None)
-                if more is None:
-                    return
-                text = more
-            used.append(text)
+    def feed(source: Iterator[str]) -> Iterator[str]:
+        for text in source:
+            keep(text)
             yield text
 
+    source = iter(lines)
     number = 1
-    reader = csv.reader(feed(), strict=True)
+    reader = csv.reader(feed(source), strict=True)
     while True:
         used.clear()
         try:
@@ -235,9 +227,9 @@ def csv_records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]] | CsvPro
             if not used:  # pragma: no cover - the csv module reads before it fails
                 return
             yield CsvProblem(number, list(used), str(exc))
-            again.extendleft(reversed(used[1:]))
+            source = chain(used[1:], source)  # the lines after its first, read again
             number += 1
-            reader = csv.reader(feed(), strict=True)
+            reader = csv.reader(feed(source), strict=True)
             continue
         yield number, fields
         number += len(used)
