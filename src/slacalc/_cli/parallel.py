@@ -77,6 +77,8 @@ _LINE_SOURCES = ("zendesk", "jira", "zammad", "freshdesk", "frappe")
 _LOOK_BACK = 2_000
 #: Bytes read to find an event log's header line.
 _HEAD_BYTES = 1 << 16
+#: A line end, as universal newlines read them.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 def add_jobs_argument(p: argparse.ArgumentParser) -> None:
@@ -158,9 +160,9 @@ def _log_start(path: str, fmt: str) -> tuple[int, str | None] | None:
         header = head[start:end].decode("utf-8")
     except UnicodeDecodeError:
         return None
-    unreadable: list[BadRecord] = []
+    unreadable: list[BadRecord] = []  # a blank or incomplete header lands here too
     rows = list(event_rows(io.StringIO(header, newline=""), "csv", unreadable))
-    if '"' in header or not header.strip(",\r\n\t ") or rows or unreadable:
+    if '"' in header or rows or unreadable:
         return None
     return end, header
 
@@ -170,12 +172,12 @@ def _line_end(data: bytes, start: int, whole: bool) -> int | None:
 
     *whole*: *data* is the whole file, so a CR at its end ends a line (else a LF may follow).
     """
-    lf, cr = data.find(b"\n", start), data.find(b"\r", start)
-    if cr >= 0 and (lf < 0 or cr < lf):
-        if cr + 1 >= len(data):
-            return cr + 1 if whole else None
-        return cr + 2 if data[cr + 1 : cr + 2] == b"\n" else cr + 1
-    return None if lf < 0 else lf + 1
+    match = _LINE_END.search(data, start)
+    if match is None:
+        return None
+    if match.end() == len(data) and match.group() == b"\r" and not whole:
+        return None  # a LF may follow
+    return match.end()
 
 
 def _first_is_ticket_event(path: str) -> bool:
@@ -370,9 +372,6 @@ def _line_count(data: bytes) -> int:
     return lines
 
 
-_LINE_END = re.compile(rb"\r\n|\r|\n")
-
-
 class EventCuts:
     """Where a block of an event log may end: between two whole rows of different tickets.
 
@@ -397,12 +396,13 @@ class EventCuts:
         if end == 0:
             return 0
         after = self._line_start(data, end, universal)  # the block's last whole line
+        quote = data.find(b'"', 0, end) if universal else -1  # the block's first quote
         starts: set[int] | None = None  # where rows start, if the block holds quotes
         for _ in range(_LOOK_BACK):
             if after == 0:
                 return 0
             before = self._line_start(data, after, universal)
-            if universal and data.find(b'"', 0, before) >= 0:
+            if 0 <= quote < before:
                 if starts is None:
                     starts = self._row_starts(data[:end])
                 clean = before in starts
@@ -568,9 +568,8 @@ class _Replay:
     def __init__(self, initargs: tuple[Any, ...]) -> None:
         self.initargs = initargs
         self.recent = RecentIds()
-        self.previous: str | None = (
-            None  # the group before: added to the window when the next starts
-        )
+        # the last group so far: added to the window when the next group starts
+        self.previous: str | None = None
         self.judging: _Judging | None = None
 
     def checked(self, part: Part, first_line: int, data: bytes) -> Part:
