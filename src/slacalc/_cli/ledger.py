@@ -185,15 +185,10 @@ def _text(fields: dict[str, Any], *names: str, required: bool = True) -> str:
     return ""
 
 
-def parse_date(value: str, field: str, zone: tzinfo | None = None) -> date:
-    """A date from ``YYYY-MM-DD``, or the date an ISO 8601 instant with an offset falls on in *zone*.
-
-    Without *zone*, an instant's own local date (the offset it is written with).
-    """
+def parse_date(value: str, field: str, zone: tzinfo) -> date:
+    """A date from ``YYYY-MM-DD``, or the date an ISO 8601 instant with an offset falls on in *zone*."""
     when = _when(value, field)
-    if not isinstance(when, datetime):
-        return when
-    return when.date() if zone is None else when.astimezone(zone).date()
+    return when.astimezone(zone).date() if isinstance(when, datetime) else when
 
 
 def _when(value: str, field: str) -> date | datetime:
